@@ -1,0 +1,218 @@
+"""Database: SQLAlchemy 2 typed models and the engine.
+
+``DATABASE_URL`` selects the database; the default is a SQLite file under ``data/`` in WAL mode.
+PostgreSQL is the production database. The schema is created and upgraded by Alembic
+(``lib/migrations``); ``python -m lib init`` runs the migrations.
+
+Instants are stored in UTC. :class:`UTCDateTime` makes SQLite (which has no time zone) give them back as
+aware UTC datetimes, as PostgreSQL does.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, create_engine, event)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = ROOT / "data" / "portal.db"
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime stored as UTC on every backend."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware (UTC) datetime")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime, dict: JSON, list: JSON}
+
+
+# --- accounts -----------------------------------------------------------------------------------------
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RoleAssignment(Base):
+    """A role held by a user; with a scope it is a local role (``desa:3313012001``, ``bidang:...``)."""
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "role", "scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str | None] = mapped_column(String(100))
+
+
+# --- the catalogue ------------------------------------------------------------------------------------
+class Sop(Base):
+    __tablename__ = "sops"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    jenis: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SopRevision(Base):
+    """One revision of a catalogue document. States: draft → diajukan → disahkan → tidak_berlaku."""
+    __tablename__ = "sop_revisions"
+    __table_args__ = (UniqueConstraint("sop_id", "revision_no"), Index("ix_sop_revisions_state", "sop_id", "state"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sop_id: Mapped[str] = mapped_column(ForeignKey("sops.id"))
+    revision_no: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    content: Mapped[dict]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: ``file`` when loaded from data/sop, ``web`` when edited in the browser, ``import`` from a YAML upload.
+    source: Mapped[str] = mapped_column(String(20), default="file")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WorkflowHistory(Base):
+    """Append-only history of state changes of any content (SOP revision, case, batch, review)."""
+    __tablename__ = "workflow_history"
+    __table_args__ = (Index("ix_workflow_history_object", "object_type", "object_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(80))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+# --- cases and step runs ------------------------------------------------------------------------------
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("register_no"), Index("ix_cases_sop_state", "sop_id", "state"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sop_id: Mapped[str] = mapped_column(ForeignKey("sops.id"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("sop_revisions.id"))
+    register_no: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="berjalan")
+    applicant_name: Mapped[str | None] = mapped_column(String(200))
+    nik: Mapped[str | None] = mapped_column(String(16), index=True)
+    data: Mapped[dict] = mapped_column(default=dict)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None]
+    #: Optimistic lock: bumped on every change of the case.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class StepRun(Base):
+    """One execution of one step of one case. Append-only but for the closing of a run in progress."""
+    __tablename__ = "step_runs"
+    __table_args__ = (Index("ix_step_runs_case", "case_id", "step_no"),
+                      Index("ix_step_runs_completed", "completed_at"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    step_no: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    available_at: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- audit, settings, calendar ------------------------------------------------------------------------
+class AuditEntry(Base):
+    """Append-only audit log: lib has no update or delete path for it."""
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_object", "object_type", "object_id"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[dict]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CalendarOverride(Base):
+    """An admin's change to the working calendar: a day off (``libur``) or a working day (``kerja``)."""
+    __tablename__ = "calendar_overrides"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    keterangan: Mapped[str] = mapped_column(String(200), default="")
+    segments: Mapped[list | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- engine -------------------------------------------------------------------------------------------
+def _sqlite_pragmas(dbapi_conn, _record):
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def session_factory(url: str | None = None) -> sessionmaker[Session]:
+    return sessionmaker(get_engine(url), expire_on_commit=False)

@@ -128,12 +128,20 @@ class Identitas(_Model):
     """Fields shared by both content types."""
     id: str = Field(pattern=ID_PATTERN)
     nama: str
+    #: A short title for menus; the full ``nama`` is used where there is room.
+    nama_singkat: str | None = Field(default=None, max_length=40)
     pemerintah: str | None = None
-    instansi: str
+    #: The agency; ``None`` where the source document does not name it.
+    instansi: str | None = None
     unit: str | None = None
     sumber: list[str] = Field(default_factory=list)
     #: Obvious typos fixed during transcription, with the original wording.
     catatan_transkripsi: list[str] = Field(default_factory=list)
+
+
+    @property
+    def label(self) -> str:
+        return self.nama_singkat or self.nama
 
 
 class SOP(Identitas):
@@ -294,6 +302,31 @@ def load_catalog(directory: Path | str = CATALOG_DIR) -> dict[str, SOP | Standar
 def to_data(doc: SOP | StandarPelayanan) -> dict:
     """The document as plain JSON-able data (what the database stores for a revision)."""
     return doc.model_dump(mode="json", exclude_defaults=False)
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").lower().replace("/", " / ").split())
+
+
+def matches(doc: SOP | StandarPelayanan, query: str) -> bool:
+    """Whether a document matches a search by name or nomor (all words, any order, any case)."""
+    words = _norm(query).split()
+    if not words:
+        return True
+    hay = " ".join(_norm(x) for x in (doc.nama, getattr(doc, "nomor", None), doc.id, doc.instansi, doc.unit))
+    return all(w in hay for w in words)
+
+
+NO_INSTANSI = "Instansi tidak tercantum pada dokumen"
+
+
+def grouped(docs: list[SOP | StandarPelayanan]) -> list[tuple[str, list[tuple[str, list]]]]:
+    """Documents grouped by instansi, then unit, both in alphabetical order."""
+    groups: dict[str, dict[str, list]] = {}
+    for d in docs:
+        groups.setdefault(d.instansi or NO_INSTANSI, {}).setdefault(d.unit or "", []).append(d)
+    return [(inst, [(unit, sorted(items, key=lambda x: x.nama)) for unit, items in sorted(units.items())])
+            for inst, units in sorted(groups.items(), key=lambda kv: (kv[0] == NO_INSTANSI, kv[0]))]
 
 
 def content_hash(data: dict) -> str:

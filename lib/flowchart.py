@@ -23,7 +23,7 @@ LINE = 14
 CHAR_W = 6.3  # a safe average glyph width for FONT_SIZE in the fonts above
 PAD = 6
 
-COL_NO, COL_KEGIATAN, COL_ACTOR = 44, 250, 86
+COL_NO, COL_KEGIATAN, COL_ACTOR = 56, 250, 86
 COL_KELENGKAPAN, COL_WAKTU, COL_OUTPUT, COL_KET = 130, 74, 130, 96
 HEADER_TOP = 22
 MIN_ROW = 62
@@ -137,7 +137,7 @@ def _connector(cx: float, top: float, label: str, pointing_down: bool = True) ->
     x0, y0 = cx - w / 2, top
     pts = [(x0, y0), (x0 + w, y0), (x0 + w, y0 + h * 0.62), (cx, y0 + h), (x0, y0 + h * 0.62)]
     poly = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
-    return (f'<g class="sym offpage"><polygon points="{poly}"/>'
+    return (f'<g class="offpage"><polygon points="{poly}"/>'
             f'{_text(cx, y0 + 14, [label], anchor="middle", weight="bold", size=10)}</g>')
 
 
@@ -157,7 +157,7 @@ def _kind(sop: SOP, s: Langkah) -> str:
 
 def _arrow(points: list[tuple[float, float]], cls: str = "flow") -> str:
     d = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(points))
-    return f'<path class="{cls}" d="{d}" marker-end="url(#arrow)"/>'
+    return f'<path class="{cls}" d="{d}" marker-end="url(#sop-arrow)"/>'
 
 
 def _label(x: float, y: float, text: str, anchor: str = "start") -> str:
@@ -286,13 +286,14 @@ def _render_page(lay: _Layout, steps: list[Langkah], index: int, total: int, by_
                 continue
             parts.append(_branch(lay, s, branch, name, center, row_top, page_of, jumps))
 
-    marker = (f'<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+    marker = (f'<defs><marker id="sop-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
               f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{STROKE}"/></marker></defs>')
-    style = (f"<style>.grid{{fill:none;stroke:#9ca3af;stroke-width:0.8}} .frame{{fill:none;stroke:{STROKE};"
-             f"stroke-width:1.2}} .head{{fill:#eef2f7}} .sym rect,.sym polygon,rect.sym,polygon.sym{{fill:#fff;"
-             f"stroke:{ACCENT};stroke-width:1.6}} .offpage polygon{{fill:#fff;stroke:{ACCENT};stroke-width:1.4}} "
-             f".flow{{fill:none;stroke:{STROKE};stroke-width:1.2}} "
-             f"text{{font-family:{FONT};fill:#111827}} .branch{{fill:#374151}}</style>")
+    style = ("<style>.sop-flow .grid{fill:none;stroke:#9ca3af;stroke-width:0.8}"
+             f".sop-flow .frame{{fill:none;stroke:{STROKE};stroke-width:1.2}} .sop-flow .head{{fill:#eef2f7}}"
+             f".sop-flow .sym{{fill:#fff;stroke:{ACCENT};stroke-width:1.6}}"
+             f".sop-flow .offpage polygon{{fill:#fff;stroke:{ACCENT};stroke-width:1.4}}"
+             f".sop-flow .flow{{fill:none;stroke:{STROKE};stroke-width:1.2}}"
+             f".sop-flow text{{font-family:{FONT};fill:#111827;stroke:none}} .sop-flow .branch{{fill:#374151}}</style>")
     caption = f"Halaman {index + 1} dari {total}" if total > 1 else ""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="sop-flow" viewBox="-1 -1 {lay.width + 2} {height + 2}" '
             f'width="100%" preserveAspectRatio="xMidYMin meet" role="img" '

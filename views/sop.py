@@ -1,0 +1,65 @@
+"""One page per catalogue document, built from its data: the SOP form, or a Standar Pelayanan."""
+import streamlit as st
+
+from lib import document, export, fmt
+from lib.ui import data, nav, widgets
+
+
+def page_for(doc_id: str):
+    """A page callable for one document (st.Page needs a distinct function per page)."""
+    def _page() -> None:
+        render(doc_id)
+    _page.__name__ = "sop_" + doc_id.replace("-", "_")
+    return _page
+
+
+def render(doc_id: str) -> None:
+    active = data.documents().get(doc_id)
+    if active is None:
+        st.error("Dokumen ini tidak ada atau sudah tidak berlaku.")
+        st.page_link(nav.page("beranda"), label="Kembali ke beranda", icon=":material/home:")
+        return
+    doc = active.doc
+    if doc.jenis == "standar_pelayanan":
+        return _standar(doc, active.revision_no)
+    widgets.header(doc.nama, " · ".join(x for x in (doc.nomor, doc.instansi, doc.unit,
+                                                     f"revisi portal {active.revision_no}") if x))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Langkah", len(doc.langkah))
+    c2.metric("Pelaksana", len(doc.pelaksana))
+    c3.metric("Total mutu baku", document.target_summary(doc).replace(" kerja", ""), help="Jumlah target waktu "
+              "seluruh langkah dalam waktu kerja (1 hari = 450 menit kerja); target bulanan dihitung menurut kalender.")
+    c4.metric("Tanggal efektif", fmt.tanggal(doc.tanggal_efektif))
+    b1, b2, _ = st.columns([1, 1, 2])
+    b1.download_button("Unduh XLSX", export.sop_workbook(doc, active.revision_no), file_name=f"SOP-{doc.id}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/table_view:", use_container_width=True)
+    b2.download_button("Unduh versi cetak", document.printable_html(doc, active.revision_no),
+                       file_name=f"SOP-{doc.id}.html", mime="text/html", icon=":material/print:",
+                       use_container_width=True, help="Berkas HTML siap cetak A4 lanskap. Halaman ini juga dapat "
+                       "dicetak langsung dengan Ctrl+P.")
+    st.subheader("Identitas SOP", anchor=False)
+    st.html(document.identity_html(doc))
+    st.subheader("Prosedur", anchor=False)
+    # st.markdown keeps the inline SVG (st.html's sanitiser would strip it).
+    st.markdown(document.procedure_html(doc), unsafe_allow_html=True)
+    if doc.catatan_transkripsi:
+        with st.expander("Catatan transkripsi dari dokumen sumber"):
+            for note in doc.catatan_transkripsi:
+                st.markdown(f"- {note}")
+
+
+def _standar(doc, revision_no: int) -> None:
+    widgets.header(doc.nama, " · ".join(x for x in (doc.instansi, f"revisi portal {revision_no}") if x))
+    linked = [nav.page(i) for i in doc.sop_terkait if nav.page(i) is not None]
+    if linked:
+        st.markdown("**SOP pelaksana standar ini:**")
+        for p in linked:
+            st.page_link(p, icon=":material/account_tree:")
+    st.download_button("Unduh versi cetak", document.printable_html(doc, revision_no), file_name=f"{doc.id}.html",
+                       mime="text/html", icon=":material/print:")
+    st.html(document.standar_html(doc))
+    if doc.catatan_transkripsi:
+        with st.expander("Catatan transkripsi dari dokumen sumber"):
+            for note in doc.catatan_transkripsi:
+                st.markdown(f"- {note}")

@@ -270,7 +270,7 @@ class WorkCalendar:
         t = to_wib(start)
         left = float(minutes)
         day = t.date()
-        minute = t.hour * 60 + t.minute + t.second / 60
+        minute = t.hour * 60 + t.minute + t.second / 60 + t.microsecond / 6e7
         for _ in range(3660):  # ten years of days is far beyond any SOP target
             for a, b in self.segments(day):
                 lo = max(a, minute)

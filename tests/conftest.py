@@ -1,0 +1,47 @@
+"""Shared fixtures. Tests run on SQLite always, and on PostgreSQL too when TEST_DATABASE_URL is set:
+each PostgreSQL test gets its own schema, dropped afterwards."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from lib import db, store
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """An empty database URL on each configured backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'portal.db'}"
+        return
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    db.get_engine.cache_clear()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def ready_db(db_url):
+    """A database with the schema and the catalogue loaded."""
+    store.init(db_url)
+    return db_url
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    """DATABASE_URL pointing at a fresh SQLite file, for AppTest and CLI tests."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url

@@ -1,0 +1,176 @@
+"""The catalogue: every file loads, matches its seed, and a bad file gets one clear message."""
+import copy
+
+import pytest
+
+from lib import catalog
+from lib.catalog import CatalogError
+
+DOCS = catalog.load_catalog()
+EXPECTED_IDS = {"pekerja-rentan", "klaim-jht", "iuran-jasa-konstruksi", "perselisihan-hi", "pelatihan", "kartu-ak1",
+                "rekomendasi-paspor", "pbi-jk", "pendaftaran-bpu", "standar-pelayanan-bpjs-tk"}
+
+
+def test_the_catalogue_holds_every_sop_of_the_seeds():
+    assert set(DOCS) == EXPECTED_IDS
+
+
+@pytest.mark.parametrize("doc_id", sorted(EXPECTED_IDS))
+def test_every_catalogue_file_loads_and_its_id_is_its_file_name(doc_id):
+    doc = catalog.load_file(catalog.CATALOG_DIR / f"{doc_id}.yaml")
+    assert doc.id == doc_id and doc.nama
+
+
+@pytest.mark.parametrize("doc_id, nomor, steps", [
+    ("klaim-jht", "503/44/SOP.TK/DISPMPTSPTK/2024", 6),
+    ("iuran-jasa-konstruksi", "503/45/SOP.TK/DISPMPTSPTK/2024", 6),
+    ("perselisihan-hi", "503/46/SOP.TK/DISPMPTSPTK/2024", 7),
+    ("pelatihan", "503/47/SOP.TK/DISPMPTSPTK/2024", 11),
+    ("kartu-ak1", "503/48/SOP.TK/DISPMPTSPTK/2024", 6),
+    ("rekomendasi-paspor", "503/49/SOP.TK/DISPMPTSPTK/2024", 7),
+    ("pekerja-rentan", None, 24),
+    ("pbi-jk", None, 8),
+    ("pendaftaran-bpu", None, 8),
+])
+def test_sop_numbers_and_step_counts_match_the_seeds(doc_id, nomor, steps):
+    doc = DOCS[doc_id]
+    assert doc.nomor == nomor and len(doc.langkah) == steps
+
+
+def test_pekerja_rentan_is_numbered_1_to_24_keeping_the_printed_12_to_16():
+    doc = DOCS["pekerja-rentan"]
+    assert [s.no for s in doc.langkah] == list(range(1, 25))
+    assert [s.no_asli for s in doc.langkah[19:]] == [12, 13, 14, 15, 16]
+    assert all(s.no_asli is None for s in doc.langkah[:19])
+    assert doc.langkah[23].waktu.lower() == "12 bulan"
+
+
+def test_pbi_jk_keeps_its_calendar_windows():
+    waktu = [s.waktu for s in DOCS["pbi-jk"].langkah]
+    assert waktu[:3] == ["Setiap Tanggal 1 - 15", "Setiap Tanggal 15 - 20", "Tanggal 18 - 20"]
+    assert waktu[6] == "2-3 Jam"
+
+
+@pytest.mark.parametrize("doc_id", ["klaim-jht", "iuran-jasa-konstruksi", "kartu-ak1", "perselisihan-hi",
+                                    "rekomendasi-paspor"])
+def test_an_incomplete_file_goes_back_to_the_applicant(doc_id):
+    step = DOCS[doc_id].langkah[1]
+    assert step.keputusan.ya.label == "lengkap" and step.keputusan.ya.ke == 3
+    assert step.keputusan.tidak.label == "tidak lengkap" and step.keputusan.tidak.ke == 1
+
+
+def test_a_dispute_still_open_after_bipartit_goes_on_to_the_mediator():
+    step = DOCS["perselisihan-hi"].langkah[2]
+    assert step.keputusan.ya.ke == 4 and "berselisih" in step.keputusan.ya.label
+    assert step.keputusan.tidak.ke == catalog.END
+
+
+def test_inferred_actors_are_marked():
+    ak1 = DOCS["kartu-ak1"]
+    assert all(s.pelaksana_inferred for s in ak1.langkah)
+    assert [ak1.actors[s.pelaksana].peran[0] for s in ak1.langkah] == [
+        "staf", "staf", "staf", "kasi", "kepala_bidang", "staf"]
+
+
+def test_every_actor_column_maps_to_portal_roles():
+    for doc in DOCS.values():
+        for actor in getattr(doc, "pelaksana", []):
+            assert actor.peran
+
+
+def test_the_standar_pelayanan_is_its_own_content_type():
+    sp = DOCS["standar-pelayanan-bpjs-tk"]
+    assert sp.jenis == "standar_pelayanan"
+    assert len(sp.produk) == 3 and set(sp.persyaratan) == set(sp.produk)
+    assert len(sp.penanganan_pengaduan) == 8 and len(sp.sarana_prasarana) == 14
+    assert all(i in DOCS for i in sp.sop_terkait)
+
+
+def test_pendaftaran_bpu_has_one_working_day_for_registration_and_seven_days_for_the_card():
+    targets = [s.target for s in DOCS["pendaftaran-bpu"].langkah if s.target]
+    assert [(t.max, t.unit) for t in targets] == [(1, "hari"), (7, "hari")]
+
+
+def test_search_matches_name_or_nomor_in_any_case():
+    ak1 = DOCS["kartu-ak1"]
+    assert catalog.matches(ak1, "ak1") and catalog.matches(ak1, "503/48") and catalog.matches(ak1, "KARTU pencari")
+    assert not catalog.matches(ak1, "paspor")
+
+
+def test_the_word_no_is_a_key_not_a_boolean():
+    assert catalog.read_yaml("no: 1\nok: yes") == {"no": 1, "ok": "yes"}
+
+
+# --- bad files: one message naming the file, the step and the field ---------------------------------------
+def _raw(doc_id="kartu-ak1"):
+    return copy.deepcopy(catalog.read_yaml((catalog.CATALOG_DIR / f"{doc_id}.yaml").read_text(encoding="utf-8")))
+
+
+def _error(data, name="contoh.yaml"):
+    with pytest.raises(CatalogError) as err:
+        catalog.parse_document(data, name)
+    return str(err.value)
+
+
+def test_an_unknown_waktu_names_the_file_step_and_field():
+    data = _raw()
+    data["langkah"][2]["waktu"] = "sebentar"
+    msg = _error(data)
+    assert msg.startswith("contoh.yaml: langkah 3, waktu:") and "sebentar" in msg
+
+
+def test_an_unknown_actor_names_the_step():
+    data = _raw()
+    data["langkah"][3]["pelaksana"] = "kadis"
+    assert _error(data).startswith("contoh.yaml: langkah 4, pelaksana:")
+
+
+def test_a_missing_field_is_named():
+    data = _raw()
+    del data["langkah"][0]["kegiatan"]
+    assert _error(data) == "contoh.yaml: langkah 1, kegiatan: wajib diisi"
+
+
+def test_an_unknown_role_is_named():
+    data = _raw()
+    data["pelaksana"][0]["peran"] = ["bos"]
+    assert "pelaksana 1, peran" in _error(data)
+
+
+def test_steps_must_be_numbered_in_order():
+    data = _raw()
+    data["langkah"][1]["no"] = 7
+    assert "langkah 2: no harus 2" in _error(data)
+
+
+def test_a_decision_must_lead_to_an_existing_step():
+    data = _raw()
+    data["langkah"][1]["keputusan"]["tidak"]["ke"] = 40
+    assert "langkah 2, keputusan.tidak.ke: langkah 40 tidak ada" in _error(data)
+
+
+def test_an_unknown_field_is_refused():
+    data = _raw()
+    data["langkah"][0]["durasi"] = "5"
+    assert _error(data) == "contoh.yaml: langkah 1, durasi: field tidak dikenal"
+
+
+def test_a_wrong_content_type_is_refused():
+    data = _raw()
+    data["jenis"] = "memo"
+    assert "jenis harus" in _error(data)
+
+
+def test_unreadable_yaml_names_the_file_and_line(tmp_path):
+    path = tmp_path / "rusak.yaml"
+    path.write_text("id: rusak\nnama: [tidak ditutup\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as err:
+        catalog.load_file(path)
+    assert str(err.value).startswith("rusak.yaml baris")
+
+
+def test_a_file_whose_id_differs_from_its_name_is_refused(tmp_path):
+    path = tmp_path / "lain.yaml"
+    path.write_text((catalog.CATALOG_DIR / "kartu-ak1.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(CatalogError, match="harus sama dengan nama berkas"):
+        catalog.load_file(path)

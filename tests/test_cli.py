@@ -1,0 +1,69 @@
+"""The admin CLI, run as a user would: python -m lib ..."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lib import catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, url):
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    u = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.db'}"
+    assert run("init", url=u).returncode == 0
+    return u
+
+
+def test_worktime_across_nyepi_and_idul_fitri_is_150_minutes(url):
+    out = run("worktime", "2025-03-27 15:00", "2025-04-08 09:00", "--json", url=url)
+    assert out.returncode == 0 and json.loads(out.stdout) == {"working_minutes": 150}
+
+
+def test_worktime_refuses_a_badly_written_time_in_indonesian(url):
+    out = run("worktime", "27/03/2025", "2025-04-08 09:00", url=url)
+    assert out.returncode == 2 and "YYYY-MM-DD HH:MM" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_sop_list_gives_every_document(url):
+    out = run("sop", "list", "--json", url=url)
+    rows = json.loads(out.stdout)
+    assert {r["id"] for r in rows} == set(catalog.load_catalog())
+    assert all(set(r) == {"id", "nama", "nomor", "jenis", "steps"} for r in rows)
+    ak1 = next(r for r in rows if r["id"] == "kartu-ak1")
+    assert ak1 == {"id": "kartu-ak1", "nama": "Penerbitan Kartu Pencari Kerja (AK1)",
+                   "nomor": "503/48/SOP.TK/DISPMPTSPTK/2024", "jenis": "sop", "steps": 6}
+
+
+def test_sop_show_reports_steps_actors_and_targets(url):
+    data = json.loads(run("sop", "show", "pbi-jk", "--json", url=url).stdout)
+    assert data["id"] == "pbi-jk" and len(data["steps"]) == 8
+    first = data["steps"][0]
+    assert set(first) == {"no", "kegiatan", "pelaksana", "waktu", "target"}
+    assert first["target"] == {"value": 1, "max": 15, "unit": "tanggal"}
+    assert data["steps"][6]["target"] == {"value": 2, "max": 3, "unit": "jam"}
+    assert data["steps"][7]["target"] is None
+
+
+def test_sop_show_agrees_with_the_catalogue_for_every_sop(url):
+    for doc in catalog.load_catalog().values():
+        if doc.jenis != "sop":
+            continue
+        data = json.loads(run("sop", "show", doc.id, "--json", url=url).stdout)
+        assert [(s["no"], s["pelaksana"], s["waktu"] or "") for s in data["steps"]] == \
+            [(s.no, s.pelaksana, s.waktu) for s in doc.langkah]
+
+
+def test_sop_show_of_an_unknown_id_says_so(url):
+    out = run("sop", "show", "tidak-ada", url=url)
+    assert out.returncode == 2 and "tidak ada" in out.stderr

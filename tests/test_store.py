@@ -8,6 +8,15 @@ from lib import catalog, store
 from lib.db import CalendarOverride, SopRevision, WorkflowHistory, get_engine, session_factory
 
 
+def _catalogue_with_a_shorter_ak1_step(tmp_path):
+    """A copy of the catalogue in which AK1 step 3 has a target of 8 instead of 10 minutes."""
+    folder = tmp_path / "sop"
+    shutil.copytree(catalog.CATALOG_DIR, folder)
+    path = folder / "kartu-ak1.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("waktu: 10 Menit", "waktu: 8 Menit"), encoding="utf-8")
+    return folder
+
+
 def test_init_creates_the_core_tables_and_loads_every_document(db_url):
     report = store.init(db_url)
     tables = set(inspect(get_engine(db_url)).get_table_names())
@@ -28,10 +37,7 @@ def test_init_twice_changes_nothing(ready_db):
 
 
 def test_a_changed_catalogue_file_becomes_a_new_revision_and_the_old_one_stops(ready_db, tmp_path):
-    folder = tmp_path / "sop"
-    shutil.copytree(catalog.CATALOG_DIR, folder)
-    path = folder / "kartu-ak1.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("waktu: 10 Menit", "waktu: 8 Menit"), encoding="utf-8")
+    folder = _catalogue_with_a_shorter_ak1_step(tmp_path)
     with session_factory(ready_db).begin() as s:
         report = store.sync_catalog(s, folder)
     assert report.updated == ["kartu-ak1"]
@@ -49,10 +55,7 @@ def test_a_revision_made_in_the_browser_is_never_overwritten_by_a_file(ready_db,
         current = store.current_revision(s, "kartu-ak1")
         s.add(SopRevision(sop_id="kartu-ak1", revision_no=2, state="draft", content=current.content,
                           content_hash="x", source="web"))
-    folder = tmp_path / "sop"
-    shutil.copytree(catalog.CATALOG_DIR, folder)
-    path = folder / "kartu-ak1.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("waktu: 10 Menit", "waktu: 8 Menit"), encoding="utf-8")
+    folder = _catalogue_with_a_shorter_ak1_step(tmp_path)
     with session_factory(ready_db).begin() as s:
         report = store.sync_catalog(s, folder)
     assert report.kept_web == ["kartu-ak1"] and not report.updated

@@ -43,10 +43,7 @@ def render(doc_id: str) -> None:
     st.subheader("Prosedur", anchor=False)
     # st.markdown keeps the inline SVG (st.html's sanitiser would strip it).
     st.markdown(document.procedure_html(doc), unsafe_allow_html=True)
-    if doc.catatan_transkripsi:
-        with st.expander("Catatan transkripsi dari dokumen sumber"):
-            for note in doc.catatan_transkripsi:
-                st.markdown(f"- {note}")
+    _transcription_notes(doc)
 
 
 def _standar(doc, revision_no: int) -> None:
@@ -59,7 +56,10 @@ def _standar(doc, revision_no: int) -> None:
     st.download_button("Unduh versi cetak", document.printable_html(doc, revision_no), file_name=f"{doc.id}.html",
                        mime="text/html", icon=":material/print:")
     st.html(document.standar_html(doc))
+    _transcription_notes(doc)
+
+
+def _transcription_notes(doc) -> None:
     if doc.catatan_transkripsi:
         with st.expander("Catatan transkripsi dari dokumen sumber"):
-            for note in doc.catatan_transkripsi:
-                st.markdown(f"- {note}")
+            st.markdown("\n".join(f"- {note}" for note in doc.catatan_transkripsi))

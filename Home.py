@@ -1,31 +1,67 @@
-"""Portal SOP — entry point: page config, the catalogue's pages in st.navigation, the landing view.
+"""Portal SOP — entry point: page config, login gate, role-based st.navigation, landing view.
 
 Run with: streamlit run Home.py
 """
 import streamlit as st
 
-from lib import catalog
-from lib.ui import data, nav, widgets
-from views import beranda, sop
+from lib import catalog, config
+from lib.db import database_url
+from lib.ui import auth, context, data, nav, widgets
+from views import admin_audit, admin_pengguna, akun, beranda, sop
 
 st.set_page_config(page_title="Portal SOP", page_icon="assets/logo.svg", layout="wide",
                    initial_sidebar_state="expanded")
 widgets.inject_css()
 
 try:
+    data.ensure_database(database_url())
+    gate = auth.Gate(database_url())  # the one Authenticate of this run
     docs = data.documents()
-except catalog.CatalogError as err:
-    st.error(f"Katalog SOP tidak dapat dimuat: {err}")
+except (config.ConfigError, catalog.CatalogError) as err:
+    st.error(f"Portal tidak dapat dijalankan: {err}")
     st.stop()
 
-home = st.Page(beranda.render, title="Beranda", icon=":material/home:", url_path="beranda", default=True)
-doc_pages = {doc_id: st.Page(sop.page_for(doc_id), title=active.doc.label, url_path=doc_id,
-                             icon=":material/account_tree:" if active.doc.jenis == "sop" else ":material/menu_book:")
-             for doc_id, active in docs.items()}
-nav.register({"beranda": home, **doc_pages})
+actor = gate.actor()
 
-sections = {"Portal": [home]}
-for instansi, units in catalog.grouped([a.doc for a in docs.values()]):
-    label = instansi if len(instansi) <= 60 else instansi[:57] + "…"
-    sections[label] = [doc_pages[d.id] for _, items in units for d in items]
-st.navigation(sections).run()
+
+def _login_page() -> None:
+    """Drawn by Home.py itself (the login form must run before the requested page)."""
+
+
+specs = [
+    nav.PageSpec("beranda", "Beranda", beranda.render, "view_catalogue", "Portal", ":material/home:",
+                 default_for_users=True),
+    nav.PageSpec("masuk", "Masuk", _login_page, None, "Portal", ":material/login:", default_for_anonymous=True),
+    *nav.catalogue_specs(docs, sop.page_for),
+    nav.PageSpec("akun", "Akun saya", akun.render, "manage_own_account", "Akun", ":material/person:"),
+    nav.PageSpec("admin-pengguna", "Pengguna", admin_pengguna.render, "manage_users", "Administrasi",
+                 ":material/group:"),
+    nav.PageSpec("admin-audit", "Log audit", admin_audit.render, "view_audit_log", "Administrasi",
+                 ":material/history:"),
+]
+current = st.navigation(nav.build(specs, actor), position="hidden" if actor.is_anonymous else "sidebar")
+spec = nav.spec_of(current)
+
+if actor.is_anonymous:
+    if spec.permission is None and spec.key != "masuk":
+        current.run()  # a public page
+        st.stop()
+    actor = gate.login_form(None if spec.key in ("masuk", "beranda") else spec.title)
+    if actor is None:
+        st.stop()
+    context.set_actor(actor)
+    st.success(f"Selamat datang, {actor.name}.")
+    if spec.key != "masuk" and nav.allowed_to_open(actor, spec):
+        current.run()  # the deep link the visitor asked for
+    st.stop()
+
+context.set_actor(actor)
+if gate.sidebar(actor):
+    auth.logged_out_notice()
+    st.stop()
+if spec.key == "masuk":
+    st.switch_page(nav.page("beranda"))
+if not nav.allowed_to_open(actor, spec):
+    widgets.no_access()
+    st.stop()
+current.run()

@@ -17,7 +17,7 @@ from alembic.config import Config
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import catalog
+from . import accounts, catalog
 from .db import ROOT, CalendarOverride, Setting, Sop, SopRevision, WorkflowHistory, get_engine, session_factory
 from .worktime import CalendarSettings, WorkCalendar, overrides_from_rows
 
@@ -47,6 +47,7 @@ class SyncReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept_web: list[str] = field(default_factory=list)
+    demo_users: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = []
@@ -57,6 +58,8 @@ class SyncReport:
         if self.kept_web:
             out.append(f"dibiarkan (ada revisi dari editor): {', '.join(self.kept_web)}")
         out.append(f"{len(self.unchanged)} dokumen tidak berubah")
+        if self.demo_users:
+            out.append(f"pengguna demo dibuat: {', '.join(self.demo_users)} (kata sandi di README)")
         return out
 
 
@@ -146,7 +149,10 @@ def load_calendar(session: Session) -> WorkCalendar:
 
 
 def init(url: str | None = None, demo: bool = False) -> SyncReport:
-    """Create or upgrade the schema and load the catalogue. Safe to run again."""
+    """Create or upgrade the schema and load the catalogue. Safe to run again.
+
+    With ``demo`` (and not in production) an empty database also gets one demo user per role.
+    """
     from .db import database_url
 
     url = url or database_url()
@@ -155,8 +161,6 @@ def init(url: str | None = None, demo: bool = False) -> SyncReport:
         if session.get(Setting, CALENDAR_KEY) is None:
             session.add(Setting(key=CALENDAR_KEY, value=CalendarSettings().to_dict()))
         report = sync_catalog(session)
-        if session.get(Setting, "mode") is None:
-            session.add(Setting(key="mode", value={"demo": demo}))
-        elif demo:
-            session.get(Setting, "mode").value = {"demo": True}
+        if demo:
+            report.demo_users = accounts.ensure_demo_users(session)
     return report

@@ -22,14 +22,14 @@ def render(doc_id: str) -> None:
     doc = active.doc
     if doc.jenis == "standar_pelayanan":
         return _standar(doc, active.revision_no)
-    widgets.header(doc.nama, " · ".join(x for x in (doc.nomor, doc.instansi, doc.unit,
-                                                     f"revisi portal {active.revision_no}") if x))
+    widgets.header(doc.nama, " · ".join(x for x in (doc.nomor, doc.instansi, doc.unit) if x))
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Langkah", len(doc.langkah))
     c2.metric("Pelaksana", len(doc.pelaksana))
     c3.metric("Total mutu baku", document.target_summary(doc).replace(" kerja", ""), help="Jumlah target waktu "
               "seluruh langkah dalam waktu kerja (1 hari = 450 menit kerja); target bulanan dihitung menurut kalender.")
-    c4.metric("Tanggal efektif", fmt.tanggal(doc.tanggal_efektif))
+    c4.metric("Revisi portal", active.revision_no, help="Tanggal efektif dokumen: "
+              + fmt.tanggal(doc.tanggal_efektif))
     b1, b2, _ = st.columns([1, 1, 2])
     b1.download_button("Unduh XLSX", export.sop_workbook(doc, active.revision_no), file_name=f"SOP-{doc.id}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import store
+from lib import config, store
 from lib.db import database_url, session_factory
 
 
 @st.cache_resource(show_spinner="Menyiapkan basis data…")
 def ensure_database(url: str) -> list[str]:
-    """Create or upgrade the schema and load the catalogue once per server process."""
-    return store.init(url).lines()
+    """Create or upgrade the schema and load the catalogue once per server process (and, in demo mode,
+    create the demo users when the database has none)."""
+    return store.init(url, demo=not config.is_production()).lines()
 
 
 def _catalog_version(url: str) -> tuple:

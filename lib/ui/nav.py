@@ -1,15 +1,79 @@
-"""The page registry: Home.py builds one st.Page per catalogue document and the pages link to them."""
+"""The page registry: every page with the permission it needs, built for the acting user.
+
+All pages are registered with st.navigation, so a deep link always resolves, but a page the actor may
+not open is hidden from the menu and Home.py never runs it: it shows the login form (anonymous) or a
+"not found / no access" notice instead. The permission checks that matter are in lib.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import streamlit as st
 
-_PAGES: dict[str, st.Page] = {}
+from lib import catalog
+from lib.permissions import Actor, holds_anywhere
 
 
-def register(pages: dict[str, st.Page]) -> None:
-    _PAGES.clear()
-    _PAGES.update(pages)
+@dataclass(frozen=True)
+class PageSpec:
+    key: str               # url path
+    title: str
+    render: Callable
+    permission: str | None  # None: anyone, logged in or not
+    section: str
+    icon: str
+    default_for_users: bool = False
+    default_for_anonymous: bool = False
+
+
+_KEY = "_portal_pages"
+
+
+@dataclass
+class Registry:
+    """The pages built for one session's run (never shared between sessions)."""
+    pages: dict[str, st.Page]
+    specs: dict[int, PageSpec]  # by id() of the st.Page: the default page's url_path reads as ""
+    sections: dict[str, list[st.Page]]
+
+
+def build(specs: list[PageSpec], actor: Actor) -> dict[str, list[st.Page]]:
+    """st.Page objects for ``actor``, grouped by section; pages they may not open are hidden."""
+    reg = Registry({}, {}, {})
+    for spec in specs:
+        allowed = allowed_to_open(actor, spec)
+        visible = allowed and not (spec.permission is None and not actor.is_anonymous)
+        default = spec.default_for_anonymous if actor.is_anonymous else spec.default_for_users
+        page = st.Page(spec.render, title=spec.title, icon=spec.icon, url_path=spec.key, default=default,
+                       visibility="visible" if visible else "hidden")
+        reg.pages[spec.key] = page
+        reg.specs[id(page)] = spec
+        reg.sections.setdefault(spec.section, []).append(page)
+    st.session_state[_KEY] = reg
+    return reg.sections
+
+
+def allowed_to_open(actor: Actor, spec: PageSpec) -> bool:
+    return spec.permission is None or (not actor.is_anonymous and holds_anywhere(actor, spec.permission))
+
+
+def spec_of(page: st.Page) -> PageSpec:
+    return st.session_state[_KEY].specs[id(page)]
 
 
 def page(key: str) -> st.Page | None:
-    return _PAGES.get(key)
+    reg = st.session_state.get(_KEY)
+    return reg.pages.get(key) if reg else None
+
+
+def catalogue_specs(docs: dict, render_for: Callable[[str], Callable]) -> list[PageSpec]:
+    """One page per catalogue document, grouped by instansi as on the home page."""
+    specs = []
+    for instansi, units in catalog.grouped([a.doc for a in docs.values()]):
+        section = instansi if len(instansi) <= 60 else instansi[:57] + "…"
+        for _, items in units:
+            for doc in items:
+                specs.append(PageSpec(doc.id, doc.label, render_for(doc.id), "view_catalogue", section,
+                                      ":material/account_tree:" if doc.jenis == "sop" else ":material/menu_book:"))
+    return specs

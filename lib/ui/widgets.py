@@ -20,3 +20,10 @@ def header(title: str, caption: str | None = None) -> None:
     st.title(title, anchor=False)
     if caption:
         st.caption(caption)
+
+
+def no_access() -> None:
+    """What a user sees for a page they may not open: the same answer as for a page that does not exist."""
+    st.header("Halaman tidak ditemukan", anchor=False)
+    st.info("Halaman ini tidak ada atau Anda tidak memiliki akses ke halaman ini. Jika Anda memerlukannya, "
+            "hubungi pengelola portal.")

@@ -1,0 +1,28 @@
+"""Akun saya: who I am, my roles, and changing my own password."""
+import streamlit as st
+
+from lib import accounts
+from lib.ui import context, widgets
+
+
+def render() -> None:
+    me = context.actor()
+    widgets.header("Akun saya", f"{me.name} · {me.username}")
+    st.markdown("**Peran:** " + "; ".join(me.role_titles()))
+    with st.form("ganti_sandi", clear_on_submit=True):
+        st.subheader("Ganti kata sandi", anchor=False)
+        old = st.text_input("Kata sandi lama", type="password", autocomplete="current-password")
+        new = st.text_input("Kata sandi baru", type="password", autocomplete="new-password",
+                            help=f"Minimal {accounts.MIN_PASSWORD} karakter.")
+        again = st.text_input("Ulangi kata sandi baru", type="password", autocomplete="new-password")
+        if st.form_submit_button("Simpan kata sandi", type="primary"):
+            if new != again:
+                st.error("Kata sandi baru dan ulangannya tidak sama.")
+                return
+            try:
+                with context.db().begin() as session:
+                    accounts.change_own_password(session, me, old, new)
+            except accounts.AccountError as err:
+                st.error(str(err))
+            else:
+                st.success("Kata sandi diganti.")

@@ -39,7 +39,8 @@ specs = [
     nav.PageSpec("admin-audit", "Log audit", admin_audit.render, "view_audit_log", "Administrasi",
                  ":material/history:"),
 ]
-current = st.navigation(nav.build(specs, actor), position="hidden" if actor.is_anonymous else "sidebar")
+current = st.navigation(nav.build(specs, actor), position="hidden" if actor.is_anonymous else "sidebar",
+                       expanded=True)
 spec = nav.spec_of(current)
 
 if actor.is_anonymous:

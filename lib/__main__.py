@@ -4,6 +4,10 @@
     python -m lib sop list [--json]
     python -m lib sop show ID [--json]
     python -m lib worktime "2025-03-27 15:00" "2025-04-08 09:00" [--json]
+    python -m lib users add USERNAME --name "..." --role ROLE [--scope desa:KODE] --password-stdin
+    python -m lib users list [--json]
+    python -m lib users passwd USERNAME --password-stdin
+    python -m lib users disable USERNAME
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import argparse
 import json
 import sys
 
-from . import catalog, mutu_baku, store
+from . import accounts, catalog, mutu_baku, store
 from .db import database_url, session_factory
 from .worktime import parse_local
 
@@ -94,6 +98,78 @@ def cmd_worktime(args) -> None:
           f"{value} menit kerja ({mutu_baku.format_working_minutes(minutes)})")
 
 
+def _read_password(args) -> str:
+    if not args.password_stdin:
+        raise CliError("Kata sandi dibaca dari standar masukan: tambahkan --password-stdin, misalnya "
+                       "printf '%s' \"$SANDI\" | python -m lib users ...")
+    text = sys.stdin.readline().rstrip("\r\n")
+    if not text:
+        raise CliError("Kata sandi kosong pada standar masukan.")
+    return text
+
+
+def _users_session():
+    url = database_url()
+    store.init(url)
+    return session_factory(url)
+
+
+def cmd_users_add(args) -> None:
+    password = _read_password(args)
+    if args.scope and len(args.role) != 1:
+        raise CliError("--scope hanya untuk satu --role.")
+    grants = [(r, args.scope) for r in args.role]
+    try:
+        with _users_session().begin() as session:
+            accounts.add_user(session, None, args.username, args.name, password, grants, args.email)
+    except accounts.AccountError as err:
+        raise CliError(str(err)) from None
+    _emit({"username": args.username.strip().lower(), "created": True}, args.json,
+          f"Pengguna “{args.username.strip().lower()}” dibuat.")
+
+
+def cmd_users_list(args) -> None:
+    with _users_session()() as session:
+        from sqlalchemy import select
+
+        from .db import User
+        rows = []
+        for u in session.scalars(select(User).order_by(User.username)):
+            grants = sorted(accounts._grants(session, u.id), key=lambda g: (g.role, g.scope or ""))
+            rows.append({"username": u.username, "name": u.name, "email": u.email, "active": u.active,
+                         "roles": [{"role": g.role, "scope": g.scope} for g in grants]})
+    text = "\n".join(f"{r['username']:<16} {'aktif' if r['active'] else 'nonaktif':<9} {r['name']} — "
+                     + ", ".join(g["role"] + (f" ({g['scope']})" if g["scope"] else "") for g in r["roles"])
+                     for r in rows)
+    _emit(rows, args.json, text or "Belum ada pengguna.")
+
+
+def cmd_users_passwd(args) -> None:
+    password = _read_password(args)
+    try:
+        with _users_session().begin() as session:
+            accounts.reset_password(session, None, args.username, password)
+    except accounts.AccountError as err:
+        raise CliError(str(err)) from None
+    _emit({"username": args.username, "password_changed": True}, args.json,
+          f"Kata sandi “{args.username}” diganti.")
+
+
+def cmd_users_disable(args) -> None:
+    from sqlalchemy import select
+
+    from . import audit
+    from .db import User
+    with _users_session().begin() as session:
+        user = session.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            raise CliError(f"Pengguna “{args.username}” tidak ada.")
+        user.active = False
+        audit.record(session, None, "nonaktifkan_pengguna", "user", user.id, f"{args.username} (CLI)",
+                     username="sistem")
+    _emit({"username": args.username, "active": False}, args.json, f"Pengguna “{args.username}” dinonaktifkan.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib", description="Portal SOP — perintah admin")
     sub = p.add_subparsers(dest="command", required=True)
@@ -117,6 +193,29 @@ def build_parser() -> argparse.ArgumentParser:
     wt.add_argument("end", help="YYYY-MM-DD HH:MM")
     wt.add_argument("--json", action="store_true")
     wt.set_defaults(func=cmd_worktime)
+
+    users = sub.add_parser("users", help="pengguna portal").add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help="tambah pengguna (kata sandi dari standar masukan)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", action="append", required=True, help="peran; boleh diulang")
+    add.add_argument("--scope", help="cakupan peran lokal: desa:KODE atau bidang:KODE")
+    add.add_argument("--email")
+    add.add_argument("--password-stdin", action="store_true")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(func=cmd_users_add)
+    ul = users.add_parser("list", help="daftar pengguna")
+    ul.add_argument("--json", action="store_true")
+    ul.set_defaults(func=cmd_users_list)
+    pw = users.add_parser("passwd", help="atur ulang kata sandi (dari standar masukan)")
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true")
+    pw.add_argument("--json", action="store_true")
+    pw.set_defaults(func=cmd_users_passwd)
+    dis = users.add_parser("disable", help="nonaktifkan pengguna")
+    dis.add_argument("username")
+    dis.add_argument("--json", action="store_true")
+    dis.set_defaults(func=cmd_users_disable)
     return p
 
 

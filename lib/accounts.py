@@ -21,7 +21,7 @@ from .roles import ROLES
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 MIN_PASSWORD = 8
-_DUMMY_HASH = bcrypt.hashpw(b"tidak-dipakai", bcrypt.gensalt(rounds=12))
+_DUMMY_HASH = bcrypt.hashpw(b"tidak-dipakai", bcrypt.gensalt(rounds=config.BCRYPT_ROUNDS))
 
 #: Demo-only accounts, one per role (PORTAL_ENV=demo). The README lists them; never in production.
 DEMO_PASSWORD = "demo1234"
@@ -42,7 +42,7 @@ class AccountError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=12)).decode("ascii")
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=config.BCRYPT_ROUNDS)).decode("ascii")
 
 
 def check_password(password: str, hashed: str) -> bool:

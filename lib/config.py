@@ -18,6 +18,8 @@ MIN_KEY_LENGTH = 32
 #: Session cookies live for one working day.
 COOKIE_HOURS = 8
 COOKIE_NAME = "portal_sop_sesi"
+#: bcrypt cost (2^rounds). Tests lower it with PORTAL_BCRYPT_ROUNDS to stay fast; never below 4.
+BCRYPT_ROUNDS = max(4, int(os.environ.get("PORTAL_BCRYPT_ROUNDS", "12")))
 #: Failed logins in a row that lock an account, and for how long.
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import uuid
 
+# Cheap bcrypt for the many test accounts (the app uses cost 12); set before lib.config is imported.
+os.environ.setdefault("PORTAL_BCRYPT_ROUNDS", "4")
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -25,9 +28,13 @@ def db_url(request, tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    yield url
+    db.get_engine(url).dispose()
     db.get_engine.cache_clear()
     with admin.begin() as conn:
+        # A test that leaves a transaction open fails here instead of hanging the run.
+        conn.execute(text("SET LOCAL lock_timeout = '20s'"))
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
 

@@ -36,3 +36,18 @@ def test_every_cli_command_is_in_the_readme():
 def test_the_readme_has_exactly_the_two_setup_commands():
     assert "pip install -r requirements.txt && streamlit run Home.py" in README
     assert "pip install -r requirements-dev.txt && python -m pytest" in README
+
+
+def test_every_permission_is_documented_with_its_holders():
+    from lib.permissions import PERMISSIONS, ROLE_PERMISSIONS
+    from lib.roles import ROLES
+
+    doc = (ROOT / "docs" / "permissions.md").read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([a-z_]+)` \|.*$", doc, re.M)}
+    missing = [p for p in PERMISSIONS if p not in rows]
+    assert not missing, f"hak akses tanpa dokumentasi di docs/permissions.md: {missing}"
+    for perm, row in rows.items():
+        if perm in PERMISSIONS and perm != "submit_skm":
+            for role, perms in ROLE_PERMISSIONS.items():
+                assert (ROLES[role] in row) == (perm in perms), f"{perm}: {role} salah di docs/permissions.md"
+    assert set(rows) - set(PERMISSIONS) <= set(ROLES), "docs/permissions.md menyebut hak akses yang tidak ada"

@@ -7,13 +7,19 @@ from lib import catalog
 DOCS = catalog.load_catalog()
 
 
-def open_app(url_path: str | None = None) -> AppTest:
-    """Run Home.py, then (if asked) the page registered under ``url_path``.
+def open_app(url_path: str | None = None, user: str | None = "staf") -> AppTest:
+    """Run Home.py as ``user`` (a demo account; None for an anonymous visitor), then (if asked) the page
+    registered under ``url_path``.
 
-    AppTest.switch_page only accepts file paths, and our pages are callables built from the catalogue,
-    so the page is chosen by the hash st.navigation registered for its url_path.
+    The session is handed over the way streamlit-authenticator keeps it (authentication_status and
+    username in session state). AppTest.switch_page only accepts file paths, and our pages are callables
+    built from the catalogue, so the page is chosen by the hash st.navigation registered for its url_path.
     """
-    at = AppTest.from_file("../Home.py", default_timeout=60).run()
+    at = AppTest.from_file("../Home.py", default_timeout=60)
+    if user:
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = user
+    at.run()
     assert not at.exception, at.exception
     if url_path is None:
         return at
@@ -80,3 +86,80 @@ def test_the_standar_pelayanan_page_reads_as_a_citizen_page(app_db):
         assert heading in html
     assert sp.jangka_waktu in html and "SP4N LAPOR!" in html
     assert not at.exception
+
+
+# --- who sees what ------------------------------------------------------------------------------------
+def visible_pages(at: AppTest) -> set[str]:
+    """The url paths in this user's menu, as Home.py registered them for the run."""
+    return at.session_state["_portal_pages"].visible
+
+
+def test_anonymous_sees_the_login_form_and_no_sop_content(app_db):
+    at = open_app(user=None)
+    assert at.text_input(key="login_username") and at.text_input(key="login_password")
+    body = texts(at)
+    assert "Portal SOP" in body
+    for doc in DOCS.values():
+        assert doc.nama not in body
+    assert 'class="sop-flow"' not in body
+
+
+def test_anonymous_deep_link_to_an_sop_asks_to_log_in_first(app_db):
+    at = open_app("kartu-ak1", user=None)
+    assert "Masuk untuk membuka" in texts(at)
+    assert 'class="sop-flow"' not in texts(at) and not at.title
+
+
+def test_logging_in_with_the_form_opens_the_portal(app_db):
+    at = open_app(user=None)
+    at.text_input(key="login_username").input("staf")
+    at.text_input(key="login_password").input("demo1234")
+    at.button[0].click().run()
+    assert "Selamat datang, Rina Marlina." in [s.value for s in at.success]
+
+
+def test_a_wrong_password_shows_an_indonesian_error(app_db):
+    at = open_app(user=None)
+    at.text_input(key="login_username").input("staf")
+    at.text_input(key="login_password").input("salah-sekali")
+    at.button[0].click().run()
+    assert at.error[0].value == "Nama pengguna atau kata sandi salah."
+
+
+def test_staf_sees_staf_pages_and_not_the_admin_pages(app_db):
+    at = open_app(user="staf")
+    pages = visible_pages(at)
+    assert {"beranda", "kartu-ak1", "pbi-jk", "akun"} <= pages
+    assert "admin-pengguna" not in pages and "admin-audit" not in pages
+
+
+def test_admin_sees_the_admin_pages(app_db):
+    pages = visible_pages(open_app(user="admin"))
+    assert {"admin-pengguna", "admin-audit"} <= pages
+
+
+def test_a_deep_link_to_an_admin_page_as_staf_shows_not_found_or_no_access(app_db):
+    at = open_app("admin-pengguna", user="staf")
+    assert at.header[0].value == "Halaman tidak ditemukan"
+    assert not at.dataframe
+
+
+def test_admin_adds_a_user_in_the_browser_form(app_db):
+    at = open_app("admin-pengguna", user="admin")
+    at.text_input(key="baru_username").input("rudi")
+    at.text_input(key="baru_nama").input("Rudi Hartono")
+    at.text_input(key="baru_sandi").input("sandi-rudi-123")
+    at.multiselect(key="baru_roles").select("staf")
+    at.button(key="FormSubmitter:tambah_pengguna-Tambah").click().run()
+    assert "Pengguna “rudi” ditambahkan." in [s.value for s in at.success]
+    assert "rudi" in at.dataframe[0].value["Nama pengguna"].tolist()
+
+
+def test_the_audit_page_shows_the_sessions_logins(app_db):
+    at = open_app(user=None)
+    at.text_input(key="login_username").input("admin")
+    at.text_input(key="login_password").input("demo1234")
+    at.button[0].click().run()
+    at = open_app("admin-audit", user="admin")
+    table = at.dataframe[0].value
+    assert "Masuk" in table["Aksi"].tolist() and "admin" in table["Pengguna"].tolist()

@@ -33,12 +33,13 @@ def _run(action, ok_message: str) -> None:
     except (accounts.AccountError, PermissionDenied) as err:
         st.error(str(err))
     else:
-        st.success(ok_message)
+        widgets.flash(ok_message)
 
 
 def render() -> None:
     me = context.actor()
     widgets.header("Pengguna", "Akun, peran dan cakupan (desa/bidang) pengguna portal")
+    widgets.show_flash()
     try:
         with context.db()() as session:
             users = accounts.list_users(session, me)
@@ -55,10 +56,11 @@ def render() -> None:
     with tab_add:
         with st.form("tambah_pengguna", clear_on_submit=False):
             c1, c2 = st.columns(2)
-            username = c1.text_input("Nama pengguna", help="3–32 karakter: huruf kecil, angka, titik, _ atau -")
-            name = c2.text_input("Nama lengkap")
-            email = c1.text_input("Surel (opsional)")
-            password = c2.text_input("Kata sandi awal", type="password",
+            username = c1.text_input("Nama pengguna", help="3–32 karakter: huruf kecil, angka, titik, _ atau -",
+                                     key="baru_username")
+            name = c2.text_input("Nama lengkap", key="baru_nama")
+            email = c1.text_input("Surel (opsional)", key="baru_email")
+            password = c2.text_input("Kata sandi awal", type="password", key="baru_sandi",
                                      help=f"Minimal {accounts.MIN_PASSWORD} karakter; minta pengguna menggantinya.")
             grants = _role_picker("baru")
             if st.form_submit_button("Tambah", type="primary"):

@@ -36,17 +36,20 @@ class Registry:
     pages: dict[str, st.Page]
     specs: dict[int, PageSpec]  # by id() of the st.Page: the default page's url_path reads as ""
     sections: dict[str, list[st.Page]]
+    visible: set[str]  # url paths shown in this user's menu
 
 
 def build(specs: list[PageSpec], actor: Actor) -> dict[str, list[st.Page]]:
     """st.Page objects for ``actor``, grouped by section; pages they may not open are hidden."""
-    reg = Registry({}, {}, {})
+    reg = Registry({}, {}, {}, set())
     for spec in specs:
         allowed = allowed_to_open(actor, spec)
         visible = allowed and not (spec.permission is None and not actor.is_anonymous)
         default = spec.default_for_anonymous if actor.is_anonymous else spec.default_for_users
         page = st.Page(spec.render, title=spec.title, icon=spec.icon, url_path=spec.key, default=default,
                        visibility="visible" if visible else "hidden")
+        if visible:
+            reg.visible.add(spec.key)
         reg.pages[spec.key] = page
         reg.specs[id(page)] = spec
         reg.sections.setdefault(spec.section, []).append(page)

@@ -27,3 +27,18 @@ def no_access() -> None:
     st.header("Halaman tidak ditemukan", anchor=False)
     st.info("Halaman ini tidak ada atau Anda tidak memiliki akses ke halaman ini. Jika Anda memerlukannya, "
             "hubungi pengelola portal.")
+
+
+_FLASH = "_portal_flash"
+
+
+def flash(message: str) -> None:
+    """Show ``message`` after a rerun, so that what the page draws above a form reflects the change."""
+    st.session_state[_FLASH] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(_FLASH, None)
+    if message:
+        st.success(message)

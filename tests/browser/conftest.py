@@ -93,3 +93,15 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']"
                            "[data-test-script-state='notRunning']", timeout=timeout)
     page.wait_for_timeout(200)
+
+
+def login(page, base: str, username: str = "staf", password: str = "demo1234", path: str = "/") -> None:
+    """Open ``path`` and log in through the form (demo accounts); wait until the portal is shown."""
+    page.goto(base + path)
+    wait_idle(page)
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Keluar").wait_for(timeout=30_000)
+    wait_idle(page)

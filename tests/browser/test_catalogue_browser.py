@@ -1,10 +1,9 @@
 """A new user in a real browser: the home page, search, an SOP page with its flowchart, a deep link."""
-from .conftest import wait_idle
+from .conftest import login, wait_idle
 
 
 def test_home_page_lists_the_sops_and_search_narrows_them(server, page):
-    page.goto(server + "/")
-    wait_idle(page)
+    login(page, server)
     page.get_by_role("heading", name="Portal SOP").wait_for()
     assert page.get_by_text("Penerbitan Kartu Pencari Kerja (AK1)").count() >= 1
     box = page.get_by_label("Cari SOP")
@@ -16,8 +15,7 @@ def test_home_page_lists_the_sops_and_search_narrows_them(server, page):
 
 
 def test_an_sop_page_draws_its_flowchart_and_offers_downloads(server, page):
-    page.goto(server + "/")
-    wait_idle(page)
+    login(page, server)
     page.get_by_role("link", name="Kartu Pencari Kerja (AK1)").click()
     wait_idle(page)
     page.get_by_role("heading", name="Penerbitan Kartu Pencari Kerja (AK1)").wait_for()
@@ -33,11 +31,11 @@ def test_an_sop_page_draws_its_flowchart_and_offers_downloads(server, page):
 
 
 def test_a_deep_link_opens_its_page_without_a_not_found_notice(server, browser):
-    # A fresh context is a fresh session: the deep link is the first request it makes.
+    # A fresh context is a fresh session: the deep link is the first request it makes, then the login
+    # form, then the page it asked for.
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(server + "/pekerja-rentan")
-    wait_idle(page)
+    login(page, server, path="/pekerja-rentan")
     page.get_by_role("heading", name="Pembayaran Iuran Kepesertaan BPJS Ketenagakerjaan bagi Pekerja Rentan").wait_for()
     assert page.get_by_text("Page not found").count() == 0
     page.locator("svg.sop-flow").first.wait_for()
@@ -48,8 +46,7 @@ def test_a_deep_link_opens_its_page_without_a_not_found_notice(server, browser):
 
 
 def test_an_sop_page_prints_on_a4_landscape_with_the_flowchart(server, page):
-    page.goto(server + "/perselisihan-hi")
-    wait_idle(page)
+    login(page, server, path="/perselisihan-hi")
     page.locator("svg.sop-flow").first.wait_for()
     page.emulate_media(media="print")
     pdf = page.pdf(format="A4", landscape=True, print_background=True)

@@ -1,0 +1,52 @@
+"""Logging in and out in a real browser, and what a user may not open."""
+from .conftest import login, wait_idle
+
+
+def test_log_in_open_an_sop_log_out_and_a_reload_stays_logged_out(server, page):
+    login(page, server, "staf")
+    assert page.get_by_text("Rina Marlina").first.is_visible()
+    page.get_by_role("link", name="Registrasi Klaim JHT").click()
+    wait_idle(page)
+    page.get_by_role("heading", name="Registrasi Klaim BPJS Ketenagakerjaan Program JHT").wait_for()
+    page.reload()  # the session cookie keeps the user on the deep link
+    wait_idle(page)
+    page.get_by_role("heading", name="Registrasi Klaim BPJS Ketenagakerjaan Program JHT").wait_for()
+    page.get_by_role("button", name="Keluar").click()
+    wait_idle(page)
+    page.get_by_label("Nama pengguna").wait_for()
+    page.wait_for_timeout(500)
+    assert all(c["name"] != "portal_sop_sesi" for c in page.context.cookies())
+    page.reload()
+    wait_idle(page)
+    page.get_by_label("Nama pengguna").wait_for()
+    assert page.locator("svg.sop-flow").count() == 0
+    assert page.get_by_role("heading", name="Registrasi Klaim BPJS Ketenagakerjaan Program JHT").count() == 0
+
+
+def test_a_deep_link_to_an_admin_page_as_staf_shows_not_found_or_no_access(server, page):
+    login(page, server, "staf")
+    page.goto(server + "/admin-pengguna")
+    wait_idle(page)
+    page.get_by_role("heading", name="Halaman tidak ditemukan").wait_for()
+    assert page.get_by_text("tidak memiliki akses").count() == 1
+    assert page.get_by_role("link", name="Pengguna").count() == 0
+    assert page.get_by_text("Page not found").count() == 0
+
+
+def test_a_wrong_password_is_answered_in_indonesian(server, page):
+    page.goto(server + "/")
+    wait_idle(page)
+    page.get_by_label("Nama pengguna").fill("staf")
+    page.get_by_label("Kata sandi").fill("bukan-sandinya")
+    page.get_by_role("button", name="Masuk").click()
+    wait_idle(page)
+    page.get_by_text("Nama pengguna atau kata sandi salah.").wait_for()
+
+
+def test_admin_sees_the_audit_log_of_the_logins(server, page):
+    login(page, server, "admin")
+    page.get_by_role("link", name="Log audit").click()
+    wait_idle(page)
+    page.get_by_role("heading", name="Log audit").wait_for()
+    page.locator("[data-testid='stDataFrame']").wait_for()
+    assert page.get_by_text("entri").first.is_visible()

@@ -11,6 +11,7 @@ from lib.ui import context, widgets
 def _role_picker(prefix: str, current=()) -> list[tuple[str, str | None]]:
     """Roles as checkboxes-in-a-multiselect, with a scope field for the roles that need one."""
     chosen = st.multiselect("Peran", list(ROLES), default=[g.role for g in current], key=f"{prefix}_roles",
+                            placeholder="Pilih satu atau lebih peran",
                             format_func=lambda r: ROLES[r])
     grants = []
     for role in chosen:

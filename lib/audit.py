@@ -33,6 +33,7 @@ ACTIONS: dict[str, str] = {
     "lihat_nik": "Lihat NIK lengkap",
     "ekspor": "Ekspor data",
     "ubah_pengaturan": "Ubah pengaturan",
+    "muat_katalog": "Muat katalog SOP dari berkas",
 }
 
 

@@ -17,7 +17,7 @@ from alembic.config import Config
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import accounts, catalog
+from . import accounts, audit, catalog
 from .db import ROOT, CalendarOverride, Setting, Sop, SopRevision, WorkflowHistory, get_engine, session_factory
 from .worktime import CalendarSettings, WorkCalendar, overrides_from_rows
 
@@ -93,6 +93,9 @@ def sync_catalog(session: Session, directory: Path | str = catalog.CATALOG_DIR) 
         number = (latest.revision_no if latest else 0) + 1
         _add_revision(session, doc_id, number, data, digest, now, "Berkas katalog berubah")
         report.updated.append(doc_id)
+    for doc_id in report.added + report.updated:
+        audit.record(session, None, "muat_katalog", "sop", doc_id,
+                     "dokumen baru" if doc_id in report.added else "revisi baru dari berkas", username="sistem")
     return report
 
 

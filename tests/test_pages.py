@@ -163,3 +163,29 @@ def test_the_audit_page_shows_the_sessions_logins(app_db):
     at = open_app("admin-audit", user="admin")
     table = at.dataframe[0].value
     assert "Masuk" in table["Aksi"].tolist() and "admin" in table["Pengguna"].tolist()
+
+
+EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun and the catalogue pages every role sees
+    "admin": {"admin-pengguna", "admin-audit"}, "kadis": {"admin-audit"}, "sekdin": set(), "kabid": set(),
+    "kasi": set(), "staf": set(), "operator": set(), "evaluator": set(),
+}
+
+
+@pytest.mark.parametrize("username", sorted(EXPECTED_EXTRA_PAGES))
+def test_every_demo_user_logs_in_and_sees_exactly_their_pages(app_db, username):
+    at = open_app(user=None)
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input("demo1234")
+    at.button[0].click().run()
+    assert not at.error, at.error
+    at.run()  # in a browser the cookie component triggers this next run
+    common = {"beranda", "akun"} | set(DOCS)
+    assert at.session_state["_portal_pages"].visible == common | EXPECTED_EXTRA_PAGES[username]
+
+
+def test_production_mode_refuses_to_start_with_the_default_cookie_key(app_db, monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_COOKIE_KEY", "some_key")
+    at = AppTest.from_file("../Home.py", default_timeout=60).run()
+    assert "Portal tidak dapat dijalankan" in at.error[0].value and "Kunci cookie" in at.error[0].value
+    assert not at.text_input and not at.title

@@ -5,7 +5,7 @@ import shutil
 from sqlalchemy import func, inspect, select
 
 from lib import catalog, store
-from lib.db import CalendarOverride, SopRevision, WorkflowHistory, get_engine, session_factory
+from lib.db import AuditEntry, CalendarOverride, SopRevision, WorkflowHistory, get_engine, session_factory
 
 
 def _catalogue_with_a_shorter_ak1_step(tmp_path):
@@ -41,6 +41,10 @@ def test_a_changed_catalogue_file_becomes_a_new_revision_and_the_old_one_stops(r
     with session_factory(ready_db).begin() as s:
         report = store.sync_catalog(s, folder)
     assert report.updated == ["kartu-ak1"]
+    with session_factory(ready_db)() as s:
+        logged = s.scalars(select(AuditEntry).where(AuditEntry.action == "muat_katalog")).all()
+        assert [(e.object_id, e.username) for e in logged][-1] == ("kartu-ak1", "sistem")
+        assert len(logged) == len(catalog.load_catalog()) + 1
     with session_factory(ready_db)() as s:
         revs = s.scalars(select(SopRevision).where(SopRevision.sop_id == "kartu-ak1")
                          .order_by(SopRevision.revision_no)).all()

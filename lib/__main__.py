@@ -130,17 +130,11 @@ def cmd_users_add(args) -> None:
 
 def cmd_users_list(args) -> None:
     with _users_session()() as session:
-        from sqlalchemy import select
-
-        from .db import User
-        rows = []
-        for u in session.scalars(select(User).order_by(User.username)):
-            grants = sorted(accounts._grants(session, u.id), key=lambda g: (g.role, g.scope or ""))
-            rows.append({"username": u.username, "name": u.name, "email": u.email, "active": u.active,
-                         "roles": [{"role": g.role, "scope": g.scope} for g in grants]})
-    text = "\n".join(f"{r['username']:<16} {'aktif' if r['active'] else 'nonaktif':<9} {r['name']} — "
-                     + ", ".join(g["role"] + (f" ({g['scope']})" if g["scope"] else "") for g in r["roles"])
-                     for r in rows)
+        users = accounts.list_users(session, None)
+    rows = [{"username": u.username, "name": u.name, "email": u.email, "active": u.active,
+             "roles": [{"role": g.role, "scope": g.scope} for g in u.grants]} for u in users]
+    text = "\n".join(f"{u.username:<16} {'aktif' if u.active else 'nonaktif':<9} {u.name} — {u.role_text()}"
+                     for u in users)
     _emit(rows, args.json, text or "Belum ada pengguna.")
 
 
@@ -156,66 +150,48 @@ def cmd_users_passwd(args) -> None:
 
 
 def cmd_users_disable(args) -> None:
-    from sqlalchemy import select
-
-    from . import audit
-    from .db import User
-    with _users_session().begin() as session:
-        user = session.scalar(select(User).where(User.username == args.username))
-        if user is None:
-            raise CliError(f"Pengguna “{args.username}” tidak ada.")
-        user.active = False
-        audit.record(session, None, "nonaktifkan_pengguna", "user", user.id, f"{args.username} (CLI)",
-                     username="sistem")
+    try:
+        with _users_session().begin() as session:
+            accounts.set_active(session, None, args.username, False)
+    except accounts.AccountError as err:
+        raise CliError(str(err)) from None
     _emit({"username": args.username, "active": False}, args.json, f"Pengguna “{args.username}” dinonaktifkan.")
+
+
+def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):
+    """A subcommand with its positionals, ``--json`` and (where it reads one) ``--password-stdin``."""
+    cmd = parent.add_parser(name, help=help_text)
+    for pos in positionals:
+        cmd.add_argument(pos)
+    if password:
+        cmd.add_argument("--password-stdin", action="store_true", help="baca kata sandi dari standar masukan")
+    cmd.add_argument("--json", action="store_true", help="keluaran JSON")
+    cmd.set_defaults(func=func)
+    return cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib", description="Portal SOP — perintah admin")
     sub = p.add_subparsers(dest="command", required=True)
 
-    init = sub.add_parser("init", help="buat/perbarui skema basis data dan muat katalog SOP")
-    init.add_argument("--demo", action="store_true", help="mode demo (data contoh)")
-    init.add_argument("--json", action="store_true")
-    init.set_defaults(func=cmd_init)
+    init = _command(sub, "init", "buat/perbarui skema basis data dan muat katalog SOP", cmd_init)
+    init.add_argument("--demo", action="store_true", help="buat pengguna demo bila basis data belum punya pengguna")
 
     sop = sub.add_parser("sop", help="katalog SOP").add_subparsers(dest="sop_command", required=True)
-    lst = sop.add_parser("list", help="daftar SOP")
-    lst.add_argument("--json", action="store_true")
-    lst.set_defaults(func=cmd_sop_list)
-    show = sop.add_parser("show", help="langkah satu SOP")
-    show.add_argument("id")
-    show.add_argument("--json", action="store_true")
-    show.set_defaults(func=cmd_sop_show)
+    _command(sop, "list", "daftar SOP", cmd_sop_list)
+    _command(sop, "show", "langkah satu SOP", cmd_sop_show, "id")
 
-    wt = sub.add_parser("worktime", help="menit kerja antara dua waktu (WIB)")
-    wt.add_argument("start", help="YYYY-MM-DD HH:MM")
-    wt.add_argument("end", help="YYYY-MM-DD HH:MM")
-    wt.add_argument("--json", action="store_true")
-    wt.set_defaults(func=cmd_worktime)
+    _command(sub, "worktime", "menit kerja antara dua waktu (WIB, YYYY-MM-DD HH:MM)", cmd_worktime, "start", "end")
 
     users = sub.add_parser("users", help="pengguna portal").add_subparsers(dest="users_command", required=True)
-    add = users.add_parser("add", help="tambah pengguna (kata sandi dari standar masukan)")
-    add.add_argument("username")
+    add = _command(users, "add", "tambah pengguna", cmd_users_add, "username", password=True)
     add.add_argument("--name", required=True)
     add.add_argument("--role", action="append", required=True, help="peran; boleh diulang")
     add.add_argument("--scope", help="cakupan peran lokal: desa:KODE atau bidang:KODE")
     add.add_argument("--email")
-    add.add_argument("--password-stdin", action="store_true")
-    add.add_argument("--json", action="store_true")
-    add.set_defaults(func=cmd_users_add)
-    ul = users.add_parser("list", help="daftar pengguna")
-    ul.add_argument("--json", action="store_true")
-    ul.set_defaults(func=cmd_users_list)
-    pw = users.add_parser("passwd", help="atur ulang kata sandi (dari standar masukan)")
-    pw.add_argument("username")
-    pw.add_argument("--password-stdin", action="store_true")
-    pw.add_argument("--json", action="store_true")
-    pw.set_defaults(func=cmd_users_passwd)
-    dis = users.add_parser("disable", help="nonaktifkan pengguna")
-    dis.add_argument("username")
-    dis.add_argument("--json", action="store_true")
-    dis.set_defaults(func=cmd_users_disable)
+    _command(users, "list", "daftar pengguna", cmd_users_list)
+    _command(users, "passwd", "atur ulang kata sandi", cmd_users_passwd, "username", password=True)
+    _command(users, "disable", "nonaktifkan pengguna", cmd_users_disable, "username")
     return p
 
 

@@ -156,8 +156,10 @@ class UserInfo:
         return ", ".join(ROLES[g.role] + (f" ({g.scope})" if g.scope else "") for g in self.grants) or "—"
 
 
-def list_users(session: Session, actor: Actor) -> list[UserInfo]:
-    require(actor, "manage_users")
+def list_users(session: Session, actor: Actor | None) -> list[UserInfo]:
+    """All accounts; ``actor`` None is the server shell (the CLI)."""
+    if actor is not None:
+        require(actor, "manage_users")
     users = session.scalars(select(User).order_by(User.username)).all()
     return [UserInfo(u.username, u.name, u.email, u.active,
                      tuple(sorted(_grants(session, u.id), key=lambda g: (g.role, g.scope or ""))),
@@ -207,18 +209,20 @@ def _active_admins(session: Session) -> int:
         RoleAssignment, RoleAssignment.user_id == User.id).where(RoleAssignment.role == "admin", User.active))
 
 
-def set_active(session: Session, actor: Actor, username: str, active: bool) -> None:
-    require(actor, "manage_users")
+def set_active(session: Session, actor: Actor | None, username: str, active: bool) -> None:
+    """Disable or re-enable an account; ``actor`` None is the server shell (the CLI)."""
+    if actor is not None:
+        require(actor, "manage_users")
     user = _user(session, username)
     if user.active == active:
         return
-    if not active and user.id == actor.user_id:
+    if not active and actor is not None and user.id == actor.user_id:
         raise AccountError("Anda tidak dapat menonaktifkan akun Anda sendiri.")
     if not active and "admin" in {g.role for g in _grants(session, user.id)} and _active_admins(session) <= 1:
         raise AccountError("Ini admin aktif terakhir; tambahkan admin lain sebelum menonaktifkannya.")
     user.active = active
     audit.record(session, actor, "aktifkan_pengguna" if active else "nonaktifkan_pengguna", "user", user.id,
-                 username)
+                 username, username=None if actor else "sistem")
 
 
 def reset_password(session: Session, actor: Actor | None, username: str, new_password: str) -> None:

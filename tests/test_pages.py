@@ -189,3 +189,16 @@ def test_production_mode_refuses_to_start_with_the_default_cookie_key(app_db, mo
     at = AppTest.from_file("../Home.py", default_timeout=60).run()
     assert "Portal tidak dapat dijalankan" in at.error[0].value and "Kunci cookie" in at.error[0].value
     assert not at.text_input and not at.title
+
+
+def test_a_user_disabled_while_logged_in_loses_the_session_at_the_next_run(app_db):
+    from lib import accounts
+    from lib.db import session_factory
+
+    at = open_app("kartu-ak1", user="staf")
+    assert at.title[0].value == DOCS["kartu-ak1"].nama
+    with session_factory(app_db).begin() as s:
+        accounts.set_active(s, accounts.load_actor(s, "admin"), "staf", False)
+    at.run()
+    assert "akun dinonaktifkan" in at.warning[0].value
+    assert at.text_input(key="login_username") and not at.title

@@ -7,7 +7,7 @@ import streamlit as st
 from lib import catalog, config
 from lib.db import database_url
 from lib.ui import auth, context, data, nav, widgets
-from views import admin_audit, admin_pengguna, akun, beranda, sop
+from views import admin_audit, admin_kalender, admin_pengguna, akun, beranda, sop
 
 st.set_page_config(page_title="Portal SOP", page_icon="assets/logo.svg", layout="wide",
                    initial_sidebar_state="expanded")
@@ -38,6 +38,8 @@ specs = [
                  ":material/group:"),
     nav.PageSpec("admin-audit", "Log audit", admin_audit.render, "view_audit_log", "Administrasi",
                  ":material/history:"),
+    nav.PageSpec("admin-kalender", "Kalender kerja", admin_kalender.render, "manage_settings", "Administrasi",
+                 ":material/calendar_month:"),
 ]
 current = st.navigation(nav.build(specs, actor), position="hidden" if actor.is_anonymous else "sidebar",
                        expanded=True)

@@ -166,7 +166,7 @@ def test_the_audit_page_shows_the_sessions_logins(app_db):
 
 
 EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun and the catalogue pages every role sees
-    "admin": {"admin-pengguna", "admin-audit"}, "kadis": {"admin-audit"}, "sekdin": set(), "kabid": set(),
+    "admin": {"admin-pengguna", "admin-audit", "admin-kalender"}, "kadis": {"admin-audit"}, "sekdin": set(), "kabid": set(),
     "kasi": set(), "staf": set(), "operator": set(), "evaluator": set(),
 }
 
@@ -202,3 +202,16 @@ def test_a_user_disabled_while_logged_in_loses_the_session_at_the_next_run(app_d
     at.run()
     assert "akun dinonaktifkan" in at.warning[0].value
     assert at.text_input(key="login_username") and not at.title
+
+
+def test_admin_adds_a_calendar_day_off_in_the_page(app_db):
+    import datetime as dt
+
+    at = open_app("admin-kalender", user="admin")
+    at.number_input[0].set_value(2026).run()
+    at.date_input(key="kal_tanggal").set_value(dt.date(2026, 5, 5))
+    at.text_input(key="kal_keterangan").input("SKB cuti bersama tambahan")
+    at.button(key="FormSubmitter:pengecualian-Simpan").click().run()
+    assert "Pengecualian 5 Mei 2026 disimpan." in [s.value for s in at.success]
+    table = at.dataframe[0].value
+    assert "SKB cuti bersama tambahan" in table["Keterangan"].tolist()

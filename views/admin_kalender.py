@@ -1,0 +1,61 @@
+"""Kalender kerja: the year's holidays and cuti bersama, and the admin's overrides."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lib import fmt, kalender, mutu_baku, store
+from lib.permissions import PermissionDenied
+from lib.worktime import HARI
+from lib.ui import context, widgets
+
+
+def render() -> None:
+    me = context.actor()
+    widgets.header("Kalender kerja", "Hari libur nasional, cuti bersama dan pengecualian yang dipakai untuk "
+                                     "menghitung waktu kerja")
+    widgets.show_flash()
+    st.caption(f"Jam kerja (Perpres 21/2023): Senin–Kamis 07.30–16.00 (istirahat 12.00–13.00), Jumat 07.30–16.30 "
+               f"(istirahat 11.30–13.00); {mutu_baku.MINUTES_PER_WORKING_DAY} menit kerja per hari.")
+    year = st.number_input("Tahun", min_value=2020, max_value=2035, value=dt.date.today().year, step=1)
+    with context.db()() as session:
+        cal = store.load_calendar(session)
+        rows = kalender.days_off(cal, int(year))
+    if rows:
+        st.dataframe(pd.DataFrame([{"Tanggal": fmt.tanggal(r.day), "Hari": HARI[r.day.weekday()], "Keterangan": r.name,
+                                    "Sumber": r.source} for r in rows]), hide_index=True, use_container_width=True)
+    else:
+        st.info("Tidak ada hari libur pada hari kerja di tahun ini.")
+
+    st.subheader("Tambah atau ubah pengecualian", anchor=False)
+    with st.form("pengecualian", clear_on_submit=True):
+        c1, c2 = st.columns([1, 1])
+        day = c1.date_input("Tanggal", value=None, format="DD/MM/YYYY", key="kal_tanggal")
+        kind = c2.radio("Jenis", ["libur", "kerja"], horizontal=True, key="kal_jenis",
+                        format_func=lambda k: "Hari libur (mis. SKB cuti bersama baru)" if k == "libur"
+                        else "Hari kerja (mis. Sabtu pengganti, libur dibatalkan)")
+        note = st.text_input("Keterangan", placeholder="misalnya SKB 3 Menteri No. ... tentang cuti bersama",
+                             key="kal_keterangan")
+        if st.form_submit_button("Simpan", type="primary"):
+            if day is None:
+                st.error("Pilih tanggalnya.")
+            else:
+                _change(lambda s: kalender.set_override(s, me, day, kind, note),
+                        f"Pengecualian {fmt.tanggal(day)} disimpan.")
+    with context.db()() as session:
+        existing = [(o.day, o.kind, o.keterangan) for o in kalender.overrides(session)]
+    if existing:
+        pick = st.selectbox("Hapus pengecualian", [d for d, _, _ in existing], index=None, key="kal_hapus",
+                            placeholder="Pilih tanggal", format_func=lambda d: fmt.tanggal(d))
+        if pick and st.button("Hapus", icon=":material/delete:"):
+            _change(lambda s: kalender.remove_override(s, me, pick), f"Pengecualian {fmt.tanggal(pick)} dihapus.")
+
+
+def _change(action, message: str) -> None:
+    try:
+        with context.db().begin() as session:
+            action(session)
+    except (kalender.CalendarError, PermissionDenied) as err:
+        st.error(str(err))
+    else:
+        widgets.flash(message)

@@ -34,6 +34,9 @@ ACTIONS: dict[str, str] = {
     "ekspor": "Ekspor data",
     "ubah_pengaturan": "Ubah pengaturan",
     "muat_katalog": "Muat katalog SOP dari berkas",
+    "buka_permohonan": "Buka permohonan",
+    "mulai_langkah": "Mulai langkah",
+    "selesai_langkah": "Selesaikan langkah",
 }
 
 

@@ -147,6 +147,15 @@ class Identitas(_Model):
 class SOP(Identitas):
     jenis: Literal["sop"]
     nomor: str | None = None
+    #: Prefix of the case register numbers (``AK1`` → ``AK1/2026/00042``); default: the id in capitals.
+    kode_register: str | None = Field(default=None, pattern=r"^[A-Z0-9-]{2,12}$")
+    #: The bidang that runs this SOP: a Kepala Bidang's local role (``bidang:<kode>``) applies to it.
+    bidang: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")
+
+    @property
+    def scope(self) -> str | None:
+        """The scope a local role must hold to work on this SOP's cases."""
+        return f"bidang:{self.bidang}" if self.bidang else None
     tanggal_pembuatan: dt.date | None = None
     tanggal_revisi: dt.date | None = None
     tanggal_efektif: dt.date | None = None

@@ -8,6 +8,8 @@
     python -m lib users list [--json]
     python -m lib users passwd USERNAME --password-stdin
     python -m lib users disable USERNAME
+    python -m lib events import FILE [--sop ID]
+    python -m lib events export --format csv|xes [--sop ID] [--output FILE]
 """
 from __future__ import annotations
 
@@ -158,6 +160,43 @@ def cmd_users_disable(args) -> None:
     _emit({"username": args.username, "active": False}, args.json, f"Pengguna “{args.username}” dinonaktifkan.")
 
 
+def cmd_events_import(args) -> None:
+    from . import eventlog
+    try:
+        text = open(args.file, encoding="utf-8-sig").read()
+    except OSError as err:
+        raise CliError(f"Berkas “{args.file}” tidak dapat dibaca ({err.strerror}).") from None
+    except UnicodeDecodeError:
+        raise CliError(f"Berkas “{args.file}” bukan teks UTF-8 (simpan sebagai CSV UTF-8).") from None
+    url = database_url()
+    store.init(url)
+    try:
+        with session_factory(url).begin() as session:
+            counts = eventlog.import_csv(session, text, args.sop)
+    except eventlog.EventLogError as err:
+        if args.json:
+            print(json.dumps({"imported": False, "errors": [{"row": r, "column": c, "message": m}
+                                                             for r, c, m in err.errors]}, ensure_ascii=False))
+        raise CliError(str(err)) from None
+    _emit({"imported": True, **counts}, args.json,
+          f"Diimpor: {counts['cases']} berkas, {counts['step_runs']} langkah.")
+
+
+def cmd_events_export(args) -> None:
+    from . import eventlog
+    url = database_url()
+    store.init(url)
+    with session_factory(url)() as session:
+        rows = eventlog.export_rows(session, args.sop)
+    text = eventlog.to_xes(rows) if args.format == "xes" else eventlog.to_csv(rows)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        print(f"{len(rows)} kejadian ditulis ke {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):
     """A subcommand with its positionals, ``--json`` and (where it reads one) ``--password-stdin``."""
     cmd = parent.add_parser(name, help=help_text)
@@ -192,6 +231,17 @@ def build_parser() -> argparse.ArgumentParser:
     _command(users, "list", "daftar pengguna", cmd_users_list)
     _command(users, "passwd", "atur ulang kata sandi", cmd_users_passwd, "username", password=True)
     _command(users, "disable", "nonaktifkan pengguna", cmd_users_disable, "username")
+
+    events = sub.add_parser("events", help="log langkah (CSV/XES)").add_subparsers(dest="events_command",
+                                                                                   required=True)
+    imp = _command(events, "import", "impor log langkah historis dari CSV (semua atau tidak sama sekali)",
+                   cmd_events_import, "file")
+    imp.add_argument("--sop", help="id SOP bila berkas tidak punya kolom sop_id")
+    exp = events.add_parser("export", help="ekspor log langkah untuk PM4Py, Disco atau ProM")
+    exp.add_argument("--format", choices=["csv", "xes"], default="csv")
+    exp.add_argument("--sop", help="hanya SOP ini")
+    exp.add_argument("--output", help="tulis ke berkas ini (bawaan: standar keluaran)")
+    exp.set_defaults(func=cmd_events_export)
     return p
 
 

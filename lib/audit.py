@@ -37,6 +37,7 @@ ACTIONS: dict[str, str] = {
     "buka_permohonan": "Buka permohonan",
     "mulai_langkah": "Mulai langkah",
     "selesai_langkah": "Selesaikan langkah",
+    "impor_log": "Impor log langkah",
 }
 
 

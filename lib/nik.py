@@ -1,9 +1,18 @@
-"""NIK (Nomor Induk Kependudukan) on screen: masked by default, full only with permission, logged.
+"""NIK (Nomor Induk Kependudukan): checking one, and showing one.
 
-UU 27/2022 asks for access control and a processing log on NIK-bearing data: :func:`mask` is the one way
-a NIK is shown; :func:`reveal` checks ``view_nik_full`` and records every full view in the audit log.
+A NIK is 16 digits: province (2) + regency (2) + district (2) + birth date DDMMYY, with 40 added to the
+day for women, + a 4-digit serial. A NIK never changes even when its date is wrong, so a birth date or
+sex that disagrees with the person's record is a warning, not a rejection. Excel keeps 15 significant
+digits: a NIK typed as a number comes back as ``3.20101E+15`` or ending in ``0``; :func:`check` says so.
+
+On screen (UU 27/2022): :func:`mask` is the one way a NIK is shown; :func:`reveal` checks
+``view_nik_full`` and records every full view in the audit log.
 """
 from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -35,3 +44,94 @@ def display(session: Session, actor: Actor, nik: str | None, object_type: str, o
     if not full or not nik:
         return mask(nik)
     return reveal(session, actor, nik, object_type, object_id, scope)
+
+
+#: Province codes (DESIGN.md). 92–96 are the newer Papua provinces; a prefix never proves the current region.
+PROVINCE_CODES = frozenset([*range(11, 20), 21, *range(31, 37), *range(51, 54), *range(61, 66), *range(71, 77),
+                            81, 82, *range(91, 97)])
+
+_SCIENTIFIC = re.compile(r"^\s*'?\d+(?:[.,]\d+)?[eE]\+?\d+\s*$")
+
+
+@dataclass
+class NikCheck:
+    """The result of :func:`check`: ``errors`` make the NIK unusable, ``warnings`` do not."""
+    nik: str | None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    birth_date: dt.date | None = None
+    sex: str | None = None  # "L" or "P"
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def normalize(raw) -> str:
+    """Digits of a NIK as typed: spaces, dots and a leading apostrophe removed."""
+    text = str(raw).strip()
+    if text.startswith("'"):
+        text = text[1:]
+    return re.sub(r"[\s.]", "", text)
+
+
+def _birth(digits: str, today: dt.date) -> tuple[dt.date | None, str]:
+    day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    sex = "L"
+    if day > 40:
+        day, sex = day - 40, "P"
+    for year in ((2000 + yy, 1900 + yy) if 2000 + yy <= today.year else (1900 + yy,)):
+        try:
+            return dt.date(year, month, day), sex
+        except ValueError:
+            continue
+    return None, sex
+
+
+def check(raw, *, number_cell: bool = False, birth_date: dt.date | None = None, sex: str | None = None,
+          today: dt.date | None = None) -> NikCheck:
+    """Check one NIK. ``number_cell``: it came from a spreadsheet cell stored as a number.
+
+    ``birth_date`` and ``sex`` (``L``/``P``) are the person's record, compared as warnings.
+    """
+    today = today or dt.date.today()
+    if raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() in ("", "'"):
+        return NikCheck(None, [("nik_kosong", "NIK kosong.")])
+    if isinstance(raw, float) and number_cell:
+        raw = f"{raw:.0f}" if raw.is_integer() and raw < 1e16 else repr(raw)
+    text = str(raw).strip()
+    if _SCIENTIFIC.match(text):
+        return NikCheck(None, [("nik_excel", f"NIK “{text}” rusak oleh Excel (ditulis sebagai angka ilmiah). "
+                                             "Format kolom NIK sebagai Teks lalu ketik ulang NIK-nya.")])
+    digits = normalize(text)
+    result = NikCheck(digits)
+    if not digits.isdigit() or len(digits) != 16:
+        result.errors.append(("nik_panjang", f"NIK harus 16 angka; tertulis “{text}” ({len(digits)} karakter)."))
+        return result
+    if number_cell:
+        if digits.endswith("0"):
+            result.errors.append(("nik_excel", "NIK diketik sebagai angka dan berakhir 0: Excel hanya menyimpan 15 "
+                                               "angka, jadi angka terakhir mungkin hilang. Format kolom NIK sebagai "
+                                               "Teks lalu ketik ulang NIK-nya."))
+        else:
+            result.warnings.append(("nik_angka", "NIK diketik sebagai angka; lain kali format kolom NIK sebagai "
+                                                 "Teks."))
+    if int(digits[:2]) not in PROVINCE_CODES:
+        result.errors.append(("nik_provinsi", f"Kode provinsi “{digits[:2]}” pada NIK tidak ada."))
+    born, nik_sex = _birth(digits, today)
+    if born is None:
+        result.errors.append(("nik_tanggal", f"Bagian tanggal lahir NIK “{digits[6:12]}” bukan tanggal yang sah "
+                                             "(untuk perempuan tanggal ditambah 40)."))
+    if digits[12:] == "0000":
+        result.errors.append(("nik_urut", "Nomor urut NIK (4 angka terakhir) tidak boleh 0000."))
+    if result.errors:
+        return result
+    result.birth_date, result.sex = born, nik_sex
+    if birth_date is not None and (born.day, born.month, born.year % 100) != (
+            birth_date.day, birth_date.month, birth_date.year % 100):
+        result.warnings.append(("nik_tanggal_beda", f"Tanggal lahir {birth_date:%d-%m-%Y} berbeda dengan tanggal "
+                                                    f"pada NIK ({born:%d-%m-%y}); NIK tetap dipakai."))
+    if sex and sex.upper()[:1] in ("L", "P") and sex.upper()[:1] != nik_sex:
+        result.warnings.append(("nik_jk_beda", f"Jenis kelamin {sex} berbeda dengan NIK "
+                                               f"({'perempuan' if nik_sex == 'P' else 'laki-laki'}); NIK tetap dipakai."))
+    return result

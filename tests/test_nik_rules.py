@@ -1,0 +1,95 @@
+"""The NIK rules of DESIGN.md: structure, province codes, women's day + 40, serial, Excel damage, and
+warnings that never reject a NIK. Property tests build NIKs from their parts and read them back."""
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lib import nik
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def build(prov: int, reg: int, dist: int, born: dt.date, woman: bool, serial: int) -> str:
+    day = born.day + (40 if woman else 0)
+    return f"{prov:02d}{reg:02d}{dist:02d}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+
+
+parts = st.tuples(st.sampled_from(sorted(nik.PROVINCE_CODES)), st.integers(1, 99), st.integers(1, 99),
+                  st.dates(min_value=dt.date(1927, 1, 1), max_value=TODAY), st.booleans(), st.integers(1, 9999))
+
+
+@given(parts)
+def test_a_nik_built_from_valid_parts_is_valid_and_reads_back_its_birth_date_and_sex(p):
+    prov, reg, dist, born, woman, serial = p
+    result = nik.check(build(*p), today=TODAY)
+    assert result.ok, result.errors
+    assert result.sex == ("P" if woman else "L")
+    assert (result.birth_date.day, result.birth_date.month, result.birth_date.year % 100) == \
+        (born.day, born.month, born.year % 100)
+
+
+@given(parts, st.sampled_from([" ", "."]))
+def test_spaces_dots_and_a_leading_apostrophe_are_ignored(p, sep):
+    n = build(*p)
+    typed = "'" + sep.join([n[:6], n[6:12], n[12:]])
+    assert nik.check(typed, today=TODAY).nik == n
+
+
+@given(parts, st.integers(1, 15))
+def test_a_nik_that_is_not_16_digits_is_invalid(p, cut):
+    assert [c for c, _ in nik.check(build(*p)[:cut], today=TODAY).errors] == ["nik_panjang"]
+
+
+@given(parts)
+def test_the_mask_keeps_only_the_first_and_last_four_digits(p):
+    n = build(*p)
+    assert nik.mask(n) == n[:4] + "********" + n[-4:]
+
+
+@pytest.mark.parametrize("value, code", [
+    (None, "nik_kosong"), ("", "nik_kosong"), ("3201", "nik_panjang"), ("32010101019000031", "nik_panjang"),
+    ("3201A10101900003", "nik_panjang"),
+    ("2001010101900003", "nik_provinsi"), ("9901010101900003", "nik_provinsi"),
+    ("3201013202900003", "nik_tanggal"), ("3201017202900003", "nik_tanggal"), ("3201010113900003", "nik_tanggal"),
+    ("3201010101900000", "nik_urut"),
+    ("3.20101E+15", "nik_excel"), ("3,20101E+15", "nik_excel"),
+])
+def test_invalid_niks(value, code):
+    result = nik.check(value, today=TODAY)
+    assert not result.ok and code in [c for c, _ in result.errors]
+
+
+def test_the_newer_papua_provinces_are_real():
+    assert nik.check("9501010101900003", today=TODAY).ok
+
+
+def test_a_woman_has_40_added_to_her_day():
+    result = nik.check("3201014101900003", today=TODAY)
+    assert result.ok and result.sex == "P" and result.birth_date == dt.date(1990, 1, 1)
+
+
+def test_29_february_needs_a_leap_year():
+    assert nik.check("3201012902000003", today=TODAY).birth_date == dt.date(2000, 2, 29)
+    assert not nik.check("3201012902010003", today=TODAY).ok
+
+
+def test_a_number_cell_ending_in_0_may_have_lost_its_last_digit():
+    result = nik.check(3201010101900010.0, number_cell=True, today=TODAY)
+    assert [c for c, _ in result.errors] == ["nik_excel"]
+
+
+def test_a_number_cell_not_ending_in_0_is_kept_with_a_warning():
+    result = nik.check(3201010101900003, number_cell=True, today=TODAY)
+    assert result.ok and [c for c, _ in result.warnings] == ["nik_angka"]
+
+
+def test_a_different_birth_date_or_sex_is_a_warning_never_a_rejection():
+    result = nik.check("3201010101900003", birth_date=dt.date(1991, 1, 1), sex="P", today=TODAY)
+    assert result.ok
+    assert [c for c, _ in result.warnings] == ["nik_tanggal_beda", "nik_jk_beda"]
+
+
+def test_messages_are_indonesian():
+    assert nik.check("3201", today=TODAY).errors[0][1].startswith("NIK harus 16 angka")

@@ -98,6 +98,54 @@ class Keputusan(_Model):
     tidak: Cabang
 
 
+FIELD_TYPES = ("text", "nik", "date", "number", "money", "select", "checkbox", "file")
+
+
+class Aturan(_Model):
+    """Extra rules of an intake field."""
+    min: float | None = None
+    max: float | None = None
+    #: A regular expression the whole text must match (``text`` fields).
+    pola: str | None = None
+    #: What to tell the user when ``pola`` does not match.
+    pesan: str | None = None
+    #: Accepted file endings for ``file`` fields, e.g. [pdf, jpg].
+    berkas: list[str] = Field(default_factory=list)
+
+
+class Isian(_Model):
+    """One field of the intake form (formulir)."""
+    nama: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    jenis: Literal["text", "nik", "date", "number", "money", "select", "checkbox", "file"]
+    wajib: bool = False
+    pilihan: list[str] = Field(default_factory=list)
+    bantuan: str | None = None
+    aturan: Aturan | None = None
+
+    @model_validator(mode="after")
+    def _pilihan_for_select(self) -> "Isian":
+        if self.jenis == "select" and not self.pilihan:
+            raise ValueError(f"isian {self.nama}: jenis select harus punya pilihan")
+        return self
+
+
+class WajibJika(_Model):
+    """A document required only when a form field is above a threshold (e.g. NPWP above Rp50 juta)."""
+    isian: str
+    lebih_dari: float
+
+
+class Dokumen(_Model):
+    """One document of the kelengkapan checklist. ``syarat`` explains when it is needed; ``wajib_jika``
+    makes that rule checkable; ``opsional`` documents are never missing."""
+    kode: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    syarat: str | None = None
+    wajib_jika: WajibJika | None = None
+    opsional: bool = False
+
+
 class Langkah(_Model):
     """One step of the procedure."""
     no: int = Field(ge=1)
@@ -168,9 +216,21 @@ class SOP(Identitas):
     pencatatan: list[str] = Field(default_factory=list)
     pelaksana: list[Pelaksana] = Field(min_length=1)
     langkah: list[Langkah] = Field(min_length=1)
+    #: The intake form ("Permohonan baru") and the documents the applicant brings.
+    formulir: list[Isian] = Field(default_factory=list)
+    kelengkapan: list[Dokumen] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> "SOP":
+        for name, items in (("formulir", [f.nama for f in self.formulir]),
+                            ("kelengkapan", [d.kode for d in self.kelengkapan])):
+            dup = sorted({x for x in items if items.count(x) > 1})
+            if dup:
+                raise ValueError(f"{name}: nama ganda {', '.join(dup)}")
+        fields = {f.nama for f in self.formulir}
+        for d in self.kelengkapan:
+            if d.wajib_jika and d.wajib_jika.isian not in fields:
+                raise ValueError(f"kelengkapan {d.kode}: wajib_jika menunjuk isian “{d.wajib_jika.isian}” yang tidak ada")
         codes = [p.kode for p in self.pelaksana]
         dup = {c for c in codes if codes.count(c) > 1}
         if dup:

@@ -10,7 +10,8 @@ FORMAT_DOC = (ROOT / "data" / "sop" / "README.md").read_text(encoding="utf-8")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 MODELS = [catalog.Identitas, catalog.SOP, catalog.Pelaksana, catalog.Langkah, catalog.Keputusan, catalog.Cabang,
-          catalog.Pengesah, catalog.StandarPelayanan, catalog.Prosedur]
+          catalog.Pengesah, catalog.StandarPelayanan, catalog.Prosedur, catalog.Isian, catalog.Aturan,
+          catalog.Dokumen, catalog.WajibJika]
 
 
 def test_every_catalogue_field_is_documented_in_the_format_reference():

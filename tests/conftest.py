@@ -52,3 +52,13 @@ def app_db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     return url
+
+
+def add_users(url: str, *users: tuple[str, str, str | None]) -> None:
+    """Accounts (username, role, scope) whose password is ``sandi-<username>-123``."""
+    from lib import accounts
+    from lib.db import session_factory
+
+    with session_factory(url).begin() as s:
+        for username, role, scope in users:
+            accounts.add_user(s, None, username, username.title(), f"sandi-{username}-123", [(role, scope)])

@@ -11,17 +11,16 @@ from lib.cases import CaseError, Conflict
 from lib.db import Case, StepRun, session_factory
 from lib.permissions import PermissionDenied
 
+from .conftest import add_users
+
 T0 = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.timezone.utc)  # Monday 08:00 WIB
 
 
 @pytest.fixture
 def db(ready_db):
-    with session_factory(ready_db).begin() as s:
-        for username, role, scope in (("rina", "staf", None), ("dewi", "kasi", None),
-                                      ("budi", "kepala_bidang", "bidang:tenaga-kerja"),
-                                      ("agus", "operator_desa", "desa:karang-dalo"), ("hendra", "kepala_dinas", None),
-                                      ("siti", "sekretaris", None), ("tono", "staf", None)):
-            accounts.add_user(s, None, username, username.title(), f"sandi-{username}-123", [(role, scope)])
+    add_users(ready_db, ("rina", "staf", None), ("dewi", "kasi", None), ("budi", "kepala_bidang", "bidang:tenaga-kerja"),
+              ("agus", "operator_desa", "desa:karang-dalo"), ("hendra", "kepala_dinas", None),
+              ("siti", "sekretaris", None), ("tono", "staf", None))
     return session_factory(ready_db)
 
 

@@ -13,15 +13,15 @@ from sqlalchemy import func, select
 from lib import accounts, cases, eventlog
 from lib.db import Case, StepRun, session_factory
 
+from .conftest import add_users
+
 ROOT = Path(__file__).resolve().parent.parent
 T0 = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture
 def db(ready_db):
-    with session_factory(ready_db).begin() as s:
-        accounts.add_user(s, None, "rina", "Rina", "sandi-rina-123", [("staf", None)])
-        accounts.add_user(s, None, "dewi", "Dewi", "sandi-dewi-123", [("kasi", None)])
+    add_users(ready_db, ("rina", "staf", None), ("dewi", "kasi", None))
     return session_factory(ready_db)
 
 

@@ -9,12 +9,12 @@ from lib.db import AuditEntry, session_factory
 from lib.permissions import PermissionDenied
 from lib.worktime import parse_local
 
+from .conftest import add_users
+
 
 @pytest.fixture
 def db(ready_db):
-    with session_factory(ready_db).begin() as s:
-        accounts.add_user(s, None, "admin", "Admin", "rahasia-admin", [("admin", None)])
-        accounts.add_user(s, None, "rina", "Rina", "rahasia-rina", [("staf", None)])
+    add_users(ready_db, ("admin", "admin", None), ("rina", "staf", None))
     return session_factory(ready_db)
 
 

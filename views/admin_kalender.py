@@ -52,10 +52,4 @@ def render() -> None:
 
 
 def _change(action, message: str) -> None:
-    try:
-        with context.db().begin() as session:
-            action(session)
-    except (kalender.CalendarError, PermissionDenied) as err:
-        st.error(str(err))
-    else:
-        widgets.flash(message)
+    widgets.apply(action, message, (kalender.CalendarError, PermissionDenied))

@@ -28,13 +28,7 @@ def _role_picker(prefix: str, current=()) -> list[tuple[str, str | None]]:
 
 
 def _run(action, ok_message: str) -> None:
-    try:
-        with context.db().begin() as session:
-            action(session)
-    except (accounts.AccountError, PermissionDenied) as err:
-        st.error(str(err))
-    else:
-        widgets.flash(ok_message)
+    widgets.apply(action, ok_message, (accounts.AccountError, PermissionDenied))
 
 
 def render() -> None:

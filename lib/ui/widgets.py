@@ -42,3 +42,16 @@ def show_flash() -> None:
     message = st.session_state.pop(_FLASH, None)
     if message:
         st.success(message)
+
+
+def apply(action, message: str, errors: tuple[type[Exception], ...]) -> None:
+    """Run ``action(session)`` in one transaction; show a user error in Indonesian, or flash ``message``."""
+    from lib.ui import context
+
+    try:
+        with context.db().begin() as session:
+            action(session)
+    except errors as err:
+        st.error(str(err))
+    else:
+        flash(message)

@@ -17,7 +17,7 @@ import argparse
 import json
 import sys
 
-from . import accounts, catalog, mutu_baku, store
+from . import accounts, catalog, eventlog, mutu_baku, store
 from .db import database_url, session_factory
 from .worktime import parse_local
 
@@ -33,10 +33,15 @@ def _emit(data, as_json: bool, text: str) -> None:
         print(text)
 
 
-def _documents():
+def _ready_db():
+    """The session factory of DATABASE_URL, with the schema migrated and the catalogue loaded."""
     url = database_url()
     store.init(url)
-    with session_factory(url)() as session:
+    return session_factory(url)
+
+
+def _documents():
+    with _ready_db()() as session:
         return store.active_documents(session)
 
 
@@ -90,9 +95,7 @@ def cmd_worktime(args) -> None:
         raise CliError(str(err)) from None
     if end < start:
         raise CliError("Waktu selesai tidak boleh sebelum waktu mulai.")
-    url = database_url()
-    store.init(url)
-    with session_factory(url)() as session:
+    with _ready_db()() as session:
         cal = store.load_calendar(session)
     minutes = cal.working_minutes(start, end)
     value = int(minutes) if float(minutes).is_integer() else round(minutes, 2)
@@ -110,19 +113,13 @@ def _read_password(args) -> str:
     return text
 
 
-def _users_session():
-    url = database_url()
-    store.init(url)
-    return session_factory(url)
-
-
 def cmd_users_add(args) -> None:
     password = _read_password(args)
     if args.scope and len(args.role) != 1:
         raise CliError("--scope hanya untuk satu --role.")
     grants = [(r, args.scope) for r in args.role]
     try:
-        with _users_session().begin() as session:
+        with _ready_db().begin() as session:
             accounts.add_user(session, None, args.username, args.name, password, grants, args.email)
     except accounts.AccountError as err:
         raise CliError(str(err)) from None
@@ -131,7 +128,7 @@ def cmd_users_add(args) -> None:
 
 
 def cmd_users_list(args) -> None:
-    with _users_session()() as session:
+    with _ready_db()() as session:
         users = accounts.list_users(session, None)
     rows = [{"username": u.username, "name": u.name, "email": u.email, "active": u.active,
              "roles": [{"role": g.role, "scope": g.scope} for g in u.grants]} for u in users]
@@ -143,7 +140,7 @@ def cmd_users_list(args) -> None:
 def cmd_users_passwd(args) -> None:
     password = _read_password(args)
     try:
-        with _users_session().begin() as session:
+        with _ready_db().begin() as session:
             accounts.reset_password(session, None, args.username, password)
     except accounts.AccountError as err:
         raise CliError(str(err)) from None
@@ -153,7 +150,7 @@ def cmd_users_passwd(args) -> None:
 
 def cmd_users_disable(args) -> None:
     try:
-        with _users_session().begin() as session:
+        with _ready_db().begin() as session:
             accounts.set_active(session, None, args.username, False)
     except accounts.AccountError as err:
         raise CliError(str(err)) from None
@@ -161,17 +158,14 @@ def cmd_users_disable(args) -> None:
 
 
 def cmd_events_import(args) -> None:
-    from . import eventlog
     try:
         text = open(args.file, encoding="utf-8-sig").read()
     except OSError as err:
         raise CliError(f"Berkas “{args.file}” tidak dapat dibaca ({err.strerror}).") from None
     except UnicodeDecodeError:
         raise CliError(f"Berkas “{args.file}” bukan teks UTF-8 (simpan sebagai CSV UTF-8).") from None
-    url = database_url()
-    store.init(url)
     try:
-        with session_factory(url).begin() as session:
+        with _ready_db().begin() as session:
             counts = eventlog.import_csv(session, text, args.sop)
     except eventlog.EventLogError as err:
         if args.json:
@@ -183,10 +177,7 @@ def cmd_events_import(args) -> None:
 
 
 def cmd_events_export(args) -> None:
-    from . import eventlog
-    url = database_url()
-    store.init(url)
-    with session_factory(url)() as session:
+    with _ready_db()() as session:
         rows = eventlog.export_rows(session, args.sop)
     text = eventlog.to_xes(rows) if args.format == "xes" else eventlog.to_csv(rows)
     if args.output:

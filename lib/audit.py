@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openpyxl import Workbook
+
 from . import fmt
 from .db import AuditEntry, utcnow
+from .export import safe_cell
 from .permissions import Actor, require
+from .worktime import WIB
 
 #: action code -> Indonesian label (the viewer's filter shows these).
 ACTIONS: dict[str, str] = {
@@ -64,7 +68,6 @@ class AuditFilter:
 
 
 def _wib_day_start(d: dt.date) -> dt.datetime:
-    from .worktime import WIB
     return dt.datetime.combine(d, dt.time(), tzinfo=WIB).astimezone(dt.timezone.utc)
 
 
@@ -96,10 +99,6 @@ def rows(entries: list[AuditEntry]) -> list[dict]:
 
 def export_xlsx(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()) -> bytes:
     """The filtered log as XLSX; the export itself is recorded."""
-    from openpyxl import Workbook
-
-    from .export import safe_cell
-
     require(actor, "export_audit_log")
     entries = search(session, actor, flt, limit=1_000_000)
     wb = Workbook()
@@ -107,7 +106,6 @@ def export_xlsx(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()
     ws.title = "Log audit"
     header = ["Waktu (WIB)", "Pengguna", "Aksi", "Jenis objek", "ID objek", "Keterangan"]
     ws.append(header)
-    from .worktime import WIB
     for e in entries:
         ws.append([e.at.astimezone(WIB).replace(tzinfo=None), e.username, ACTIONS.get(e.action, e.action),
                    e.object_type, e.object_id, safe_cell(e.detail)])

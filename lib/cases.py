@@ -102,13 +102,9 @@ def _open_run(session: Session, case: Case, step_no: int) -> StepRun:
     run = session.scalar(select(StepRun).where(StepRun.case_id == case.id, StepRun.step_no == step_no,
                                                StepRun.completed_at.is_(None)))
     if run is None:
-        last = session.scalar(select(StepRun).where(StepRun.case_id == case.id, StepRun.step_no == step_no,
-                                                    StepRun.completed_at.is_not(None))
-                              .order_by(StepRun.completed_at.desc()).limit(1)
-                              .execution_options(populate_existing=True))
-        if last is not None:
-            who = session.get(User, last.actor_id).name if last.actor_id else "pengguna lain"
-            raise Conflict(f"Langkah {step_no} sudah diselesaikan oleh {who} pada {fmt.waktu(last.completed_at)}.")
+        done = _completed_by(session, case, step_no)
+        if done:
+            raise Conflict(done)
         raise CaseError(f"Langkah {step_no} belum tersedia untuk berkas {case.register_no}.")
     return run
 
@@ -132,19 +128,20 @@ def _bump(session: Session, case: Case, expected_version: int, step_no: int, **c
     except OperationalError as err:  # SQLite: another writer held the database past the busy timeout
         raise Conflict("Berkas ini sedang diubah oleh pengguna lain. Coba lagi sebentar lagi.") from err
     if result.rowcount != 1:
-        raise Conflict(_changed_by(session, case, step_no))
+        raise Conflict(_completed_by(session, case, step_no)
+                       or "Berkas ini baru saja diubah oleh pengguna lain. Muat ulang lalu periksa langkahnya.")
 
 
-def _changed_by(session: Session, case: Case, step_no: int) -> str:
-    """Who moved the case first, for the user who lost the race."""
+def _completed_by(session: Session, case: Case, step_no: int) -> str | None:
+    """"Step N was completed by X at T", for the user who came second; None if nobody completed it."""
     last = session.scalar(select(StepRun).where(StepRun.case_id == case.id, StepRun.step_no == step_no,
                                                 StepRun.completed_at.is_not(None))
                           .order_by(StepRun.completed_at.desc(), StepRun.id.desc()).limit(1)
                           .execution_options(populate_existing=True))  # the identity map holds the stale run
-    if last is not None and last.actor_id:
-        return (f"Langkah {step_no} sudah diselesaikan oleh {session.get(User, last.actor_id).name} pada "
-                f"{fmt.waktu(last.completed_at)}.")
-    return "Berkas ini baru saja diubah oleh pengguna lain. Muat ulang lalu periksa langkahnya."
+    if last is None:
+        return None
+    who = session.get(User, last.actor_id).name if last.actor_id else "pengguna lain"
+    return f"Langkah {step_no} sudah diselesaikan oleh {who} pada {fmt.waktu(last.completed_at)}."
 
 
 def start_step(session: Session, actor: Actor, case_id: int, step_no: int, expected_version: int,

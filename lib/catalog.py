@@ -308,7 +308,7 @@ class _Doc(BaseModel):
     doc: Document
 
 
-def _describe(err: ValidationError, data: dict) -> str:
+def _describe(err: ValidationError) -> str:
     """One Indonesian sentence for the first problem, naming the step and field."""
     e = err.errors()[0]
     loc = [p for p in e["loc"] if p not in ("doc", "sop", "standar_pelayanan", "function-after[_consistent(), SOP]")]
@@ -342,7 +342,7 @@ def parse_document(data: object, source: str = "<data>") -> SOP | StandarPelayan
     try:
         return _Doc(doc=data).doc
     except ValidationError as err:
-        raise CatalogError(f"{source}: {_describe(err, data)}") from None
+        raise CatalogError(f"{source}: {_describe(err)}") from None
 
 
 def load_file(path: Path | str) -> SOP | StandarPelayanan:

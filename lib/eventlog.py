@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from . import audit, catalog
 from .db import Case, StepRun, User
-from .store import current_revision
+from .cases import sop_of
+from .store import active_documents, current_revision
 
 XES_COLUMNS = ["case:concept:name", "concept:name", "time:timestamp", "start_timestamp", "org:resource",
                "sop_id", "step_no", "attempt", "outcome"]
@@ -55,7 +56,6 @@ def export_rows(session: Session, sop_id: str | None = None) -> list[dict]:
     rows = []
     for run, case, username in session.execute(q.order_by(Case.register_no, StepRun.completed_at, StepRun.id)):
         if case.revision_id not in docs:
-            from .cases import sop_of
             docs[case.revision_id] = sop_of(session, case)
         step = docs[case.revision_id].langkah[run.step_no - 1]
         rows.append({"case:concept:name": case.register_no, "concept:name": f"{run.step_no}. {step.kegiatan}",
@@ -172,8 +172,6 @@ def _read(text: str, default_sop: str | None, docs: dict) -> list[_Row]:
 
 def import_csv(session: Session, text: str, default_sop: str | None = None) -> dict:
     """Import historical step runs (see the module docstring). Returns counts; raises EventLogError."""
-    from .store import active_documents
-
     docs = {k: v.doc for k, v in active_documents(session).items()}
     rows = _read(text, default_sop, docs)
     by_case: dict[str, list[_Row]] = {}

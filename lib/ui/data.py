@@ -30,9 +30,3 @@ def documents() -> dict[str, store.ActiveDocument]:
     url = database_url()
     ensure_database(url)
     return _documents(url, _catalog_version(url))
-
-
-@st.cache_resource(show_spinner=False)
-def calendar(url: str):
-    with session_factory(url)() as session:
-        return store.load_calendar(session)

@@ -7,7 +7,7 @@ import streamlit as st
 from lib import catalog, config
 from lib.db import database_url
 from lib.ui import auth, context, data, nav, widgets
-from views import admin_audit, admin_kalender, admin_pengguna, akun, beranda, sop
+from views import admin_audit, admin_kalender, admin_pengguna, akun, beranda, berkas, sop, tugas
 
 st.set_page_config(page_title="Portal SOP", page_icon="assets/logo.svg", layout="wide",
                    initial_sidebar_state="expanded")
@@ -32,6 +32,8 @@ specs = [
     nav.PageSpec("beranda", "Beranda", beranda.render, "view_catalogue", "Portal", ":material/home:",
                  default_for_users=True),
     nav.PageSpec("masuk", "Masuk", _login_page, None, "Portal", ":material/login:", default_for_anonymous=True),
+    nav.PageSpec("tugas", "Tugas Saya", tugas.render, "run_cases", "Portal", ":material/task_alt:"),
+    nav.PageSpec("berkas", "Cari berkas", berkas.render, "run_cases", "Portal", ":material/folder_open:"),
     *nav.catalogue_specs(docs, sop.page_for),
     nav.PageSpec("akun", "Akun saya", akun.render, "manage_own_account", "Akun", ":material/person:"),
     nav.PageSpec("admin-pengguna", "Pengguna", admin_pengguna.render, "manage_users", "Administrasi",

@@ -30,6 +30,7 @@ DEMO_USERS: list[tuple[str, str, str, str | None]] = [
     ("kadis", "Hendra Gunawan", "kepala_dinas", None),
     ("sekdin", "Siti Rahmawati", "sekretaris", None),
     ("kabid", "Budi Santoso", "kepala_bidang", "bidang:tenaga-kerja"),
+    ("kabidsos", "Wahyu Hidayat", "kepala_bidang", "bidang:jaminan-sosial"),
     ("kasi", "Dewi Lestari", "kasi", None),
     ("staf", "Rina Marlina", "staf", None),
     ("operator", "Agus Pratama", "operator_desa", "desa:karang-dalo"),

@@ -42,6 +42,9 @@ ACTIONS: dict[str, str] = {
     "mulai_langkah": "Mulai langkah",
     "selesai_langkah": "Selesaikan langkah",
     "impor_log": "Impor log langkah",
+    "tambah_komentar": "Tambah komentar pada berkas",
+    "tambah_lampiran": "Tambah lampiran pada berkas",
+    "cari_nik": "Cari berkas menurut NIK",
 }
 
 

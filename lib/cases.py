@@ -24,9 +24,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from . import audit, catalog, fmt
+from . import audit, catalog, fmt, forms
 from .db import Case, SopRevision, StepRun, User, utcnow
-from .permissions import Actor, PermissionDenied, require
+from .permissions import Actor, PermissionDenied, has_permission, scopes_for
 from .store import current_revision
 
 STATES = {"berjalan": "Berjalan", "dikembalikan": "Dikembalikan ke pemohon", "selesai": "Selesai"}
@@ -51,13 +51,52 @@ class CaseView:
     open_steps: tuple[int, ...]
 
 
+_SOPS: dict[tuple[int, str], catalog.SOP] = {}
+
+
+def revision_sop(rev: SopRevision) -> catalog.SOP:
+    """A revision's SOP, parsed once per process (a revision never changes once written)."""
+    key = (rev.id, rev.content_hash)
+    sop = _SOPS.get(key)
+    if sop is None:
+        if len(_SOPS) > 512:
+            _SOPS.clear()
+        sop = _SOPS[key] = catalog.parse_document(rev.content, f"{rev.sop_id} revisi {rev.revision_no}")
+    return sop
+
+
 def sop_of(session: Session, case: Case) -> catalog.SOP:
-    rev = session.get(SopRevision, case.revision_id)
-    return catalog.parse_document(rev.content, f"{case.sop_id} revisi {rev.revision_no}")
+    """The SOP revision the case was opened under (a running case keeps it)."""
+    return revision_sop(session.get(SopRevision, case.revision_id))
 
 
 def register_code(sop: catalog.SOP) -> str:
     return sop.kode_register or sop.id.upper()
+
+
+def may_run(actor: Actor, sop: catalog.SOP, case_scope: str | None = None) -> bool:
+    """``run_cases`` on the SOP's bidang, or on the case's own scope (a village's proposal for its operator)."""
+    return has_permission(actor, "run_cases", sop.scope) or (
+        case_scope is not None and has_permission(actor, "run_cases", case_scope))
+
+
+def require_run(actor: Actor, sop: catalog.SOP, case_scope: str | None = None) -> None:
+    if not may_run(actor, sop, case_scope):
+        raise PermissionDenied(actor, "run_cases", case_scope or sop.scope)
+
+
+def _intake_scope(actor: Actor, sop: catalog.SOP) -> str | None:
+    """A case opened by someone who runs cases only for their desa belongs to that desa."""
+    if has_permission(actor, "run_cases", sop.scope):
+        return None
+    scopes = sorted(s for s in (scopes_for(actor, "run_cases") or ()) if s.startswith("desa:"))
+    return scopes[0] if scopes else None
+
+
+def can_open(actor: Actor, sop: catalog.SOP) -> bool:
+    """Whether ``actor`` may open a case of ``sop``: whoever does its first step."""
+    scope = _intake_scope(actor, sop)
+    return may_run(actor, sop, scope) and step_role(actor, sop, sop.langkah[0], scope) is not None
 
 
 def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str | None = None,
@@ -70,7 +109,11 @@ def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str |
     sop = catalog.parse_document(rev.content, sop_id)
     if sop.jenis != "sop":
         raise CaseError("Permohonan hanya dapat dibuka pada SOP, bukan pada standar pelayanan.")
-    require(actor, "run_cases", sop.scope)
+    scope = _intake_scope(actor, sop)
+    require_run(actor, sop, scope)
+    first = sop.langkah[0]
+    if step_role(actor, sop, first, scope) is None:  # a case is opened by whoever does its first step
+        raise PermissionDenied(actor, "run_cases", f"langkah 1 ({sop.actors[first.pelaksana].label})")
     year = now.astimezone(dt.timezone(dt.timedelta(hours=7))).year
     for _ in range(5):  # another counter may take the same number at the same moment: try the next one
         seq = (session.scalar(select(func.max(Case.seq)).where(Case.sop_id == sop_id, Case.year == year)) or 0) + 1
@@ -78,7 +121,7 @@ def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str |
         try:
             with session.begin_nested():
                 case = Case(sop_id=sop_id, revision_id=rev.id, register_no=number, year=year, seq=seq,
-                            state="berjalan", applicant_name=applicant_name, nik=nik, data=data or {},
+                            state="berjalan", applicant_name=applicant_name, nik=nik, data=data or {}, scope=scope,
                             created_by=actor.user_id, created_at=now, version=1)
                 session.add(case)
                 session.flush()
@@ -90,6 +133,51 @@ def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str |
     session.add(StepRun(case_id=case.id, step_no=1, attempt=1, available_at=now))
     audit.record(session, actor, "buka_permohonan", "case", case.id, number)
     return view(session, case)
+
+
+class FormInvalid(CaseError):
+    """The intake form has errors; ``result`` says which field and why. Nothing was written."""
+
+    def __init__(self, result: forms.FormResult):
+        self.result = result
+        super().__init__("Permohonan belum disimpan: periksa isian yang ditandai.")
+
+
+def intake(session: Session, actor: Actor, sop_id: str, values: dict, documents: dict[str, bool] | None = None,
+           now: dt.datetime | None = None) -> tuple[CaseView, forms.FormResult]:
+    """Register a new application from the SOP's intake form (``formulir`` and ``kelengkapan``).
+
+    The form is checked by :func:`lib.forms.validate`; with errors nothing is written
+    (:class:`FormInvalid`). Otherwise a case is opened; when step 1 belongs to the applicant
+    (``eksternal``) it is the submission itself and is completed now by the counter officer, without a
+    processing time. Missing documents are kept with the case, for the completeness check of the next step.
+    """
+    now = now or utcnow()
+    rev = current_revision(session, sop_id)
+    if rev is None:
+        raise CaseError(f"SOP “{sop_id}” tidak ada atau tidak berlaku.")
+    sop = catalog.parse_document(rev.content, sop_id)
+    if sop.jenis != "sop":
+        raise CaseError("Permohonan hanya dapat dibuka pada SOP, bukan pada standar pelayanan.")
+    first = sop.langkah[0]
+    require_run(actor, sop, _intake_scope(actor, sop))
+    if step_role(actor, sop, first, _intake_scope(actor, sop)) is None:
+        raise PermissionDenied(actor, "run_cases", f"langkah 1 ({sop.actors[first.pelaksana].label})")
+    result = forms.validate(sop, values, documents)
+    if not result.ok:
+        raise FormInvalid(result)
+    name = result.values.get("nama") or next((result.values[f.nama] for f in sop.formulir
+                                              if f.nama.startswith("nama") and result.values.get(f.nama)), None)
+    nik = next((result.values[f.nama] for f in sop.formulir if f.jenis == "nik" and result.values.get(f.nama)), None)
+    data = {"isian": result.values, "kelengkapan": {d.kode: bool((documents or {}).get(d.kode))
+                                                    for d in sop.kelengkapan},
+            "kurang": result.missing, "peringatan": result.warnings}
+    case = open_case(session, actor, sop_id, name, nik, data, now=now)
+    if sop.actors[first.pelaksana].eksternal:
+        note = "Berkas diterima di loket." + (" Belum ada: " + ", ".join(result.missing) + "." if result.missing
+                                             else "")
+        case = complete_step(session, actor, case.id, 1, case.version, note=note, now=now)
+    return case, result
 
 
 def view(session: Session, case: Case) -> CaseView:
@@ -109,14 +197,23 @@ def _open_run(session: Session, case: Case, step_no: int) -> StepRun:
     return run
 
 
-def _check_actor(actor: Actor, sop: catalog.SOP, step: catalog.Langkah) -> str:
-    """The actor's role that lets them do this step (from the SOP's actor column)."""
-    require(actor, "run_cases", sop.scope)
+def step_role(actor: Actor, sop: catalog.SOP, step: catalog.Langkah, case_scope: str | None = None) -> str | None:
+    """The actor's role that lets them do this step (from the SOP's actor column), or None."""
+    if not may_run(actor, sop, case_scope):
+        return None
     allowed = sop.actors[step.pelaksana].peran
-    mine = [r for r in allowed if r in actor.roles]
-    if not mine:
+    for grant in sorted(actor.grants, key=lambda g: g.scope or ""):
+        if grant.role in allowed and grant.scope in (None, sop.scope, case_scope):
+            return grant.role
+    return None
+
+
+def _check_actor(actor: Actor, sop: catalog.SOP, step: catalog.Langkah, case_scope: str | None = None) -> str:
+    require_run(actor, sop, case_scope)
+    role = step_role(actor, sop, step, case_scope)
+    if role is None:
         raise PermissionDenied(actor, "run_cases", f"langkah {step.no} ({sop.actors[step.pelaksana].label})")
-    return mine[0]
+    return role
 
 
 def _bump(session: Session, case: Case, expected_version: int, step_no: int, **changes) -> None:
@@ -150,7 +247,7 @@ def start_step(session: Session, actor: Actor, case_id: int, step_no: int, expec
     case = _case(session, case_id)
     sop = sop_of(session, case)
     step = sop.langkah[step_no - 1]
-    role = _check_actor(actor, sop, step)
+    role = _check_actor(actor, sop, step, case.scope)
     run = _open_run(session, case, step_no)
     if run.started_at is not None:
         raise CaseError(f"Langkah {step_no} sudah dimulai pada {fmt.waktu(run.started_at)}.")
@@ -174,7 +271,7 @@ def complete_step(session: Session, actor: Actor, case_id: int, step_no: int, ex
     if not 1 <= step_no <= len(sop.langkah):
         raise CaseError(f"Langkah {step_no} tidak ada pada SOP ini.")
     step = sop.langkah[step_no - 1]
-    role = _check_actor(actor, sop, step)
+    role = _check_actor(actor, sop, step, case.scope)
     run = _open_run(session, case, step_no)
     if step.keputusan is not None:
         if outcome not in ("ya", "tidak"):

@@ -61,3 +61,10 @@ def check_cookie_key(key: str | None) -> str:
     if len(key) < MIN_KEY_LENGTH:
         raise ConfigError(f"Kunci cookie terlalu pendek ({len(key)} karakter); minimal {MIN_KEY_LENGTH}.")
     return key
+
+
+def public_url() -> str | None:
+    """``PORTAL_PUBLIC_URL``: the address citizens reach the portal at (for the SKM link and QR code),
+    when it differs from the address staff use (behind a proxy). None: use the address of the request."""
+    url = (os.environ.get("PORTAL_PUBLIC_URL") or _secrets().get("public_url") or "").strip()
+    return url.rstrip("/") or None

@@ -14,8 +14,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, create_engine, event)
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text, UniqueConstraint, create_engine, event)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -133,6 +133,8 @@ class Case(Base):
     state: Mapped[str] = mapped_column(String(20), default="berjalan")
     applicant_name: Mapped[str | None] = mapped_column(String(200))
     nik: Mapped[str | None] = mapped_column(String(16), index=True)
+    #: The local scope the case belongs to (``desa:<kode>`` for a village's proposal), or None.
+    scope: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[dict] = mapped_column(default=dict)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -157,6 +159,56 @@ class StepRun(Base):
     role: Mapped[str | None] = mapped_column(String(32))
     outcome: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseComment(Base):
+    """A comment on a case. Append-only."""
+    __tablename__ = "case_comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class CaseAttachment(Base):
+    """A file attached to a case, kept in the database (so every replica sees it). Append-only."""
+    __tablename__ = "case_attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- SKM e-survey -------------------------------------------------------------------------------------
+class SkmResponse(Base):
+    """One respondent's answers (1–4 for each of the nine unsur). Append-only: an answer is never altered."""
+    __tablename__ = "skm_responses"
+    __table_args__ = (Index("ix_skm_responses_service_at", "sop_id", "submitted_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sop_id: Mapped[str] = mapped_column(String(80))
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: ``online`` (the e-survey) or ``kertas`` (imported paper questionnaire).
+    source: Mapped[str] = mapped_column(String(20), default="online")
+    u1: Mapped[int] = mapped_column(Integer)
+    u2: Mapped[int] = mapped_column(Integer)
+    u3: Mapped[int] = mapped_column(Integer)
+    u4: Mapped[int] = mapped_column(Integer)
+    u5: Mapped[int] = mapped_column(Integer)
+    u6: Mapped[int] = mapped_column(Integer)
+    u7: Mapped[int] = mapped_column(Integer)
+    u8: Mapped[int] = mapped_column(Integer)
+    u9: Mapped[int] = mapped_column(Integer)
+    jenis_kelamin: Mapped[str | None] = mapped_column(String(20))
+    usia: Mapped[str | None] = mapped_column(String(20))
+    pendidikan: Mapped[str | None] = mapped_column(String(40))
+    pekerjaan: Mapped[str | None] = mapped_column(String(60))
+    saran: Mapped[str | None] = mapped_column(Text)
 
 
 # --- audit, settings, calendar ------------------------------------------------------------------------

@@ -27,6 +27,15 @@ def waktu(t: dt.datetime | None) -> str:
     return format_datetime(t.astimezone(WIB), "d MMMM y HH.mm", locale=LOCALE) + " WIB"
 
 
+def waktu_pendek(t: dt.datetime | None) -> str:
+    """``23/01/24 14.05`` for tables (WIB)."""
+    if t is None:
+        return "—"
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return format_datetime(t.astimezone(WIB), "dd/MM/yy HH.mm", locale=LOCALE)
+
+
 def angka(x: float | int | None, digits: int = 0) -> str:
     """``1.234.567`` or ``12,5`` with Indonesian separators."""
     if x is None:

@@ -51,7 +51,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "kasi": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full"}),
     "staf": frozenset(_STAFF | {"run_cases", "view_nik_full", "export_personal_data", "upload_validation",
                                 "manage_candidates"}),
-    "operator_desa": frozenset(_STAFF | {"upload_validation", "view_nik_full"}),
+    "operator_desa": frozenset(_STAFF | {"run_cases", "upload_validation", "view_nik_full"}),
     "evaluator": frozenset(_STAFF | {"view_dashboard", "manage_reviews"}),
 }
 #: What a visitor who has not logged in may do.

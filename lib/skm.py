@@ -25,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
+import segno
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -531,3 +532,17 @@ def cli_ikm(path: str | Path, weight: str = "exact") -> dict:
 __all__ = ["UNSUR", "KODE", "Unsur", "PROFIL", "JENIS_KELAMIN", "USIA", "PENDIDIKAN", "PEKERJAAN", "TIDAK_DIISI",
            "GRADES", "WEIGHTS", "IkmResult", "Breakdown", "BreakdownRow", "SkmFileError", "round2", "grade", "ikm",
            "min_sample", "usia_band", "read_responses", "breakdown", "report_workbook", "cli_ikm"]
+
+
+# --- the link a finished case shows the citizen ------------------------------------------------------------
+SURVEY_PATH = "skm"
+
+
+def survey_url(base_url: str, sop_id: str) -> str:
+    """The public e-survey address for one service, e.g. ``https://portal.example/skm?layanan=kartu-ak1``."""
+    return f"{base_url.rstrip('/')}/{SURVEY_PATH}?layanan={sop_id}"
+
+
+def qr_svg(url: str, scale: int = 4) -> str:
+    """An inline SVG QR code for ``url`` (segno), for the screen and for printing at the counter."""
+    return segno.make(url, error="m").svg_inline(scale=scale, dark="#111827")

@@ -145,11 +145,14 @@ def test_a_user_changes_their_own_password_only_with_the_old_one(db):
         assert accounts.authenticate(s, "rina", "sandi-baru-rina").ok
 
 
-def test_demo_mode_creates_one_user_per_role(ready_db, monkeypatch):
+def test_demo_mode_creates_a_user_for_every_role_and_a_kepala_bidang_per_bidang(ready_db, monkeypatch):
     monkeypatch.delenv("PORTAL_ENV", raising=False)
     with session_factory(ready_db).begin() as s:
         created = accounts.ensure_demo_users(s)
-    assert len(created) == 8
+    assert len(created) == 9
+    with session_factory(ready_db)() as s:
+        assert {g.scope for u in ("kabid", "kabidsos") for g in accounts.load_actor(s, u).grants} == {
+            "bidang:tenaga-kerja", "bidang:jaminan-sosial"}
     with session_factory(ready_db)() as s:
         roles = {r for u in created for r in accounts.load_actor(s, u).roles}
         assert accounts.authenticate(s, "staf", accounts.DEMO_PASSWORD).ok

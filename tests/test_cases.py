@@ -76,9 +76,20 @@ def test_a_step_is_available_only_to_the_role_its_sop_names(db):
         step(db, "rina", v, 4)  # step 4 is the Kasi's
 
 
-def test_operator_desa_cannot_open_a_case(db):
+def test_operator_desa_cannot_open_a_counter_case(db):
     with pytest.raises(PermissionDenied):
         act(db, "agus", cases.open_case, "kartu-ak1", "Andi", now=T0)
+
+
+def test_operator_desa_opens_a_pbi_jk_proposal_that_belongs_to_their_desa_only(db, ready_db):
+    add_users(ready_db, ("lina", "operator_desa", "desa:sukamaju"))
+    v = act(db, "agus", cases.open_case, "pbi-jk", "Usulan Karang Dalo", now=T0)
+    with db() as s:
+        assert s.get(Case, v.id).scope == "desa:karang-dalo"
+    with pytest.raises(PermissionDenied):  # step 1 is the PMK Desa of that desa, not another village's
+        act(db, "lina", cases.complete_step, v.id, 1, v.version, now=T0)
+    v = act(db, "agus", cases.complete_step, v.id, 1, v.version, now=T0)
+    assert v.open_steps == (2,)
 
 
 def test_a_decision_needs_an_outcome(db):
@@ -208,4 +219,7 @@ def test_a_kepala_bidang_works_only_on_the_sops_of_their_bidang(db):
     # Budi is Kepala Bidang with the local role bidang:tenaga-kerja; PBI-JK is Dinas Sosial's SOP.
     with pytest.raises(PermissionDenied):
         act(db, "budi", cases.open_case, "pbi-jk", now=T0)
-    assert act(db, "budi", cases.open_case, "kartu-ak1", now=T0).register_no.startswith("AK1/")
+    v = act(db, "rina", cases.open_case, "kartu-ak1", now=T0)
+    for no, user, outcome in ((1, "rina", None), (2, "rina", "ya"), (3, "rina", None), (4, "dewi", None)):
+        v = step(db, user, v, no, outcome)
+    assert step(db, "budi", v, 5).open_steps == (6,)

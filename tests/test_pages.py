@@ -165,9 +165,10 @@ def test_the_audit_page_shows_the_sessions_logins(app_db):
     assert "Masuk" in table["Aksi"].tolist() and "admin" in table["Pengguna"].tolist()
 
 
+CASES = {"tugas", "berkas"}
 EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun and the catalogue pages every role sees
-    "admin": {"admin-pengguna", "admin-audit", "admin-kalender"}, "kadis": {"admin-audit"}, "sekdin": set(), "kabid": set(),
-    "kasi": set(), "staf": set(), "operator": set(), "evaluator": set(),
+    "admin": {"admin-pengguna", "admin-audit", "admin-kalender"}, "kadis": {"admin-audit"} | CASES, "sekdin": CASES,
+    "kabid": CASES, "kabidsos": CASES, "kasi": CASES, "staf": CASES, "operator": CASES, "evaluator": set(),
 }
 
 

@@ -52,8 +52,10 @@ def test_staf_can_upload_for_any_desa():
     assert scopes_for(STAF, "upload_validation") is None
 
 
-def test_operator_desa_cannot_run_cases_or_see_the_dashboard():
-    assert not holds_anywhere(OPERATOR, "run_cases")
+def test_operator_desa_runs_cases_of_their_own_desa_only_and_cannot_see_the_dashboard():
+    assert scopes_for(OPERATOR, "run_cases") == {"desa:karang-dalo"}
+    assert not has_permission(OPERATOR, "run_cases")
+    assert not has_permission(OPERATOR, "run_cases", "desa:dempo-makmur")
     assert not holds_anywhere(OPERATOR, "view_dashboard")
 
 

@@ -1,8 +1,9 @@
 """One page per catalogue document, built from its data: the SOP form, or a Standar Pelayanan."""
 import streamlit as st
 
-from lib import document, export, fmt
-from lib.ui import data, nav, widgets
+from lib import cases, document, export, fmt
+from lib.ui import context, data, nav, widgets
+from views import sop_kasus
 
 
 def page_for(doc_id: str):
@@ -23,6 +24,26 @@ def render(doc_id: str) -> None:
     if doc.jenis == "standar_pelayanan":
         return _standar(doc, active.revision_no)
     widgets.header(doc.nama, " · ".join(x for x in (doc.nomor, doc.instansi, doc.unit) if x))
+    actor = context.actor()
+    tabs = ["Dokumen SOP"]
+    if cases.can_open(actor, doc):
+        tabs.append("Permohonan baru")
+    if cases.may_run(actor, doc):
+        tabs.append("Buku Register")
+    if len(tabs) == 1:
+        return _document(doc, active)
+    shown = dict(zip(tabs, st.tabs(tabs, default=tabs[1] if "Permohonan baru" in tabs else None)))
+    with shown["Dokumen SOP"]:
+        _document(doc, active)
+    if "Permohonan baru" in shown:
+        with shown["Permohonan baru"]:
+            sop_kasus.intake_tab(doc)
+    if "Buku Register" in shown:
+        with shown["Buku Register"]:
+            sop_kasus.register_tab(doc)
+
+
+def _document(doc, active) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Langkah", len(doc.langkah))
     c2.metric("Pelaksana", len(doc.pelaksana))

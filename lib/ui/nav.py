@@ -80,3 +80,10 @@ def catalogue_specs(docs: dict, render_for: Callable[[str], Callable]) -> list[P
                 specs.append(PageSpec(doc.id, doc.label, render_for(doc.id), "view_catalogue", section,
                                       ":material/account_tree:" if doc.jenis == "sop" else ":material/menu_book:"))
     return specs
+
+
+def open_case_on_select(selection, case_ids: list[int]) -> None:
+    """Open the case page for the row a user clicked in a single-row-select dataframe."""
+    rows = selection.selection.rows if selection else []
+    if rows:
+        st.switch_page(page("berkas"), query_params={"id": str(case_ids[rows[0]])})

@@ -1,0 +1,198 @@
+"""Berkas: search across cases, and one case with its steps, timeline, attachments and comments."""
+import datetime as dt
+
+import streamlit as st
+
+from lib import case_detail, case_files, cases, config, fmt, nik, register, skm
+from lib.forms import MAX_FILE_MB
+from lib.mutu_baku import format_working_minutes as duration
+from lib.permissions import PermissionDenied, has_permission
+from lib.ui import context, nav, widgets
+from lib.worklist import STATUS_LABELS
+
+ERRORS = (cases.CaseError, PermissionDenied)
+
+
+def render() -> None:
+    raw = st.query_params.get("id")
+    if not raw:
+        return _search()
+    try:
+        case_id = int(raw)
+        with context.db()() as session:
+            d = case_detail.detail(session, context.actor(), case_id)
+    except (ValueError, *ERRORS):
+        widgets.header("Berkas tidak ditemukan")
+        st.info("Berkas ini tidak ada atau Anda tidak memiliki akses ke berkas ini.")
+        st.page_link(nav.page("berkas"), label="Cari berkas", icon=":material/search:")
+        return
+    _case(d)
+
+
+def _search() -> None:
+    widgets.header("Cari berkas", "Cari menurut nomor register, nama pemohon, atau NIK (16 angka; pencarian NIK "
+                   "dicatat di log audit).")
+    with st.form("cari-berkas", border=False):
+        c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+        text = c1.text_input("Nomor register, nama, atau NIK", key="cari-teks")
+        go = c2.form_submit_button("Cari", type="primary", icon=":material/search:", use_container_width=True)
+    if not (go or text):
+        st.page_link(nav.page("tugas"), label="Lihat Tugas Saya", icon=":material/task_alt:")
+        return
+    try:
+        with context.db().begin() as session:
+            found = register.search(session, context.actor(), text)
+    except ERRORS as err:
+        st.error(str(err))
+        return
+    if not found:
+        st.info("Tidak ada berkas yang cocok.")
+        return
+    st.caption(f"{len(found)} berkas. Klik satu baris untuk membukanya.")
+    rows = [{"SOP": e.sop_id, **row} for e, row in zip(found, register.rows(found))]
+    nav.open_case_on_select(st.dataframe(rows, hide_index=True, use_container_width=True, on_select="rerun",
+                                         selection_mode="single-row", key="cari-hasil"), [e.case_id for e in found])
+
+
+def _case(d: case_detail.CaseDetail) -> None:
+    widgets.show_flash()
+    widgets.header(f"Berkas {d.register_no}", f"{d.sop.nama} · revisi portal {d.revision_no} · masuk "
+                   f"{fmt.waktu(d.created_at)}" + (f" · selesai {fmt.waktu(d.closed_at)}" if d.closed_at else ""))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Status", d.state_label)
+    c2.metric("Pemohon", d.applicant_name or "—")
+    c3.metric("Langkah berjalan", ", ".join(str(s.step.no) for s in d.open_steps) or "—")
+    c4.metric("Lama", duration(d.lead_working_min).replace(" kerja", "") if d.closed_at else "berjalan",
+              help="Waktu kerja dari permohonan masuk sampai selesai.")
+    _identity(d)
+    if d.state == "selesai":
+        _skm(d)
+    for step in d.open_steps:
+        _open_step(d, step)
+    st.subheader("Linimasa langkah", anchor=False)
+    st.dataframe(d.timeline, hide_index=True, use_container_width=True)
+    left, right = st.columns(2)
+    with left:
+        _attachments(d)
+    with right:
+        _comments(d)
+
+
+def _identity(d) -> None:
+    actor = context.actor()
+    values = (d.data.get("isian") or {})
+    with st.expander("Data permohonan", expanded=d.state != "selesai"):
+        shown_nik = nik.mask(d.nik)
+        if d.nik and st.session_state.get(f"nik-{d.id}"):
+            with context.db().begin() as session:
+                shown_nik = nik.display(session, actor, d.nik, "case", d.id, full=True, scope=d.sop.scope)
+        labels = {f.nama: f for f in d.sop.formulir}
+        lines = []
+        for name, value in values.items():
+            f = labels.get(name)
+            if f is None:
+                continue
+            if f.jenis == "nik":
+                value = shown_nik
+            elif f.jenis == "date" and value:
+                value = fmt.tanggal(dt.date.fromisoformat(value))
+            elif f.jenis == "money" and value is not None:
+                value = fmt.rupiah(value)
+            elif f.jenis == "checkbox":
+                value = "Ya" if value else "Tidak"
+            lines.append(f"- **{f.label}:** {value if value not in (None, '') else '—'}")
+        st.markdown("\n".join(lines) or "Tidak ada isian formulir.")
+        if d.nik and has_permission(actor, "view_nik_full", d.sop.scope) and not st.session_state.get(f"nik-{d.id}"):
+            st.button("Tampilkan NIK lengkap", key=f"nik-btn-{d.id}", icon=":material/visibility:",
+                      help="Tampilan NIK lengkap dicatat di log audit.",
+                      on_click=lambda: st.session_state.update({f"nik-{d.id}": True}))
+        brought = d.data.get("kelengkapan") or {}
+        if brought:
+            docs = {x.kode: x.label for x in d.sop.kelengkapan}
+            st.markdown("**Kelengkapan:** " + "; ".join(f"{docs.get(k, k)} {'✓' if v else '✗'}"
+                                                      for k, v in brought.items()))
+        for warning in (d.data.get("peringatan") or {}).values():
+            st.warning(warning)
+
+
+def _open_step(d, s: case_detail.OpenStep) -> None:
+    step = s.step
+    status = STATUS_LABELS[s.clock.status]
+    with st.container(border=True):
+        st.markdown(f"**Langkah {step.no}: {step.kegiatan}** — {s.pelaksana}" + (f" (ke-{s.attempt})"
+                                                                              if s.attempt > 1 else ""))
+        target = step.target.label() if step.target else "tanpa target"
+        st.caption(f"Tersedia sejak {fmt.waktu(s.available_at)} · target {target} · berjalan "
+                   f"{duration(s.clock.age_working_min)} · {status}"
+                   + (f" · dimulai {fmt.waktu(s.started_at)}" if s.started_at else ""))
+        if s.my_role is None:
+            st.caption("Langkah ini dikerjakan oleh " + s.pelaksana + ".")
+            return
+        actor = context.actor()
+        if s.started_at is None:
+            if st.button(f"Mulai langkah {step.no}", key=f"mulai-{d.id}-{step.no}", icon=":material/play_arrow:"):
+                widgets.apply(lambda session: cases.start_step(session, actor, d.id, step.no, d.version),
+                              f"Langkah {step.no} dimulai.", ERRORS)
+        with st.form(f"selesai-{d.id}-{step.no}-{d.version}"):
+            outcome = None
+            if step.keputusan:
+                k = step.keputusan
+                outcome = st.radio(k.pertanyaan, ["ya", "tidak"], index=None, horizontal=True,
+                                   format_func=lambda o: getattr(k, o).label, key=f"hasil-{d.id}-{step.no}")
+            missing = case_detail.return_note(d, step)
+            note = st.text_area("Catatan", key=f"catatan-{d.id}-{step.no}-{d.version}", placeholder=missing or None,
+                                help="Wajib bila berkas dikembalikan: tulis apa yang kurang."
+                                + (" Bila dikosongkan, dipakai daftar kekurangan saat penerimaan." if missing else ""))
+            if st.form_submit_button(f"Selesaikan langkah {step.no}", type="primary", icon=":material/check:"):
+                if outcome == "tidak" and not note.strip():
+                    note = missing
+                widgets.apply(lambda session: cases.complete_step(session, actor, d.id, step.no, d.version,
+                                                                  outcome=outcome, note=note),
+                              f"Langkah {step.no} selesai.", ERRORS)
+
+
+def _skm(d) -> None:
+    base = config.public_url() or str(st.context.url or "").split("/berkas")[0].split("?")[0]
+    url = skm.survey_url(base, d.sop.id)
+    with st.container(border=True):
+        st.markdown("**Layanan selesai.** Mohon pemohon memberi penilaian kepuasan melalui e-survei (SKM), "
+                    "tanpa login:")
+        c1, c2 = st.columns([1, 3])
+        c1.markdown(skm.qr_svg(url), unsafe_allow_html=True)
+        c2.markdown(f"[{url}]({url})")
+        c2.caption("Pindai kode QR dengan ponsel, atau buka tautannya di kios layanan.")
+
+
+def _attachments(d) -> None:
+    st.subheader("Lampiran", anchor=False)
+    actor = context.actor()
+    with context.db()() as session:
+        files = case_files.attachments(session, actor, d.id)
+    for a in files:
+        with context.db()() as session:
+            name, mime, content = case_files.attachment_content(session, actor, a.id)
+        st.download_button(f"{a.filename} ({fmt.angka(a.size / 1024, 0)} KB) · {a.uploaded_by}", content,
+                           file_name=name, mime=mime, key=f"lampiran-{a.id}", icon=":material/attach_file:")
+    if not files:
+        st.caption("Belum ada lampiran.")
+    upload = st.file_uploader(f"Tambah lampiran (PDF, JPG, PNG; maks. {MAX_FILE_MB} MB)", type=["pdf", "jpg", "jpeg",
+                              "png"], key=f"unggah-{d.id}-{len(files)}", max_upload_size=MAX_FILE_MB)
+    if upload is not None and st.button("Lampirkan", key=f"lampirkan-{d.id}", icon=":material/upload:"):
+        widgets.apply(lambda session: case_files.attach(session, actor, d.id, upload.name, upload.getvalue()),
+                      f"“{upload.name}” dilampirkan.", ERRORS)
+
+
+def _comments(d) -> None:
+    st.subheader("Komentar", anchor=False)
+    actor = context.actor()
+    with context.db()() as session:
+        notes = case_files.comments(session, actor, d.id)
+    for c in notes:
+        st.markdown(f"**{c.author}** · {fmt.waktu(c.at)}  \n{c.text}")
+    if not notes:
+        st.caption("Belum ada komentar.")
+    with st.form(f"komentar-{d.id}-{len(notes)}", clear_on_submit=True):
+        text = st.text_area("Tulis komentar", max_chars=case_files.MAX_COMMENT)
+        if st.form_submit_button("Kirim komentar", icon=":material/chat:"):
+            widgets.apply(lambda session: case_files.add_comment(session, actor, d.id, text), "Komentar terkirim.",
+                          ERRORS)

@@ -1,0 +1,88 @@
+"""The working tabs of an SOP page: "Permohonan baru" (the intake form) and "Buku Register"."""
+import streamlit as st
+
+from lib import cases, case_files, register
+from lib.cases import STATES
+from lib.permissions import PermissionDenied, has_permission
+from lib.ui import context, formulir, nav
+
+_LAST = "_portal_last_intake"
+
+
+def intake_tab(doc) -> None:
+    last = st.session_state.pop(_LAST, None)
+    if last:
+        st.success(f"Permohonan **{last[1]}** terdaftar.", icon=":material/check_circle:")
+        st.page_link(nav.page("berkas"), label=f"Buka berkas {last[1]}", icon=":material/folder_open:",
+                     query_params={"id": str(last[0])})
+    counter = st.session_state.setdefault(f"_intake_n_{doc.id}", 0)
+    key = f"intake-{doc.id}-{counter}"
+    errors = st.session_state.get(key + "-errors", {})
+    first = doc.langkah[0]
+    st.caption(f"Langkah 1: {first.kegiatan} ({doc.actors[first.pelaksana].label}). Isian bertanda * wajib. "
+               "Tekan Tab untuk pindah isian, Enter untuk mendaftarkan.")
+    with st.form(key, enter_to_submit=True):
+        values = {}
+        for i, f in enumerate(doc.formulir):
+            if i % 2 == 0:  # one row per pair, so that Tab follows the order the eye reads
+                cols = st.columns(2)
+            with cols[i % 2]:
+                values[f.nama] = formulir.field(f, f"{key}-{f.nama}", errors.get(f.nama))
+        ticked = {}
+        if doc.kelengkapan:
+            st.markdown("**Kelengkapan berkas yang dibawa pemohon**")
+            ticked = formulir.checklist(doc, key)
+        submitted = st.form_submit_button("Daftarkan permohonan", type="primary", icon=":material/send:")
+    if not submitted:
+        return
+    raw = formulir.raw_values(doc, values)
+    try:
+        with context.db().begin() as session:
+            view, result = cases.intake(session, context.actor(), doc.id, raw, ticked)
+            for f in doc.formulir:
+                if f.jenis == "file" and values.get(f.nama) is not None:
+                    case_files.attach(session, context.actor(), view.id, values[f.nama].name,
+                                      values[f.nama].getvalue())
+    except cases.FormInvalid as err:
+        st.session_state[key + "-errors"] = err.result.errors
+        st.rerun()
+    except (cases.CaseError, PermissionDenied) as err:
+        st.error(str(err))
+        return
+    st.session_state.pop(key + "-errors", None)
+    st.session_state[f"_intake_n_{doc.id}"] = counter + 1  # a clean form for the next applicant
+    st.session_state[_LAST] = (view.id, view.register_no)
+    for message in result.warnings.values():
+        st.toast(message, icon=":material/warning:")
+    st.rerun()
+
+
+def register_tab(doc) -> None:
+    actor = context.actor()
+    with context.db()() as session:
+        years = register.years(session, doc.id)
+    c1, c2, c3 = st.columns([1, 1, 2])
+    year = c1.selectbox("Tahun", years, index=0 if years else None, key=f"reg-year-{doc.id}",
+                        placeholder="Belum ada berkas")
+    state = c2.selectbox("Status", [None, *STATES], format_func=lambda s: "Semua" if s is None else STATES[s],
+                         key=f"reg-state-{doc.id}")
+    text = c3.text_input("Cari nomor register atau nama", key=f"reg-text-{doc.id}")
+    flt = register.RegisterFilter(year, state, text)
+    with context.db()() as session:
+        found = register.entries(session, actor, doc.id, flt)
+    if not found:
+        st.info("Belum ada berkas pada buku register ini" + (" untuk filter tersebut." if text or state else "."))
+        return
+    st.caption(f"{len(found)} berkas" + (" (ditampilkan paling banyak 5.000)" if len(found) >= register.LIMIT
+                                         else "") + ". Klik satu baris untuk membuka berkasnya.")
+    nav.open_case_on_select(st.dataframe(register.rows(found), hide_index=True, use_container_width=True,
+                                         on_select="rerun", selection_mode="single-row", key=f"reg-table-{doc.id}"),
+                            [e.case_id for e in found])
+    if has_permission(actor, "export_personal_data", doc.scope):
+        if st.button("Siapkan unduhan XLSX", icon=":material/download:", key=f"reg-xlsx-{doc.id}",
+                     help="Berisi nama pemohon; unduhan dicatat di log audit."):
+            with context.db().begin() as session:
+                data = register.export_xlsx(session, actor, doc.id, flt)
+            st.download_button("Unduh Buku Register (XLSX)", data, file_name=f"register-{doc.id}-{year}.xlsx",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               icon=":material/table_view:", key=f"reg-dl-{doc.id}")

@@ -1,0 +1,47 @@
+"""Tugas Saya: the steps waiting for my roles, oldest first, with time left against mutu baku."""
+import pandas as pd
+import streamlit as st
+
+from lib import fmt, worklist
+from lib.mutu_baku import format_working_minutes as duration
+from lib.ui import context, nav, widgets
+
+COLOURS = {"Terlambat": "background-color: #fde2e1", "Segera jatuh tempo": "background-color: #fff1d6"}
+
+
+def render() -> None:
+    widgets.header("Tugas Saya", "Langkah yang menunggu peran Anda, yang terlama di atas. Waktu dihitung dalam "
+                   "waktu kerja (Senin–Jumat, jam kerja, di luar hari libur).")
+    with context.db()() as session:
+        tasks = worklist.tasks(session, context.actor())
+    if not tasks:
+        st.info("Tidak ada langkah yang menunggu Anda. Permohonan baru dibuka dari halaman SOP-nya.")
+        st.page_link(nav.page("beranda"), label="Ke katalog SOP", icon=":material/home:")
+        return
+    counts = {s: sum(t.status == s for t in tasks) for s in worklist.STATUS_LABELS}
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Menunggu", len(tasks))
+    c2.metric("Terlambat", counts["terlambat"])
+    c3.metric("Segera jatuh tempo", counts["segera"], help="Lebih dari separuh target waktu sudah terpakai.")
+    c4.metric("Menunggu pemohon", counts["menunggu_pemohon"], help="Berkas dikembalikan untuk dilengkapi.")
+    sops = sorted({t.sop_label for t in tasks})
+    chosen = st.multiselect("SOP", sops, placeholder="Semua SOP", key="tugas-sop")
+    shown = [t for t in tasks if not chosen or t.sop_label in chosen]
+    rows = [{"Status": worklist.STATUS_LABELS[t.status], "No. register": t.register_no,
+             "SOP": t.sop_label, "Langkah": f"{t.step_no}. {t.kegiatan}", "Pelaksana": t.pelaksana,
+             "Pemohon": t.applicant_name or "—", "Tersedia sejak": fmt.waktu(t.available_at),
+             "Umur": duration(t.clock.age_working_min), "Target": t.target.label() if t.target else "—",
+             "Sisa waktu": _left(t)} for t in shown]
+    st.caption("Klik satu baris untuk membuka langkahnya.")
+    table = pd.DataFrame(rows).style.map(lambda v: COLOURS.get(v, ""), subset=["Status"]) if rows else rows
+    nav.open_case_on_select(st.dataframe(table, hide_index=True, use_container_width=True, on_select="rerun",
+                                         selection_mode="single-row", key="tugas-tabel"), [t.case_id for t in shown])
+
+
+def _left(task: worklist.Task) -> str:
+    c = task.clock
+    if c.left_working_min is not None:
+        return duration(c.left_working_min) if c.left_working_min >= 0 else "lewat " + duration(-c.left_working_min)
+    if c.due is not None:
+        return ("jatuh tempo " if c.status != "terlambat" else "lewat, jatuh tempo ") + fmt.waktu(c.due)
+    return "—"

@@ -54,7 +54,7 @@ def _guard(session: Session, actor: Actor, case_id: int):
 
 def _names(session: Session, ids) -> dict[int, str]:
     ids = {i for i in ids if i}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids)))) if ids else {}
+    return {i: n for i, n in session.execute(select(User.id, User.name).where(User.id.in_(ids)))} if ids else {}
 
 
 def add_comment(session: Session, actor: Actor, case_id: int, text: str, now: dt.datetime | None = None) -> None:

@@ -10,14 +10,16 @@
     python -m lib users disable USERNAME
     python -m lib events import FILE [--sop ID]
     python -m lib events export --format csv|xes [--sop ID] [--output FILE]
+    python -m lib kpi [--sop ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 
-from . import accounts, catalog, eventlog, mutu_baku, store
+from . import accounts, catalog, eventlog, fmt, kpi, mutu_baku, store
 from .db import database_url, session_factory
 from .worktime import parse_local
 
@@ -188,6 +190,46 @@ def cmd_events_export(args) -> None:
         sys.stdout.write(text)
 
 
+def _date(text: str | None, which: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"Tanggal {which} “{text}” harus berformat YYYY-MM-DD, misalnya 2025-01-31.") from None
+
+
+def _minutes(x: float | None) -> str:
+    return "—" if x is None else fmt.angka(x, 1)
+
+
+def cmd_kpi(args) -> None:
+    date_from, date_to = _date(args.date_from, "awal"), _date(args.date_to, "akhir")
+    try:
+        with _ready_db()() as session:
+            data = kpi.summary_json(session, args.sop, date_from, date_to)
+            names = {d.doc.id: d.doc.nama for d in store.active_documents(session).values()}
+    except kpi.KpiError as err:
+        raise CliError(str(err)) from None
+    period = f"{fmt.tanggal(date_from) if date_from else 'awal data'} s.d. {fmt.tanggal(date_to) if date_to else 'hari ini'}"
+    lines = [f"Kinerja langkah SOP, {period} (waktu dalam menit; kerja = jam kerja tanpa hari libur)", ""]
+    head = (f"{'No':>3} {'n':>6} {'median kerja':>13} {'p90 kerja':>10} {'median kal.':>12} {'p90 kal.':>10} "
+            f"{'target':>8} {'% tepat':>8} {'tunggu':>9} {'ulang':>6}")
+    for sop in data["sops"]:
+        lines.append(f"{names.get(sop['sop_id'], sop['sop_id'])} ({sop['sop_id']})")
+        lines.append(f"Berkas dimulai: {fmt.angka(sop['cases_started'])}, selesai: {fmt.angka(sop['cases_completed'])}")
+        lines.append(head)
+        for st in sop["steps"]:
+            pct = "—" if st["within_pct"] is None else fmt.angka(st["within_pct"], 1) + "%"
+            lines.append(f"{st['no']:>3} {fmt.angka(st['n']):>6} {_minutes(st['median_working_min']):>13} "
+                         f"{_minutes(st['p90_working_min']):>10} {_minutes(st['median_elapsed_min']):>12} "
+                         f"{_minutes(st['p90_elapsed_min']):>10} {_minutes(st['target_working_min']):>8} {pct:>8} "
+                         f"{_minutes(st['median_wait_working_min']):>9} {fmt.angka(st['rework_cases']):>6}")
+        lines.append("")
+    lines.append("Target kosong (—): target bulan/tanggal dinilai dengan kalender, atau langkah tanpa target.")
+    _emit(data, args.json, "\n".join(lines))
+
+
 def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):
     """A subcommand with its positionals, ``--json`` and (where it reads one) ``--password-stdin``."""
     cmd = parent.add_parser(name, help=help_text)
@@ -233,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--sop", help="hanya SOP ini")
     exp.add_argument("--output", help="tulis ke berkas ini (bawaan: standar keluaran)")
     exp.set_defaults(func=cmd_events_export)
+
+    k = _command(sub, "kpi", "kinerja langkah SOP terhadap mutu baku (median, p90, % tepat waktu)", cmd_kpi)
+    k.add_argument("--sop", help="hanya SOP ini")
+    k.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="tanggal awal (WIB, termasuk)")
+    k.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="tanggal akhir (WIB, termasuk)")
     return p
 
 

@@ -17,8 +17,9 @@ from alembic.config import Config
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import accounts, audit, catalog
+from . import accounts, audit, catalog, config
 from .db import ROOT, CalendarOverride, Setting, Sop, SopRevision, WorkflowHistory, get_engine, session_factory
+from .fmt import angka
 from .worktime import CalendarSettings, WorkCalendar, overrides_from_rows
 
 MIGRATIONS = ROOT / "lib" / "migrations"
@@ -48,6 +49,8 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     kept_web: list[str] = field(default_factory=list)
     demo_users: list[str] = field(default_factory=list)
+    #: Cases of demo history created by :func:`lib.demo.fill_history` (0 when none were made).
+    demo_cases: int = 0
 
     def lines(self) -> list[str]:
         out = []
@@ -60,6 +63,8 @@ class SyncReport:
         out.append(f"{len(self.unchanged)} dokumen tidak berubah")
         if self.demo_users:
             out.append(f"pengguna demo dibuat: {', '.join(self.demo_users)} (kata sandi di README)")
+        if self.demo_cases:
+            out.append(f"Riwayat demo: {angka(self.demo_cases)} berkas")
         return out
 
 
@@ -154,7 +159,8 @@ def load_calendar(session: Session) -> WorkCalendar:
 def init(url: str | None = None, demo: bool = False) -> SyncReport:
     """Create or upgrade the schema and load the catalogue. Safe to run again.
 
-    With ``demo`` (and not in production) an empty database also gets one demo user per role.
+    With ``demo`` (and not in production) an empty database also gets one demo user per role, and a
+    database without cases two years of demo history (:func:`lib.demo.fill_history`).
     """
     from .db import database_url
 
@@ -166,4 +172,7 @@ def init(url: str | None = None, demo: bool = False) -> SyncReport:
         report = sync_catalog(session)
         if demo:
             report.demo_users = accounts.ensure_demo_users(session)
+            if not config.is_production():
+                from . import demo as demo_history  # lib.demo imports this module
+                report.demo_cases = demo_history.fill_history(session).cases
     return report

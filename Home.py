@@ -7,7 +7,7 @@ import streamlit as st
 from lib import catalog, config
 from lib.db import database_url
 from lib.ui import auth, context, data, nav, widgets
-from views import admin_audit, admin_kalender, admin_pengguna, akun, beranda, berkas, skm, sop, tugas
+from views import admin_audit, admin_kalender, admin_pengguna, akun, beranda, berkas, dasbor, skm, sop, tugas
 
 st.set_page_config(page_title="Portal SOP", page_icon="assets/logo.svg", layout="wide",
                    initial_sidebar_state="expanded")
@@ -33,6 +33,7 @@ specs = [
                  default_for_users=True),
     nav.PageSpec("masuk", "Masuk", _login_page, None, "Portal", ":material/login:", default_for_anonymous=True),
     nav.PageSpec("skm", "Survei Kepuasan", skm.render, None, "Portal", ":material/sentiment_satisfied:"),
+    nav.PageSpec("dasbor", "Dasbor kinerja", dasbor.render, "view_dashboard", "Portal", ":material/monitoring:"),
     nav.PageSpec("tugas", "Tugas Saya", tugas.render, "run_cases", "Portal", ":material/task_alt:"),
     nav.PageSpec("berkas", "Cari berkas", berkas.render, "run_cases", "Portal", ":material/folder_open:"),
     *nav.catalogue_specs(docs, sop.page_for),

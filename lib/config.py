@@ -68,3 +68,10 @@ def public_url() -> str | None:
     when it differs from the address staff use (behind a proxy). None: use the address of the request."""
     url = (os.environ.get("PORTAL_PUBLIC_URL") or _secrets().get("public_url") or "").strip()
     return url.rstrip("/") or None
+
+
+def demo_history() -> bool:
+    """Whether a demo start fills two years of demo cases (``PORTAL_DEMO_HISTORY``, default on; never in
+    production). The test suite turns it off for speed except where a test asks for it."""
+    return not is_production() and os.environ.get("PORTAL_DEMO_HISTORY", "1").strip().lower() not in ("0", "false",
+                                                                                                      "tidak")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
+
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -75,6 +77,27 @@ def sop_workbook(sop: SOP, revision_no: int | None = None) -> bytes:
     ws2.page_setup.orientation = "landscape"
     ws2.page_setup.paperSize = ws2.PAPERSIZE_A4
     ws2.page_setup.fitToWidth = 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def frame_workbook(sheets: dict[str, pd.DataFrame], title: str | None = None) -> bytes:
+    """One sheet per frame (sheet name → frame), headers as given, times without zone (already WIB)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, frame in sheets.items():
+        ws = wb.create_sheet(name[:31])
+        start = 1
+        if title:
+            ws.cell(row=1, column=1, value=safe_cell(title)).font = Font(bold=True, size=12)
+            start = 3
+        rows = []
+        for rec in frame.itertuples(index=False):
+            rows.append([None if (not isinstance(v, str) and pd.isna(v)) else
+                         v.tz_localize(None) if isinstance(v, pd.Timestamp) and v.tzinfo else v for v in rec])
+        _table(ws, [str(c) for c in frame.columns], rows, [max(10, min(45, len(str(c)) + 4)) for c in frame.columns],
+               start_row=start)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -226,8 +226,7 @@ def _frame(session: Session, query, columns: list[str], run: bool = True) -> pd.
             rows = result.cursor.fetchall()
         finally:
             result.close()
-    values = list(zip(*rows)) if rows else [()] * len(columns)
-    return pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in zip(columns, values)})
+    return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
 def _to_utc(values: pd.Series, dialect: str) -> pd.Series:

@@ -172,7 +172,7 @@ def init(url: str | None = None, demo: bool = False) -> SyncReport:
         report = sync_catalog(session)
         if demo:
             report.demo_users = accounts.ensure_demo_users(session)
-            if not config.is_production():
+            if config.demo_history():
                 from . import demo as demo_history  # lib.demo imports this module
                 report.demo_cases = demo_history.fill_history(session).cases
     return report

@@ -7,6 +7,8 @@ import uuid
 
 # Cheap bcrypt for the many test accounts (the app uses cost 12); set before lib.config is imported.
 os.environ.setdefault("PORTAL_BCRYPT_ROUNDS", "4")
+# No two-year demo history in every fresh test database (tests that need it fill it themselves).
+os.environ.setdefault("PORTAL_DEMO_HISTORY", "0")
 
 import pytest
 from sqlalchemy import create_engine, text

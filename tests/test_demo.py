@@ -178,6 +178,7 @@ def test_init_in_demo_mode_fills_the_history_once_and_reports_it(tmp_path, monke
     monkeypatch.setenv("PORTAL_ENV", "production")
     assert store.init(url, demo=True).demo_cases == 0
     monkeypatch.setenv("PORTAL_ENV", "demo")
+    monkeypatch.setenv("PORTAL_DEMO_HISTORY", "1")
     report = store.init(url, demo=True)
     assert report.demo_cases > 2000
     assert any(line.startswith("Riwayat demo: ") and line.endswith(" berkas") and "." in line

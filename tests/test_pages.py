@@ -166,9 +166,11 @@ def test_the_audit_page_shows_the_sessions_logins(app_db):
 
 
 CASES = {"tugas", "berkas"}
+KPI = {"dasbor"}
 EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun and the catalogue pages every role sees
-    "admin": {"admin-pengguna", "admin-audit", "admin-kalender"}, "kadis": {"admin-audit"} | CASES, "sekdin": CASES,
-    "kabid": CASES, "kabidsos": CASES, "kasi": CASES, "staf": CASES, "operator": CASES, "evaluator": set(),
+    "admin": {"admin-pengguna", "admin-audit", "admin-kalender"} | KPI, "kadis": {"admin-audit"} | CASES | KPI,
+    "sekdin": CASES | KPI, "kabid": CASES | KPI, "kabidsos": CASES | KPI, "kasi": CASES | KPI, "staf": CASES,
+    "operator": CASES, "evaluator": KPI,
 }
 
 

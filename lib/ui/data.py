@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import config, store
+from lib import config, kpi, store
 from lib.db import database_url, session_factory
 
 
@@ -30,3 +30,17 @@ def documents() -> dict[str, store.ActiveDocument]:
     url = database_url()
     ensure_database(url)
     return _documents(url, _catalog_version(url))
+
+
+@st.cache_resource(ttl=60, max_entries=64, show_spinner=False)
+def kpi_dashboard(start, end, sop_ids: tuple, bidang, role):
+    """Every dashboard figure for a filter, computed at most once a minute per filter (shared read-only)."""
+    with session_factory(database_url())() as session:
+        return kpi.dashboard(session, start, end, list(sop_ids), bidang, role)
+
+
+@st.cache_resource(ttl=60, max_entries=64, show_spinner=False)
+def kpi_history(start, end, sop_ids: tuple, bidang, role):
+    """The runs of a longer window, for the trend and the step × month table."""
+    with session_factory(database_url())() as session:
+        return kpi.load(session, start, end, list(sop_ids), bidang, role)

@@ -43,7 +43,7 @@ def server(tmp_path_factory, chromium_path):
     """Start ``streamlit run Home.py`` on a free port with a fresh SQLite database; yield its base URL."""
     port = _free_port()
     db = tmp_path_factory.mktemp("browser") / "portal.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PORTAL_DEMO_HISTORY": "1"}
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],

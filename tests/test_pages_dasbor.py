@@ -1,0 +1,44 @@
+"""The KPI dashboard page: who sees it, and that it draws the demo history without errors."""
+import pytest
+
+from lib import accounts, cases, store
+from lib.db import session_factory
+
+from .test_pages import open_app
+
+
+@pytest.fixture
+def with_cases(app_db):
+    """A few finished AK1 cases so that the dashboard has figures (the app_db has no demo history)."""
+    store.init(app_db, demo=True)
+    with session_factory(app_db).begin() as s:
+        staf, kasi, kabid = (accounts.load_actor(s, u) for u in ("staf", "kasi", "kabid"))
+        for _ in range(3):
+            v = cases.open_case(s, staf, "kartu-ak1", "Pemohon")
+            for no, who, outcome in ((1, staf, None), (2, staf, "ya"), (3, staf, None), (4, kasi, None),
+                                     (5, kabid, None), (6, staf, None)):
+                v = cases.start_step(s, who, v.id, no, v.version) if no > 1 else v
+                v = cases.complete_step(s, who, v.id, no, v.version, outcome=outcome)
+    return app_db
+
+
+def test_kepala_dinas_opens_the_dashboard_with_figures_for_this_month(with_cases):
+    at = open_app("dasbor", user="kadis")
+    assert not at.exception, at.exception
+    assert not at.error, at.error
+    labels = [m.label for m in at.metric]
+    assert "Berkas selesai" in labels and "Langkah dalam mutu baku" in labels
+    assert next(m.value for m in at.metric if m.label == "Berkas selesai") == "3"
+
+
+def test_kepala_bidang_sees_only_the_sops_of_their_bidang(with_cases):
+    at = open_app("dasbor", user="kabid")
+    assert not at.exception
+    options = at.multiselect(key="kpi-sop").options
+    assert "Kartu Pencari Kerja (AK1)" in options and "PBI-JK dan PBPU BP Pemda" not in options
+
+
+def test_staf_and_village_operators_cannot_open_the_dashboard(app_db):
+    for user in ("staf", "operator"):
+        at = open_app("dasbor", user=user)
+        assert at.header[0].value == "Halaman tidak ditemukan"

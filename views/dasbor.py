@@ -1,0 +1,168 @@
+"""Dasbor kinerja: real step times against mutu baku, bottlenecks, late files, drill-down to the cases."""
+import datetime as dt
+
+import streamlit as st
+
+from lib import charts, fmt, kpi, kpi_tables, periode
+from lib.export import frame_workbook
+from lib.permissions import has_permission
+from lib.roles import ROLES
+from lib.ui import context, data, widgets
+from lib.worktime import WIB
+
+KINDS = ["Bulan", "Triwulan", "Tahun", "Rentang tanggal"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def render() -> None:
+    actor = context.actor()
+    sops = {i: a.doc for i, a in data.documents().items()
+            if a.doc.jenis == "sop" and has_permission(actor, "view_dashboard", a.doc.scope)}
+    widgets.header("Dasbor kinerja SOP", "Waktu nyata setiap langkah dibandingkan dengan mutu baku SOP, dalam "
+                   "waktu kerja (1 hari = 450 menit kerja).")
+    if not sops:
+        st.info("Tidak ada SOP dalam cakupan Anda.")
+        return
+    chosen, per, bidang, role = _filters(sops)
+    with st.spinner("Menghitung…"):
+        board = data.kpi_dashboard(per.start, per.end, tuple(chosen or sops), bidang, role)
+        history = data.kpi_history(periode.trailing_months(per.end).start, per.end, tuple(chosen or sops), bidang, role)
+    _headline(board.headline, per)
+    tabs = st.tabs(["Hambatan dan berkas terlambat", "Per langkah", "Tren", "Pekerjaan terbuka", "Per peran"])
+    with tabs[0]:
+        _bottlenecks(board, sops)
+    with tabs[1]:
+        _per_step(board, history, sops)
+    with tabs[2]:
+        st.plotly_chart(charts.trend(kpi.monthly_trend(history)), use_container_width=True)
+        st.caption(kpi.DEFINISI["tepat_waktu"])
+    with tabs[3]:
+        _open_work(board, sops)
+    with tabs[4]:
+        st.plotly_chart(charts.workload(board.roles), use_container_width=True)
+        st.dataframe(kpi_tables.role_table(board.roles), hide_index=True, use_container_width=True)
+
+
+def _filters(sops):
+    c1, c2, c3 = st.columns([3, 1, 2])
+    chosen = c1.multiselect("SOP", list(sops), format_func=lambda i: sops[i].label, placeholder="Semua SOP",
+                            key="kpi-sop")
+    kind = c2.selectbox("Periode", KINDS, key="kpi-kind")
+    today = dt.datetime.now(WIB).date()
+    if kind == "Bulan":
+        per = c3.selectbox("Bulan", periode.recent_months(today), format_func=lambda p: p.label, key="kpi-month")
+    elif kind == "Triwulan":
+        per = c3.selectbox("Triwulan", periode.recent_quarters(today), format_func=lambda p: p.label,
+                           key="kpi-quarter")
+    elif kind == "Tahun":
+        per = c3.selectbox("Tahun", [periode.year(y) for y in range(today.year, today.year - 4, -1)],
+                           format_func=lambda p: p.label, key="kpi-year")
+    else:
+        span = c3.date_input("Rentang tanggal", (today.replace(day=1), today), format="DD/MM/YYYY", key="kpi-range")
+        if len(span) != 2:
+            st.info("Pilih tanggal awal dan akhir.")
+            st.stop()
+        per = periode.custom(*span)
+    c4, c5, _ = st.columns([1, 1, 2])
+    bidangs = sorted({d.bidang for d in sops.values() if d.bidang})
+    bidang = c4.selectbox("Bidang", [None, *bidangs], format_func=lambda b: "Semua bidang" if b is None else
+                          b.replace("-", " ").title(), key="kpi-bidang")
+    roles = [r for r in ROLES if r not in ("admin", "evaluator")]
+    role = c5.selectbox("Peran pelaksana", [None, *roles], format_func=lambda r: "Semua peran" if r is None else
+                        ROLES[r], key="kpi-role")
+    return chosen, per, bidang, role
+
+
+def _headline(h: kpi.Headline, per) -> None:
+    st.caption(f"Periode: **{per.label}** ({fmt.tanggal(per.start)} – {fmt.tanggal(per.end)}). "
+               "Pekerjaan terbuka dihitung saat ini.")
+    c = st.columns(5)
+    c[0].metric("Berkas masuk", fmt.angka(h.cases_started))
+    c[1].metric("Berkas selesai", fmt.angka(h.cases_completed))
+    c[2].metric("Berkas terbuka", fmt.angka(h.open_cases), delta=f"{fmt.angka(h.overdue_cases)} terlambat",
+                delta_color="inverse" if h.overdue_cases else "off", help=kpi.DEFINISI["terbuka"])
+    c[3].metric("Langkah dalam mutu baku", "—" if h.within_pct is None else f"{fmt.angka(h.within_pct, 1)}%",
+                help=kpi.DEFINISI["tepat_waktu"] + f" Dinilai: {fmt.angka(h.judged_runs)} langkah.")
+    lead = h.median_lead_working_min
+    c[4].metric("Median lead time", "—" if lead is None else kpi_tables.minutes(lead),
+                delta=None if h.median_target_sum_working_min is None or lead is None
+                else f"target {kpi_tables.minutes(h.median_target_sum_working_min)}", delta_color="off",
+                help=kpi.DEFINISI["lead_time"])
+
+
+def _step_name(sops, sop_id, no, kegiatan) -> str:
+    return f"{sops[sop_id].label} · L{no}. {kegiatan}"
+
+
+def _bottlenecks(board, sops) -> None:
+    b = board.bottlenecks[board.bottlenecks["excess_total_min"] > 0]
+    if b.empty:
+        st.success("Tidak ada langkah yang mediannya melewati mutu baku pada periode ini.")
+    else:
+        st.markdown("**Langkah yang paling melewati mutu baku** (kelebihan median × jumlah langkah)")
+        st.dataframe(b.head(15).assign(
+            Langkah=[_step_name(sops, s, n, k) for s, n, k in zip(b["sop_id"], b["step_no"], b["kegiatan"])],
+            Median=b["median_working_min"].map(kpi_tables.minutes), Target=b["target_working_min"].map(kpi_tables.minutes),
+            Kelebihan=b["excess_per_run_min"].map(kpi_tables.minutes),
+            **{"% tepat": b["within_pct"].map(kpi_tables.pct)})[
+            ["rank", "Langkah", "n", "Median", "Target", "Kelebihan", "% tepat"]].rename(
+            columns={"rank": "Peringkat", "n": "Jumlah"}), hide_index=True, use_container_width=True)
+    _drill_down(board, sops)
+
+
+def _drill_down(board, sops) -> None:
+    steps = board.steps[board.steps["judged"] > board.steps["within"]]
+    if steps.empty:
+        return
+    order = board.bottlenecks.set_index(["sop_id", "step_no"])["excess_total_min"]
+    steps = steps.assign(excess=[order.get((s, n), 0) for s, n in zip(steps["sop_id"], steps["step_no"])]) \
+        .sort_values(["excess", "judged"], ascending=False)
+    options = list(zip(steps["sop_id"], steps["step_no"], steps["kegiatan"], steps["judged"] - steps["within"]))
+    pick = st.selectbox("Berkas yang melewati target pada langkah", options, key="kpi-drill",
+                        format_func=lambda o: f"{_step_name(sops, o[0], o[1], o[2])} — {o[3]} kali terlambat")
+    actor = context.actor()
+    with context.db()() as session:
+        late = kpi.breaches(session, actor, board.data, pick[0], pick[1])
+    names = has_permission(actor, "export_personal_data", sops[pick[0]].scope)
+    table = kpi_tables.breach_table(late, names)
+    when = st.column_config.DatetimeColumn(format="DD/MM/YY HH:mm")
+    st.dataframe(table, hide_index=True, use_container_width=True,
+                 column_config={"Tersedia": when, "Mulai": when, "Selesai": when})
+    if st.button("Siapkan unduhan XLSX", icon=":material/download:", key="kpi-drill-xlsx",
+                 help="Unduhan dicatat di log audit." + ("" if names else " Nama pemohon tidak ikut diunduh.")):
+        with context.db().begin() as session:
+            kpi.record_export(session, actor, pick[0], pick[1], len(table))
+        st.download_button("Unduh daftar berkas terlambat (XLSX)", frame_workbook(
+            {"Berkas terlambat": table}, f"{_step_name(sops, pick[0], pick[1], pick[2])}"),
+            file_name=f"terlambat-{pick[0]}-langkah-{pick[1]}.xlsx", mime=XLSX, key="kpi-drill-dl")
+
+
+def _per_step(board, history, sops) -> None:
+    sop_id = st.selectbox("SOP", list(sops), format_func=lambda i: sops[i].label, key="kpi-step-sop")
+    mine = board.steps[board.steps["sop_id"] == sop_id]
+    if mine["n"].sum() == 0:
+        st.info("Belum ada langkah SOP ini yang selesai pada periode ini.")
+    else:
+        st.plotly_chart(charts.step_times(mine, sops[sop_id].label), use_container_width=True)
+    table = kpi.step_month_table(history)
+    rows = [i for i in table.index if i[0] == sop_id] if not table.empty else []
+    if rows:
+        labels = {i: f"L{i[1]}" for i in rows}
+        st.plotly_chart(charts.step_month_heatmap(table.loc[rows], labels, "% langkah dalam mutu baku per bulan"),
+                        use_container_width=True)
+    st.dataframe(kpi_tables.step_table(mine), hide_index=True, use_container_width=True)
+    with st.expander("Definisi angka"):
+        st.markdown("\n".join(f"- {v}" for v in kpi.DEFINISI.values()))
+
+
+def _open_work(board, sops) -> None:
+    ow = board.open_work
+    if ow.empty:
+        st.success("Tidak ada pekerjaan terbuka.")
+        return
+    st.plotly_chart(charts.ageing(ow), use_container_width=True)
+    late = ow[ow["status"] != "normal"].sort_values("used_pct", ascending=False)
+    st.markdown(f"**{len(late)} langkah terlambat atau segera jatuh tempo**")
+    st.dataframe(kpi_tables.open_table(late, {i: d.label for i, d in sops.items()}), hide_index=True,
+                 use_container_width=True)
+

@@ -1,21 +1,13 @@
 """The admin CLI, run as a user would: python -m lib ..."""
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from lib import catalog
 
-ROOT = Path(__file__).resolve().parent.parent
+from .cli import run, run_process
 
 
-def run(*args, url):
-    env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +18,7 @@ def url(tmp_path_factory):
 
 
 def test_worktime_across_nyepi_and_idul_fitri_is_150_minutes(url):
-    out = run("worktime", "2025-03-27 15:00", "2025-04-08 09:00", "--json", url=url)
+    out = run_process("worktime", "2025-03-27 15:00", "2025-04-08 09:00", "--json", url=url)
     assert out.returncode == 0 and json.loads(out.stdout) == {"working_minutes": 150}
 
 

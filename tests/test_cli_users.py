@@ -1,17 +1,7 @@
 """The users CLI: the first admin in production, listing, passwords, disabling."""
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(*args, url, stdin=None, env_extra=None):
-    env = {**os.environ, "DATABASE_URL": url, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "lib", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          input=stdin, timeout=120)
+from .cli import run
 
 
 def test_the_first_admin_is_made_with_the_cli_and_can_log_in(tmp_path):

@@ -1,11 +1,8 @@
 """Event logs in and out: a round trip, XES names, XES output, and all-or-nothing imports."""
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -13,9 +10,9 @@ from sqlalchemy import func, select
 from lib import accounts, cases, eventlog
 from lib.db import Case, StepRun, session_factory
 
+from .cli import run as run_cli
 from .conftest import add_users
 
-ROOT = Path(__file__).resolve().parent.parent
 T0 = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.timezone.utc)
 
 
@@ -115,12 +112,10 @@ def test_the_xes_export_is_one_trace_per_case(db):
 
 def test_the_cli_round_trip_and_its_errors(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    env = {**os.environ, "DATABASE_URL": url}
     src = tmp_path / "log.csv"
     src.write_text("case_id,sop_id,step_no,completed_at,resource\nH-9,kartu-ak1,1,2025-03-27T01:00:00Z,x\n",
                    encoding="utf-8")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "lib", *a], cwd=ROOT, env=env, capture_output=True,
-                                    text=True, timeout=120)
+    run = partial(run_cli, url=url)
     out = run("events", "import", str(src), "--json")
     assert out.returncode == 0 and json.loads(out.stdout) == {"imported": True, "cases": 1, "step_runs": 1}
     xes = run("events", "export", "--format", "xes")

@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -17,7 +13,8 @@ from lib.db import Case, SopRevision, StepRun, session_factory
 from lib.mutu_baku import parse
 from lib.permissions import Actor, Grant, PermissionDenied
 
-ROOT = Path(__file__).resolve().parent.parent
+from .cli import run as run_cli
+
 WIB = ZoneInfo("Asia/Jakarta")
 #: "Now" for open work: Wednesday 11 June 2025, 08:20 WIB.
 NOW = dt.datetime(2025, 6, 11, 8, 20, tzinfo=WIB)
@@ -331,9 +328,7 @@ def test_cli_kpi_json_is_the_summary_and_the_text_is_an_indonesian_table(app_db,
 
     store.init(app_db)
     build_history(app_db)
-    out = subprocess.run([sys.executable, "-m", "lib", "kpi", "--sop", "kartu-ak1", "--from", "2025-06-01", "--to",
-                          "2025-06-30", "--json"], cwd=ROOT, env={**os.environ, "DATABASE_URL": app_db},
-                         capture_output=True, text=True, timeout=120, check=False)
+    out = run_cli("kpi", "--sop", "kartu-ak1", "--from", "2025-06-01", "--to", "2025-06-30", "--json", url=app_db)
     assert out.returncode == 0, out.stderr
     with session_factory(app_db)() as s:
         assert json.loads(out.stdout) == kpi.summary_json(s, "kartu-ak1", dt.date(2025, 6, 1), dt.date(2025, 6, 30))

@@ -26,21 +26,31 @@ def render() -> None:
     chosen, per, bidang, role = _filters(sops)
     with st.spinner("Menghitung…"):
         board = data.kpi_dashboard(per.start, per.end, tuple(chosen or sops), bidang, role)
-        history = data.kpi_history(periode.trailing_months(per.end).start, per.end, tuple(chosen or sops), bidang, role)
     _headline(board.headline, per)
-    tabs = st.tabs(["Hambatan dan berkas terlambat", "Per langkah", "Tren", "Pekerjaan terbuka", "Per peran"])
-    with tabs[0]:
-        _bottlenecks(board, sops)
-    with tabs[1]:
-        _per_step(board, history, sops)
-    with tabs[2]:
-        st.plotly_chart(charts.trend(kpi.monthly_trend(history)), use_container_width=True)
-        st.caption(kpi.DEFINISI["tepat_waktu"])
-    with tabs[3]:
-        _open_work(board, sops)
-    with tabs[4]:
-        st.plotly_chart(charts.workload(board.roles), use_container_width=True)
-        st.dataframe(kpi_tables.role_table(board.roles), hide_index=True, use_container_width=True)
+    # Only the open tab is computed and drawn (lazy tabs): the page opens on the bottleneck list.
+    names = ["Hambatan dan berkas terlambat", "Per langkah", "Tren", "Pekerjaan terbuka", "Per peran"]
+    tabs = st.tabs(names, key="kpi-tab", on_change="rerun")
+    if tabs[0].open:
+        with tabs[0]:
+            _bottlenecks(board, sops)
+    if tabs[1].open or tabs[2].open:
+        with st.spinner("Menghitung riwayat 12 bulan…"):
+            history = data.kpi_history(periode.trailing_months(per.end).start, per.end, tuple(chosen or sops),
+                                       bidang, role)
+    if tabs[1].open:
+        with tabs[1]:
+            _per_step(board, history, sops)
+    if tabs[2].open:
+        with tabs[2]:
+            st.plotly_chart(charts.trend(kpi.monthly_trend(history)), use_container_width=True)
+            st.caption(kpi.DEFINISI["tepat_waktu"])
+    if tabs[3].open:
+        with tabs[3]:
+            _open_work(board, sops)
+    if tabs[4].open:
+        with tabs[4]:
+            st.plotly_chart(charts.workload(board.roles), use_container_width=True)
+            st.dataframe(kpi_tables.role_table(board.roles), hide_index=True, use_container_width=True)
 
 
 def _filters(sops):

@@ -3,6 +3,8 @@
     python -m lib init [--demo]
     python -m lib sop list [--json]
     python -m lib sop show ID [--json]
+    python -m lib sop export ID [--revision N] [--output FILE]
+    python -m lib sop import FILE [--note "..."] [--json]
     python -m lib worktime "2025-03-27 15:00" "2025-04-08 09:00" [--json]
     python -m lib users add USERNAME --name "..." --role ROLE [--scope desa:KODE] --password-stdin
     python -m lib users list [--json]
@@ -11,6 +13,7 @@
     python -m lib events import FILE [--sop ID]
     python -m lib events export --format csv|xes [--sop ID] [--output FILE]
     python -m lib kpi [--sop ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+    python -m lib skm ikm FILE [--weight exact|legacy] [--json]
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import datetime as dt
 import json
 import sys
 
-from . import accounts, catalog, eventlog, fmt, kpi, mutu_baku, store
+from . import accounts, catalog, eventlog, fmt, kpi, mutu_baku, revisions, store
 from .db import database_url, session_factory
 from .worktime import parse_local
 
@@ -88,6 +91,35 @@ def cmd_sop_show(args) -> None:
     lines.append("")
     lines.append("Total target: " + mutu_baku.format_working_minutes(doc.target_working_minutes()))
     _emit(data, args.json, "\n".join(lines))
+
+
+def cmd_sop_export(args) -> None:
+    with _ready_db()() as session:
+        try:
+            text = revisions.export_yaml(session, args.id, args.revision)
+        except revisions.RevisionError as err:
+            raise CliError(str(err)) from None
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_sop_import(args) -> None:
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise CliError(f"Berkas {args.file} tidak dapat dibaca: {err}") from None
+    with _ready_db().begin() as session:
+        try:
+            rev = revisions.import_yaml(session, None, text, args.note)
+        except revisions.RevisionError as err:
+            raise CliError(str(err)) from None
+        out = {"id": rev.sop_id, "revisi": rev.revision_no, "status": rev.state}
+    _emit(out, args.json, f"{out['id']}: revisi {out['revisi']} disimpan sebagai draf. Ajukan dan sahkan di "
+                          "halaman Editor SOP agar berlaku.")
 
 
 def cmd_worktime(args) -> None:
@@ -230,6 +262,23 @@ def cmd_kpi(args) -> None:
     _emit(data, args.json, "\n".join(lines))
 
 
+def cmd_skm_ikm(args) -> None:
+    from . import skm
+
+    try:
+        data = skm.cli_ikm(args.file, args.weight)
+    except OSError as err:
+        raise CliError(f"Berkas “{args.file}” tidak dapat dibaca ({err.strerror}).") from None
+    except skm.SkmFileError as err:
+        raise CliError("Berkas responden tidak dapat dipakai:\n" + "\n".join(f"- {m}" for m in err.messages)) \
+            from None
+    bobot = "1/9 per unsur" if args.weight == "exact" else "0,111 per unsur (cara lama)"
+    lines = [f"Responden: {fmt.angka(data['respondents'])}", "NRR per unsur:"]
+    lines += [f"  {u.kode} {u.nama:<40} {fmt.angka(n, 2):>5}" for u, n in zip(skm.UNSUR, data["nrr"])]
+    lines += [f"IKM: {fmt.angka(data['ikm'], 2)} — mutu {data['mutu']} ({data['kinerja']}); bobot {bobot}"]
+    _emit(data, args.json, "\n".join(lines))
+
+
 def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):
     """A subcommand with its positionals, ``--json`` and (where it reads one) ``--password-stdin``."""
     cmd = parent.add_parser(name, help=help_text)
@@ -252,6 +301,13 @@ def build_parser() -> argparse.ArgumentParser:
     sop = sub.add_parser("sop", help="katalog SOP").add_subparsers(dest="sop_command", required=True)
     _command(sop, "list", "daftar SOP", cmd_sop_list)
     _command(sop, "show", "langkah satu SOP", cmd_sop_show, "id")
+    sop_export = sop.add_parser("export", help="satu revisi SOP sebagai YAML (format data/sop)")
+    sop_export.add_argument("id")
+    sop_export.add_argument("--revision", type=int, help="nomor revisi (bawaan: yang terbaru)")
+    sop_export.add_argument("--output", help="tulis ke berkas ini (bawaan: layar)")
+    sop_export.set_defaults(func=cmd_sop_export)
+    sop_import = _command(sop, "import", "impor YAML sebagai revisi draf", cmd_sop_import, "file")
+    sop_import.add_argument("--note", help="catatan revisi")
 
     _command(sub, "worktime", "menit kerja antara dua waktu (WIB, YYYY-MM-DD HH:MM)", cmd_worktime, "start", "end")
 
@@ -280,6 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--sop", help="hanya SOP ini")
     k.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="tanggal awal (WIB, termasuk)")
     k.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="tanggal akhir (WIB, termasuk)")
+
+    skm_cmd = sub.add_parser("skm", help="survei kepuasan masyarakat").add_subparsers(dest="skm_command",
+                                                                                      required=True)
+    ikm = _command(skm_cmd, "ikm", "IKM dari berkas responden (XLSX/CSV, kolom U1…U9 bernilai 1–4)", cmd_skm_ikm,
+                   "file")
+    ikm.add_argument("--weight", choices=["exact", "legacy"], default="exact",
+                     help="exact: bobot 1/9 (aturan); legacy: 0,111 (lembar kerja lama)")
     return p
 
 

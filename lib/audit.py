@@ -45,6 +45,17 @@ ACTIONS: dict[str, str] = {
     "tambah_komentar": "Tambah komentar pada berkas",
     "tambah_lampiran": "Tambah lampiran pada berkas",
     "cari_nik": "Cari berkas menurut NIK",
+    "impor_skm": "Impor kuesioner SKM kertas",
+    "buka_evaluasi": "Buka evaluasi triwulan",
+    "ubah_evaluasi": "Ubah draf evaluasi triwulan",
+    "ajukan_evaluasi": "Ajukan evaluasi triwulan",
+    "setujui_evaluasi": "Setujui evaluasi triwulan",
+    "kembalikan_evaluasi": "Kembalikan evaluasi triwulan",
+    "simpan_revisi_sop": "Simpan revisi SOP (draf)",
+    "ajukan_revisi_sop": "Ajukan revisi SOP",
+    "sahkan_revisi_sop": "Sahkan revisi SOP",
+    "kembalikan_revisi_sop": "Kembalikan revisi SOP",
+    "cabut_sop": "Nyatakan SOP tidak berlaku",
 }
 
 

@@ -7,7 +7,8 @@ import streamlit as st
 from lib import catalog, config
 from lib.db import database_url
 from lib.ui import auth, context, data, nav, widgets
-from views import admin_audit, admin_kalender, admin_pengguna, akun, beranda, berkas, dasbor, skm, sop, tugas
+from views import (admin_audit, admin_kalender, admin_pengguna, akun, beranda, berkas, dasbor, editor_sop,
+                   pengesahan_sop, skm, sop, tugas)
 
 st.set_page_config(page_title="Portal SOP", page_icon="assets/logo.svg", layout="wide",
                    initial_sidebar_state="expanded")
@@ -40,6 +41,10 @@ specs = [
     nav.PageSpec("akun", "Akun saya", akun.render, "manage_own_account", "Akun", ":material/person:"),
     nav.PageSpec("admin-pengguna", "Pengguna", admin_pengguna.render, "manage_users", "Administrasi",
                  ":material/group:"),
+    nav.PageSpec("editor-sop", "Editor SOP", editor_sop.render, "manage_catalogue", "Administrasi",
+                 ":material/edit_document:"),
+    nav.PageSpec("pengesahan-sop", "Pengesahan SOP", pengesahan_sop.render, "approve_sop", "Administrasi",
+                 ":material/verified:"),
     nav.PageSpec("admin-audit", "Log audit", admin_audit.render, "view_audit_log", "Administrasi",
                  ":material/history:"),
     nav.PageSpec("admin-kalender", "Kalender kerja", admin_kalender.render, "manage_settings", "Administrasi",

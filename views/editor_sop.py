@@ -1,0 +1,154 @@
+"""Editor SOP: write a new revision of an SOP (or a new SOP) in the browser, preview it exactly as its page
+will show it, save it as a draft and submit it for approval. Nothing is saved until the revision is valid."""
+import pandas as pd
+import streamlit as st
+from sqlalchemy import select
+
+from lib import catalog, document, revisions, sop_form
+from lib.db import Sop
+from lib.permissions import PermissionDenied
+from lib.roles import ROLE_CODES, ROLES
+from lib.ui import context, widgets
+
+NEW, COPY = "__baru__", "__salin__"
+ERRORS = (revisions.RevisionError, catalog.CatalogError, PermissionDenied)
+
+
+def render() -> None:
+    widgets.show_flash()
+    widgets.header("Editor SOP", "Setiap simpanan menjadi revisi draf baru. Revisi berlaku setelah diajukan dan "
+                   "disahkan Kepala Dinas; berkas yang sedang berjalan tetap memakai revisinya sendiri.")
+    with context.db()() as session:
+        ids = list(session.scalars(select(Sop.id).where(Sop.jenis == "sop").order_by(Sop.id)))
+    c1, c2 = st.columns([2, 1])
+    choice = c1.selectbox("SOP", [NEW, COPY, *ids], index=2 if ids else 0, key="ed-sop",
+                          format_func=lambda i: {NEW: "➕ SOP baru (kosong)", COPY: "➕ SOP baru, salinan dari SOP lain"}
+                          .get(i, i))
+    base, sop_id = _base(choice, ids, c2)
+    if base is None:
+        return
+    if sop_id:
+        _revisions(sop_id)
+    _edit(base, sop_id)
+
+
+def _base(choice, ids, col):
+    """The content to start from and the SOP id being revised (None for a new SOP)."""
+    if choice == NEW:
+        return sop_form.blank(), None
+    source = col.selectbox("Salin dari", ids, key="ed-copy") if choice == COPY else choice
+    with context.db()() as session:
+        rev = revisions.revisions(session, source)[0]
+        data = catalog.to_data(revisions.document(revisions.get(session, rev.id)))
+    if choice == COPY:
+        data = {**data, "id": f"{source}-salinan", "nama": data["nama"] + " (salinan)"}
+        return data, None
+    return data, source
+
+
+def _revisions(sop_id: str) -> None:
+    actor = context.actor()
+    with context.db()() as session:
+        revs = revisions.revisions(session, sop_id)
+    with st.expander(f"Riwayat revisi ({len(revs)})", expanded=any(r.state == "draft" for r in revs)):
+        st.dataframe(pd.DataFrame([{"Revisi": r.revision_no, "Status": revisions.STATES[r.state],
+                                    "Sumber": r.source, "Penulis": r.author or "sistem", "Catatan": r.note or "",
+                                    "Waktu": r.created_at} for r in revs]), hide_index=True, use_container_width=True,
+                     column_config={"Waktu": st.column_config.DatetimeColumn(format="DD/MM/YY HH:mm",
+                                                                             timezone="Asia/Jakarta")})
+        drafts = [r for r in revs if r.state == "draft"]
+        c1, c2, c3 = st.columns(3)
+        if drafts and c1.button(f"Ajukan revisi {drafts[0].revision_no} untuk disahkan", icon=":material/send:",
+                                type="primary"):
+            widgets.apply(lambda s: revisions.submit(s, actor, drafts[0].id),
+                          f"Revisi {drafts[0].revision_no} diajukan ke Kepala Dinas.", ERRORS)
+        older = [r.revision_no for r in revs[1:]]
+        if older:
+            back = c2.selectbox("Kembalikan ke isi revisi", older, index=None, placeholder="Pilih revisi…",
+                                key=f"ed-revert-{sop_id}")
+            if back and c3.button(f"Buat draf dari revisi {back}", icon=":material/history:"):
+                widgets.apply(lambda s: revisions.revert(s, actor, sop_id, back),
+                              f"Draf baru dibuat dari isi revisi {back}.", ERRORS)
+        if len(revs) > 1:
+            a, b = st.columns(2)
+            old = a.selectbox("Bandingkan revisi", [r.revision_no for r in revs], index=1, key=f"ed-da-{sop_id}")
+            new = b.selectbox("dengan revisi", [r.revision_no for r in revs], index=0, key=f"ed-db-{sop_id}")
+            by_no = {r.revision_no: r.id for r in revs}
+            with context.db()() as session:
+                st.html(revisions.diff_html(revisions.get(session, by_no[old]), revisions.get(session, by_no[new])))
+        with st.popover("Unduh YAML revisi terbaru", icon=":material/download:"):
+            with context.db()() as session:
+                st.download_button("Unduh", revisions.export_yaml(session, sop_id), file_name=f"{sop_id}.yaml",
+                                   mime="text/yaml")
+
+
+def _edit(base: dict, sop_id: str | None) -> None:
+    t = sop_form.to_tables(base)
+    key = f"ed-{sop_id or base['id']}-{catalog.content_hash(base)[:8]}-{st.session_state.get('_ed_n', 0)}"
+    tabs = st.tabs(["Identitas", "Pelaksana dan langkah", "Formulir permohonan", "Pratinjau"])
+    with tabs[0]:
+        c1, c2 = st.columns(2)
+        for i, k in enumerate(sop_form.IDENTITY):
+            t["identity"][k] = (c1 if i % 2 == 0 else c2).text_input(k.replace("_", " ").capitalize(),
+                                                                    t["identity"][k], key=f"{key}-{k}",
+                                                                    disabled=k == "id" and sop_id is not None)
+        for i, k in enumerate(sop_form.DATES):
+            t["dates"][k] = (c1 if i % 2 == 0 else c2).date_input(k.replace("_", " ").capitalize(), t["dates"][k],
+                                                                 format="DD/MM/YYYY", key=f"{key}-{k}")
+        st.markdown("**Disahkan oleh**")
+        cols = st.columns(4)
+        for col, k in zip(cols, sop_form.PENGESAH):
+            t["pengesah"][k] = col.text_input(k.capitalize(), t["pengesah"][k], key=f"{key}-ttd-{k}")
+        for k in sop_form.LISTS:
+            t["lists"][k] = st.text_area(k.replace("_", " ").capitalize() + " (satu butir per baris)", t["lists"][k],
+                                         key=f"{key}-{k}")
+    with tabs[1]:
+        t["pelaksana"] = _table(t["pelaksana"], sop_form.PELAKSANA, f"{key}-pel", {
+            "peran": st.column_config.MultiselectColumn("peran", options=list(ROLE_CODES),
+                                                        format_func=lambda r: ROLES[r])})
+        actors = [p["kode"] for p in t["pelaksana"] if p.get("kode")]
+        t["langkah"] = _table(t["langkah"], sop_form.LANGKAH, f"{key}-lang", {
+            "pelaksana": st.column_config.SelectboxColumn("pelaksana", options=actors),
+            "ya_ke": st.column_config.TextColumn("ya → langkah", help="nomor langkah atau “selesai”"),
+            "tidak_ke": st.column_config.TextColumn("tidak → langkah", help="nomor langkah atau “selesai”")},
+            numbered=True)
+        checks = sop_form.waktu_checks(t["langkah"])
+        bad = [c for c in checks if not c["Sah"]]
+        (st.error if bad else st.caption)("Pemeriksaan waktu (mutu baku): " + (
+            "; ".join(f"langkah {c['Langkah']}: {c['Dibaca sebagai']}" for c in bad) if bad else
+            "; ".join(f"L{c['Langkah']} {c['Dibaca sebagai']}" for c in checks)))
+    with tabs[2]:
+        t["formulir"] = _table(t["formulir"], sop_form.FORMULIR, f"{key}-form", {
+            "jenis": st.column_config.SelectboxColumn("jenis", options=["text", "nik", "date", "number", "money",
+                                                                         "select", "checkbox", "file"])})
+        st.markdown("**Kelengkapan berkas**")
+        t["kelengkapan"] = _table(t["kelengkapan"], sop_form.KELENGKAPAN, f"{key}-kel", {})
+    data = sop_form.from_tables(t)
+    try:
+        doc = catalog.parse_document(data, "Isian SOP")
+    except catalog.CatalogError as err:
+        doc = None
+        st.error(f"Revisi belum sah, belum dapat disimpan: {err}", icon=":material/error:")
+    with tabs[3]:
+        if doc is None:
+            st.info("Pratinjau tampil setelah isian sah.")
+        else:
+            st.html(document.identity_html(doc))
+            st.markdown(document.procedure_html(doc), unsafe_allow_html=True)
+    with st.form(f"{key}-save"):
+        note = st.text_input("Catatan revisi (wajib): apa yang diubah dan mengapa", key=f"{key}-note")
+        if st.form_submit_button("Simpan sebagai draf", type="primary", icon=":material/save:", disabled=doc is None):
+            st.session_state["_ed_n"] = st.session_state.get("_ed_n", 0) + 1
+            widgets.apply(lambda s: revisions.save_draft(s, context.actor(), doc, note),
+                          f"Draf “{doc.id}” tersimpan. Ajukan untuk disahkan dari riwayat revisi.", ERRORS)
+
+
+def _table(rows: list[dict], columns: list[str], key: str, config: dict, numbered: bool = False) -> list[dict]:
+    """An editable table; hidden ``_extra`` values (kept from the revision) stay with their rows."""
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+    if numbered:
+        frame.index = range(1, len(frame) + 1)
+    edited = st.data_editor(frame, num_rows="dynamic", use_container_width=True, key=key, column_config=config,
+                            hide_index=not numbered)
+    extras = [r.get("_extra") or {} for r in rows]
+    return [{**row, "_extra": extras[i] if i < len(extras) else {}} for i, row in enumerate(edited.to_dict("records"))]

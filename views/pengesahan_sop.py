@@ -1,0 +1,50 @@
+"""Pengesahan SOP: Kepala Dinas approves or returns the revisions submitted, and takes SOPs out of force."""
+import streamlit as st
+
+from lib import catalog, fmt, revisions, store
+from lib.permissions import PermissionDenied
+from lib.ui import context, data, widgets
+
+errors = (revisions.RevisionError, catalog.CatalogError, PermissionDenied)
+
+
+def render() -> None:
+    widgets.show_flash()
+    widgets.header("Pengesahan SOP", "Revisi yang diajukan menunggu keputusan Anda. Setelah disahkan, halaman, "
+                   "formulir, daftar tugas dan target KPI langsung memakai revisi baru.")
+    actor = context.actor()
+    with context.db()() as session:
+        waiting = revisions.pending(session)
+    if not waiting:
+        st.info("Tidak ada revisi yang menunggu pengesahan.")
+    for r in waiting:
+        with st.container(border=True):
+            st.markdown(f"**{r.sop_id}** — revisi {r.revision_no} oleh {r.author or 'sistem'}, "
+                        f"{fmt.waktu(r.created_at)}  \nCatatan: {r.note or '—'}")
+            with context.db()() as session:
+                new = revisions.get(session, r.id)
+                current = store.current_revision(session, r.sop_id)
+                if current is not None:
+                    with st.expander(f"Perbedaan dengan revisi berlaku ({current.revision_no})"):
+                        st.html(revisions.diff_html(current, new))
+                else:
+                    st.caption("SOP baru: belum ada revisi yang berlaku.")
+            comment = st.text_input("Catatan / alasan pengembalian", key=f"sah-note-{r.id}")
+            c1, c2, _ = st.columns([1, 1, 2])
+            if c1.button("Sahkan", key=f"sah-{r.id}", type="primary", icon=":material/verified:"):
+                widgets.apply(lambda s, r=r: revisions.approve(s, actor, r.id, comment),
+                              f"Revisi {r.revision_no} {r.sop_id} disahkan dan berlaku.", errors)
+            if c2.button("Kembalikan", key=f"kembali-{r.id}", icon=":material/undo:"):
+                widgets.apply(lambda s, r=r: revisions.send_back(s, actor, r.id, comment),
+                              f"Revisi {r.revision_no} {r.sop_id} dikembalikan ke penyusun.", errors)
+    st.subheader("Nyatakan SOP tidak berlaku", anchor=False)
+    docs = {i: a.doc.label for i, a in data.documents().items()}
+    with st.form("cabut"):
+        sop_id = st.selectbox("SOP", list(docs), format_func=docs.get, index=None, placeholder="Pilih SOP…")
+        reason = st.text_input("Alasan")
+        if st.form_submit_button("Nyatakan tidak berlaku", icon=":material/block:"):
+            if sop_id is None:
+                st.error("Pilih SOP-nya.")
+            else:
+                widgets.apply(lambda s: revisions.retire(s, actor, sop_id, reason),
+                              f"{docs[sop_id]} tidak berlaku lagi. Berkas yang berjalan tetap diselesaikan.", errors)

@@ -39,7 +39,7 @@ def render() -> None:
     if not entries:
         st.info("Tidak ada entri untuk filter ini.")
     else:
-        st.dataframe(pd.DataFrame(audit.rows(entries)), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(audit.rows(entries)), hide_index=True, width="stretch")
     if has_permission(me, "export_audit_log"):
         if st.button("Siapkan unduhan XLSX", icon=":material/download:"):
             with context.db().begin() as session:

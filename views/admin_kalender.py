@@ -23,7 +23,7 @@ def render() -> None:
         rows = kalender.days_off(cal, int(year))
     if rows:
         st.dataframe(pd.DataFrame([{"Tanggal": fmt.tanggal(r.day), "Hari": HARI[r.day.weekday()], "Keterangan": r.name,
-                                    "Sumber": r.source} for r in rows]), hide_index=True, use_container_width=True)
+                                    "Sumber": r.source} for r in rows]), hide_index=True, width="stretch")
     else:
         st.info("Tidak ada hari libur pada hari kerja di tahun ini.")
 

@@ -45,7 +45,7 @@ def render() -> None:
                            "Status": "aktif" if u.active else "nonaktif",
                            "Gagal masuk": u.failed_logins,
                            "Terkunci sampai": fmt.waktu(u.locked_until) if u.locked_until else ""} for u in users])
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
 
     tab_add, tab_edit = st.tabs(["Tambah pengguna", "Ubah pengguna"])
     with tab_add:

@@ -35,7 +35,7 @@ def _search() -> None:
     with st.form("cari-berkas", border=False):
         c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
         text = c1.text_input("Nomor register, nama, atau NIK", key="cari-teks")
-        go = c2.form_submit_button("Cari", type="primary", icon=":material/search:", use_container_width=True)
+        go = c2.form_submit_button("Cari", type="primary", icon=":material/search:", width="stretch")
     if not (go or text):
         st.page_link(nav.page("tugas"), label="Lihat Tugas Saya", icon=":material/task_alt:")
         return
@@ -50,7 +50,7 @@ def _search() -> None:
         return
     st.caption(f"{len(found)} berkas. Klik satu baris untuk membukanya.")
     rows = [{"SOP": e.sop_id, **row} for e, row in zip(found, register.rows(found))]
-    nav.open_case_on_select(st.dataframe(rows, hide_index=True, use_container_width=True, on_select="rerun",
+    nav.open_case_on_select(st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun",
                                          selection_mode="single-row", key="cari-hasil"), [e.case_id for e in found])
 
 
@@ -70,7 +70,7 @@ def _case(d: case_detail.CaseDetail) -> None:
     for step in d.open_steps:
         _open_step(d, step)
     st.subheader("Linimasa langkah", anchor=False)
-    st.dataframe(d.timeline, hide_index=True, use_container_width=True)
+    st.dataframe(d.timeline, hide_index=True, width="stretch")
     left, right = st.columns(2)
     with left:
         _attachments(d)

@@ -42,15 +42,15 @@ def render() -> None:
             _per_step(board, history, sops)
     if tabs[2].open:
         with tabs[2]:
-            st.plotly_chart(charts.trend(kpi.monthly_trend(history)), use_container_width=True)
+            st.plotly_chart(charts.trend(kpi.monthly_trend(history)), width="stretch")
             st.caption(kpi.DEFINISI["tepat_waktu"])
     if tabs[3].open:
         with tabs[3]:
             _open_work(board, sops)
     if tabs[4].open:
         with tabs[4]:
-            st.plotly_chart(charts.workload(board.roles), use_container_width=True)
-            st.dataframe(kpi_tables.role_table(board.roles), hide_index=True, use_container_width=True)
+            st.plotly_chart(charts.workload(board.roles), width="stretch")
+            st.dataframe(kpi_tables.role_table(board.roles), hide_index=True, width="stretch")
 
 
 def _filters(sops):
@@ -116,7 +116,7 @@ def _bottlenecks(board, sops) -> None:
             Kelebihan=b["excess_per_run_min"].map(kpi_tables.minutes),
             **{"% tepat": b["within_pct"].map(kpi_tables.pct)})[
             ["rank", "Langkah", "n", "Median", "Target", "Kelebihan", "% tepat"]].rename(
-            columns={"rank": "Peringkat", "n": "Jumlah"}), hide_index=True, use_container_width=True)
+            columns={"rank": "Peringkat", "n": "Jumlah"}), hide_index=True, width="stretch")
     _drill_down(board, sops)
 
 
@@ -136,7 +136,7 @@ def _drill_down(board, sops) -> None:
     names = has_permission(actor, "export_personal_data", sops[pick[0]].scope)
     table = kpi_tables.breach_table(late, names)
     when = st.column_config.DatetimeColumn(format="DD/MM/YY HH:mm")
-    st.dataframe(table, hide_index=True, use_container_width=True,
+    st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"Tersedia": when, "Mulai": when, "Selesai": when})
     if st.button("Siapkan unduhan XLSX", icon=":material/download:", key="kpi-drill-xlsx",
                  help="Unduhan dicatat di log audit." + ("" if names else " Nama pemohon tidak ikut diunduh.")):
@@ -153,14 +153,14 @@ def _per_step(board, history, sops) -> None:
     if mine["n"].sum() == 0:
         st.info("Belum ada langkah SOP ini yang selesai pada periode ini.")
     else:
-        st.plotly_chart(charts.step_times(mine, sops[sop_id].label), use_container_width=True)
+        st.plotly_chart(charts.step_times(mine, sops[sop_id].label), width="stretch")
     table = kpi.step_month_table(history)
     rows = [i for i in table.index if i[0] == sop_id] if not table.empty else []
     if rows:
         labels = {i: f"L{i[1]}" for i in rows}
         st.plotly_chart(charts.step_month_heatmap(table.loc[rows], labels, "% langkah dalam mutu baku per bulan"),
-                        use_container_width=True)
-    st.dataframe(kpi_tables.step_table(mine), hide_index=True, use_container_width=True)
+                        width="stretch")
+    st.dataframe(kpi_tables.step_table(mine), hide_index=True, width="stretch")
     with st.expander("Definisi angka"):
         st.markdown("\n".join(f"- {v}" for v in kpi.DEFINISI.values()))
 
@@ -170,9 +170,9 @@ def _open_work(board, sops) -> None:
     if ow.empty:
         st.success("Tidak ada pekerjaan terbuka.")
         return
-    st.plotly_chart(charts.ageing(ow), use_container_width=True)
+    st.plotly_chart(charts.ageing(ow), width="stretch")
     late = ow[ow["status"] != "normal"].sort_values("used_pct", ascending=False)
     st.markdown(f"**{len(late)} langkah terlambat atau segera jatuh tempo**")
     st.dataframe(kpi_tables.open_table(late, {i: d.label for i, d in sops.items()}), hide_index=True,
-                 use_container_width=True)
+                 width="stretch")
 

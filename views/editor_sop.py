@@ -53,7 +53,7 @@ def _revisions(sop_id: str) -> None:
     with st.expander(f"Riwayat revisi ({len(revs)})", expanded=any(r.state == "draft" for r in revs)):
         st.dataframe(pd.DataFrame([{"Revisi": r.revision_no, "Status": revisions.STATES[r.state],
                                     "Sumber": r.source, "Penulis": r.author or "sistem", "Catatan": r.note or "",
-                                    "Waktu": r.created_at} for r in revs]), hide_index=True, use_container_width=True,
+                                    "Waktu": r.created_at} for r in revs]), hide_index=True, width="stretch",
                      column_config={"Waktu": st.column_config.DatetimeColumn(format="DD/MM/YY HH:mm",
                                                                              timezone="Asia/Jakarta")})
         drafts = [r for r in revs if r.state == "draft"]
@@ -148,7 +148,7 @@ def _table(rows: list[dict], columns: list[str], key: str, config: dict, numbere
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
     if numbered:
         frame.index = range(1, len(frame) + 1)
-    edited = st.data_editor(frame, num_rows="dynamic", use_container_width=True, key=key, column_config=config,
+    edited = st.data_editor(frame, num_rows="dynamic", width="stretch", key=key, column_config=config,
                             hide_index=not numbered)
     extras = [r.get("_extra") or {} for r in rows]
     return [{**row, "_extra": extras[i] if i < len(extras) else {}} for i, row in enumerate(edited.to_dict("records"))]

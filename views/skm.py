@@ -41,7 +41,7 @@ def render() -> None:
                    "pekerjaan": c2.selectbox("Pekerjaan", skm.PEKERJAAN, index=None, placeholder="—")}
         saran = st.text_area("Saran atau masukan (tidak wajib)", max_chars=skm_data.MAX_SARAN)
         sent = st.form_submit_button("Kirim penilaian", type="primary", icon=":material/send:",
-                                     use_container_width=True)
+                                     width="stretch")
     if not sent:
         return
     recent = [t for t in st.session_state.get(_SENT, []) if time.time() - t < 3600]

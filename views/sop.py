@@ -54,10 +54,10 @@ def _document(doc, active) -> None:
     b1, b2, _ = st.columns([1, 1, 2])
     b1.download_button("Unduh XLSX", export.sop_workbook(doc, active.revision_no), file_name=f"SOP-{doc.id}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/table_view:", use_container_width=True)
+                       icon=":material/table_view:", width="stretch")
     b2.download_button("Unduh versi cetak", document.printable_html(doc, active.revision_no),
                        file_name=f"SOP-{doc.id}.html", mime="text/html", icon=":material/print:",
-                       use_container_width=True, help="Berkas HTML siap cetak A4 lanskap. Halaman ini juga dapat "
+                       width="stretch", help="Berkas HTML siap cetak A4 lanskap. Halaman ini juga dapat "
                        "dicetak langsung dengan Ctrl+P.")
     st.subheader("Identitas SOP", anchor=False)
     st.html(document.identity_html(doc))

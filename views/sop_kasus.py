@@ -75,7 +75,7 @@ def register_tab(doc) -> None:
         return
     st.caption(f"{len(found)} berkas" + (" (ditampilkan paling banyak 5.000)" if len(found) >= register.LIMIT
                                          else "") + ". Klik satu baris untuk membuka berkasnya.")
-    nav.open_case_on_select(st.dataframe(register.rows(found), hide_index=True, use_container_width=True,
+    nav.open_case_on_select(st.dataframe(register.rows(found), hide_index=True, width="stretch",
                                          on_select="rerun", selection_mode="single-row", key=f"reg-table-{doc.id}"),
                             [e.case_id for e in found])
     if has_permission(actor, "export_personal_data", doc.scope):

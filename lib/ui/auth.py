@@ -103,7 +103,7 @@ class Gate:
                 username = st.text_input("Nama pengguna", autocomplete="username", key="login_username")
                 password = st.text_input("Kata sandi", type="password", autocomplete="current-password",
                                          key="login_password")
-                submitted = st.form_submit_button("Masuk", type="primary", use_container_width=True)
+                submitted = st.form_submit_button("Masuk", type="primary", width="stretch")
             if not submitted:
                 return None
             if not username.strip() or not password:
@@ -120,7 +120,7 @@ class Gate:
         """Who is logged in and the logout button. Returns True when the user just logged out."""
         with st.sidebar:
             st.markdown(f"**{actor.name}**  \n" + "<br>".join(actor.role_titles()), unsafe_allow_html=True)
-            if st.button("Keluar", key="keluar", icon=":material/logout:", use_container_width=True):
+            if st.button("Keluar", key="keluar", icon=":material/logout:", width="stretch"):
                 with self._factory.begin() as session:
                     accounts.record_logout(session, actor)
                 self.authenticator.authentication_controller.logout()

@@ -1,0 +1,63 @@
+"""The SOP editor and the approval page: who opens them, and that a valid edit becomes a draft and an
+approved revision changes the page at once."""
+from sqlalchemy import select
+
+from lib import revisions, store
+from lib.db import SopRevision, session_factory
+
+from .test_pages import open_app
+
+
+def test_admin_edits_an_sop_step_and_saves_a_draft_with_a_note(app_db):
+    at = open_app("editor-sop", user="admin")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="ed-sop").value == "iuran-jasa-konstruksi"
+    at.selectbox(key="ed-sop").set_value("kartu-ak1").run()
+    at.text_input(key=[k for k in _keys(at) if k.endswith("-nama_singkat")][0]).set_value("Kartu Kuning (AK1)")
+    at.text_input(key=[k for k in _keys(at) if k.endswith("-note")][0]).set_value("Nama singkat diubah")
+    _save(at).click().run()
+    assert not at.exception and not at.error, at.error
+    with session_factory(app_db)() as s:
+        newest = revisions.revisions(s, "kartu-ak1")[0]
+        assert (newest.revision_no, newest.state, newest.note) == (2, "draft", "Nama singkat diubah")
+        assert revisions.document(s.get(SopRevision, newest.id)).nama_singkat == "Kartu Kuning (AK1)"
+        assert store.active_documents(s)["kartu-ak1"].revision_no == 1  # a draft is not in force
+
+
+def test_saving_without_a_note_changes_nothing(app_db):
+    at = open_app("editor-sop", user="admin")
+    _save(at).click().run()
+    assert "catatan" in at.error[0].value
+    with session_factory(app_db)() as s:
+        assert s.scalars(select(SopRevision).where(SopRevision.state == "draft")).first() is None
+
+
+def test_kepala_dinas_approves_a_submitted_revision_and_the_page_follows(app_db):
+    at = open_app("editor-sop", user="admin")  # creates the database and the catalogue
+    with session_factory(app_db).begin() as s:
+        from lib import accounts, catalog
+
+        admin = accounts.load_actor(s, "admin")
+        data = catalog.to_data(store.active_documents(s)["kartu-ak1"].doc)
+        data["nama"] = "Penerbitan Kartu Pencari Kerja (AK1) Revisi 2026"
+        rev = revisions.save_draft(s, admin, data, "Judul baru")
+        revisions.submit(s, admin, rev.id)
+    at = open_app("pengesahan-sop", user="kadis")
+    assert not at.exception
+    at.button(key=f"sah-{rev.id}").click().run()
+    assert not at.error, at.error
+    at = open_app("kartu-ak1", user="staf")
+    assert at.title[0].value == "Penerbitan Kartu Pencari Kerja (AK1) Revisi 2026"
+
+
+def test_staf_cannot_open_the_editor_and_admin_cannot_approve(app_db):
+    assert open_app("editor-sop", user="staf").header[0].value == "Halaman tidak ditemukan"
+    assert open_app("pengesahan-sop", user="admin").header[0].value == "Halaman tidak ditemukan"
+
+
+def _keys(at):
+    return [w.key for w in at.text_input if w.key]
+
+
+def _save(at):
+    return next(b for b in at.button if b.label == "Simpan sebagai draf")

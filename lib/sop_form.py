@@ -8,6 +8,11 @@ import datetime as dt
 from . import catalog, mutu_baku
 
 IDENTITY = ["id", "nama", "nama_singkat", "nomor", "kode_register", "bidang", "pemerintah", "instansi", "unit"]
+#: Indonesian labels of the identity fields in the editor.
+LABELS = {"id": "ID (alamat halaman, huruf kecil-tanda-hubung)", "nama": "Nama SOP",
+          "nama_singkat": "Nama singkat (menu)", "nomor": "Nomor SOP", "kode_register": "Kode register (mis. AK1)", "bidang": "Bidang (kode, mis. tenaga-kerja)",
+          "pemerintah": "Pemerintah", "instansi": "Instansi", "unit": "Unit", "tanggal_pembuatan": "Tanggal pembuatan",
+          "tanggal_revisi": "Tanggal revisi", "tanggal_efektif": "Tanggal efektif"}
 DATES = ["tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif"]
 PENGESAH = ["jabatan", "nama", "pangkat", "nip"]
 LISTS = ["dasar_hukum", "kualifikasi_pelaksana", "keterkaitan", "peralatan", "peringatan", "pencatatan",

@@ -25,8 +25,7 @@ def render() -> None:
                           format_func=lambda i: {NEW: "➕ SOP baru (kosong)", COPY: "➕ SOP baru, salinan dari SOP lain"}
                           .get(i, i))
     base, sop_id = _base(choice, ids, c2)
-    if base is None:
-        return
+    _import()
     if sop_id:
         _revisions(sop_id)
     _edit(base, sop_id)
@@ -44,6 +43,20 @@ def _base(choice, ids, col):
         data = {**data, "id": f"{source}-salinan", "nama": data["nama"] + " (salinan)"}
         return data, None
     return data, source
+
+
+def _import() -> None:
+    with st.expander("Impor YAML (format data/sop) sebagai draf baru"):
+        upload = st.file_uploader("Berkas YAML", type=["yaml", "yml"], key="ed-yaml", max_upload_size=1)
+        note = st.text_input("Catatan revisi", "Diimpor dari YAML", key="ed-yaml-note")
+        if upload is not None and st.button("Impor sebagai draf", icon=":material/upload_file:"):
+            try:
+                text = upload.getvalue().decode("utf-8")
+            except UnicodeDecodeError:
+                st.error("Berkas harus teks UTF-8.")
+                return
+            widgets.apply(lambda s: revisions.import_yaml(s, context.actor(), text, note),
+                          f"“{upload.name}” diimpor sebagai draf. Pilih SOP-nya untuk mengajukan.", ERRORS)
 
 
 def _revisions(sop_id: str) -> None:
@@ -89,11 +102,11 @@ def _edit(base: dict, sop_id: str | None) -> None:
     with tabs[0]:
         c1, c2 = st.columns(2)
         for i, k in enumerate(sop_form.IDENTITY):
-            t["identity"][k] = (c1 if i % 2 == 0 else c2).text_input(k.replace("_", " ").capitalize(),
+            t["identity"][k] = (c1 if i % 2 == 0 else c2).text_input(sop_form.LABELS[k],
                                                                     t["identity"][k], key=f"{key}-{k}",
                                                                     disabled=k == "id" and sop_id is not None)
         for i, k in enumerate(sop_form.DATES):
-            t["dates"][k] = (c1 if i % 2 == 0 else c2).date_input(k.replace("_", " ").capitalize(), t["dates"][k],
+            t["dates"][k] = (c1 if i % 2 == 0 else c2).date_input(sop_form.LABELS[k], t["dates"][k],
                                                                  format="DD/MM/YYYY", key=f"{key}-{k}")
         st.markdown("**Disahkan oleh**")
         cols = st.columns(4)
@@ -103,15 +116,17 @@ def _edit(base: dict, sop_id: str | None) -> None:
             t["lists"][k] = st.text_area(k.replace("_", " ").capitalize() + " (satu butir per baris)", t["lists"][k],
                                          key=f"{key}-{k}")
     with tabs[1]:
+        st.markdown("**Pelaksana** (kolom pelaksana pada bagan alir) dan peran portal yang mengerjakannya")
         t["pelaksana"] = _table(t["pelaksana"], sop_form.PELAKSANA, f"{key}-pel", {
             "peran": st.column_config.MultiselectColumn("peran", options=list(ROLE_CODES),
                                                         format_func=lambda r: ROLES[r])})
         actors = [p["kode"] for p in t["pelaksana"] if p.get("kode")]
+        st.markdown("**Langkah** (baris baru: klik baris kosong paling bawah; keputusan: isi pertanyaan dan cabangnya)")
         t["langkah"] = _table(t["langkah"], sop_form.LANGKAH, f"{key}-lang", {
-            "pelaksana": st.column_config.SelectboxColumn("pelaksana", options=actors),
+            "pelaksana": st.column_config.SelectboxColumn("pelaksana", options=actors,
+                                                          default=actors[0] if actors else None),
             "ya_ke": st.column_config.TextColumn("ya → langkah", help="nomor langkah atau “selesai”"),
-            "tidak_ke": st.column_config.TextColumn("tidak → langkah", help="nomor langkah atau “selesai”")},
-            numbered=True)
+            "tidak_ke": st.column_config.TextColumn("tidak → langkah", help="nomor langkah atau “selesai”")})
         checks = sop_form.waktu_checks(t["langkah"])
         bad = [c for c in checks if not c["Sah"]]
         (st.error if bad else st.caption)("Pemeriksaan waktu (mutu baku): " + (
@@ -143,12 +158,10 @@ def _edit(base: dict, sop_id: str | None) -> None:
                           f"Draf “{doc.id}” tersimpan. Ajukan untuk disahkan dari riwayat revisi.", ERRORS)
 
 
-def _table(rows: list[dict], columns: list[str], key: str, config: dict, numbered: bool = False) -> list[dict]:
+def _table(rows: list[dict], columns: list[str], key: str, config: dict) -> list[dict]:
     """An editable table; hidden ``_extra`` values (kept from the revision) stay with their rows."""
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
-    if numbered:
-        frame.index = range(1, len(frame) + 1)
     edited = st.data_editor(frame, num_rows="dynamic", width="stretch", key=key, column_config=config,
-                            hide_index=not numbered)
+                            hide_index=True)
     extras = [r.get("_extra") or {} for r in rows]
     return [{**row, "_extra": extras[i] if i < len(extras) else {}} for i, row in enumerate(edited.to_dict("records"))]

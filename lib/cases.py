@@ -180,6 +180,28 @@ def intake(session: Session, actor: Actor, sop_id: str, values: dict, documents:
     return case, result
 
 
+def resubmit(session: Session, actor: Actor, case_id: int, expected_version: int, documents: dict[str, bool],
+             note: str | None = None, now: dt.datetime | None = None) -> CaseView:
+    """The applicant brings a returned file back: record the kelengkapan ticked now, then complete their
+    step (the same case, a new attempt). What is still missing goes with the case for the next check."""
+    now = now or utcnow()
+    case = _case(session, case_id)
+    sop = sop_of(session, case)
+    runs = [r for r in timeline(session, case.id) if r.completed_at is None]
+    step_no = runs[0].step_no if runs else None
+    if case.state != "dikembalikan" or step_no is None or not sop.actors[sop.langkah[step_no - 1].pelaksana].eksternal:
+        raise CaseError(f"Berkas {case.register_no} tidak sedang menunggu pemohon.")
+    _check_actor(actor, sop, sop.langkah[step_no - 1], case.scope)
+    values = (case.data or {}).get("isian") or {}
+    missing = forms.validate(sop, values, documents).missing
+    data = {**(case.data or {}), "kelengkapan": {d.kode: bool(documents.get(d.kode)) for d in sop.kelengkapan},
+            "kurang": missing}
+    _bump(session, case, expected_version, step_no, data=data)
+    text = "Berkas dilengkapi pemohon." + (" Masih belum ada: " + ", ".join(missing) + "." if missing else "")
+    return complete_step(session, actor, case.id, step_no, expected_version + 1,
+                         note=((note or "").strip() + " " + text).strip(), now=now)
+
+
 def view(session: Session, case: Case) -> CaseView:
     open_steps = tuple(session.scalars(select(StepRun.step_no).where(
         StepRun.case_id == case.id, StepRun.completed_at.is_(None)).order_by(StepRun.step_no)))

@@ -201,3 +201,18 @@ def test_searching_by_nik_needs_the_permission_and_is_logged_by_number_and_name_
     with db.begin() as s, pytest.raises(CaseError, match="minimal 3"):
         register.search(s, who(db, "rina"), "an")
     assert "cari_nik" in audit.ACTIONS
+
+
+def test_a_returned_file_comes_back_with_its_checklist_updated_as_the_same_case(db):
+    view, _ = intake(db, documents={**ALL_AK1, "foto_2x3": False})
+    v = step(db, "rina", view, 2, "tidak", note="Belum lengkap: Pas Photo 2 x 3 (1 lbr).")
+    with pytest.raises(CaseError, match="tidak sedang menunggu"):
+        act(db, "rina", cases.resubmit, intake(db)[0].id, 2, ALL_AK1)
+    v = act(db, "rina", cases.resubmit, v.id, v.version, ALL_AK1, now=T0 + dt.timedelta(days=1))
+    assert (v.register_no, v.state, v.open_steps) == (view.register_no, "berjalan", (2,))
+    with db() as s:
+        case = s.get(Case, v.id)
+        assert case.data["kurang"] == [] and case.data["kelengkapan"]["foto_2x3"] is True
+        runs = cases.timeline(s, v.id)
+        assert [(r.step_no, r.attempt) for r in runs] == [(1, 1), (2, 1), (1, 2), (2, 2)]
+        assert runs[2].note == "Berkas dilengkapi pemohon."

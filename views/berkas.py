@@ -58,12 +58,9 @@ def _case(d: case_detail.CaseDetail) -> None:
     widgets.show_flash()
     widgets.header(f"Berkas {d.register_no}", f"{d.sop.nama} · revisi portal {d.revision_no} · masuk "
                    f"{fmt.waktu(d.created_at)}" + (f" · selesai {fmt.waktu(d.closed_at)}" if d.closed_at else ""))
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Status", d.state_label)
-    c2.metric("Pemohon", d.applicant_name or "—")
-    c3.metric("Langkah berjalan", ", ".join(str(s.step.no) for s in d.open_steps) or "—")
-    c4.metric("Lama", duration(d.lead_working_min).replace(" kerja", "") if d.closed_at else "berjalan",
-              help="Waktu kerja dari permohonan masuk sampai selesai.")
+    lead = duration(d.lead_working_min) if d.closed_at else "berjalan"
+    st.markdown(f"**Status:** {d.state_label} · **Pemohon:** {d.applicant_name or '—'} · **Langkah berjalan:** "
+                f"{', '.join(str(s.step.no) for s in d.open_steps) or '—'} · **Lama:** {lead}")
     _identity(d)
     if d.state == "selesai":
         _skm(d)
@@ -128,6 +125,11 @@ def _open_step(d, s: case_detail.OpenStep) -> None:
         if s.my_role is None:
             st.caption("Langkah ini dikerjakan oleh " + s.pelaksana + ".")
             return
+        if s.attempt > 1 and d.sop.actors[step.pelaksana].eksternal:
+            st.warning("Berkas dikembalikan ke pemohon. " + (d.timeline[-2]["Catatan"] if len(d.timeline) > 1
+                                                              else ""), icon=":material/undo:")
+            if s.my_role is not None and d.sop.kelengkapan:
+                return _resubmit(d, s)
         actor = context.actor()
         if s.started_at is None:
             if st.button(f"Mulai langkah {step.no}", key=f"mulai-{d.id}-{step.no}", icon=":material/play_arrow:"):
@@ -149,6 +151,20 @@ def _open_step(d, s: case_detail.OpenStep) -> None:
                 widgets.apply(lambda session: cases.complete_step(session, actor, d.id, step.no, d.version,
                                                                   outcome=outcome, note=note),
                               f"Langkah {step.no} selesai.", ERRORS)
+
+
+def _resubmit(d, s) -> None:
+    """The applicant is back: tick what they bring now; the file goes on as the same case."""
+    brought = d.data.get("kelengkapan") or {}
+    with st.form(f"lengkapi-{d.id}-{d.version}"):
+        st.markdown("**Kelengkapan yang dibawa sekarang**")
+        ticked = {x.kode: st.checkbox(x.label, value=bool(brought.get(x.kode)), key=f"lk-{d.id}-{d.version}-{x.kode}")
+                  for x in d.sop.kelengkapan}
+        note = st.text_input("Catatan (tidak wajib)", key=f"lk-note-{d.id}-{d.version}")
+        if st.form_submit_button(f"Terima berkas kembali (langkah {s.step.no})", type="primary",
+                                 icon=":material/assignment_return:"):
+            widgets.apply(lambda session: cases.resubmit(session, context.actor(), d.id, d.version, ticked, note),
+                          "Berkas diterima kembali dan diteruskan.", ERRORS)
 
 
 def _skm(d) -> None:

@@ -15,10 +15,10 @@ from lib.forms import MAX_FILE_MB
 def field(f: Isian, key: str, error: str | None = None):
     """One input for ``f``; returns the raw value (validated later, so that every message is the same)."""
     label = f.label + (" *" if f.wajib else "")
-    helptext = f.bantuan
+    helptext = None  # a help icon is a Tab stop of its own: hints go in the placeholder or under the field
     if f.jenis in ("text", "nik", "number", "money"):
-        placeholder = {"nik": "16 angka", "money": "mis. 1.500.000", "number": "angka"}.get(f.jenis)
-        value = st.text_input(label, key=key, help=helptext, placeholder=placeholder,
+        placeholder = f.bantuan or {"nik": "16 angka", "money": "mis. 1.500.000", "number": "angka"}.get(f.jenis)
+        value = st.text_input(label, key=key, placeholder=placeholder,
                               max_chars=24 if f.jenis == "nik" else None)
     elif f.jenis == "date":
         value = st.date_input(label, value=None, key=key, help=helptext, format="DD/MM/YYYY",
@@ -32,6 +32,8 @@ def field(f: Isian, key: str, error: str | None = None):
         upload = st.file_uploader(label, type=allowed, key=key, help=(helptext or "") + f" Maksimal {MAX_FILE_MB} MB.",
                                   max_upload_size=MAX_FILE_MB)
         value = upload
+    if f.bantuan and f.jenis not in ("text", "nik", "number", "money"):
+        st.caption(f.bantuan)
     if error:
         st.error(error, icon=":material/error:")
     return value
@@ -55,5 +57,5 @@ def checklist(sop: SOP, key: str) -> dict[str, bool]:
         label = d.label + (" (opsional)" if d.opsional else "")
         helptext = d.syarat or (f"Wajib bila {d.wajib_jika.isian.replace('_', ' ')} lebih dari "
                                 f"{d.wajib_jika.lebih_dari:,.0f}".replace(",", ".") if d.wajib_jika else None)
-        ticked[d.kode] = cols[i % 2].checkbox(label, key=f"{key}-{d.kode}", help=helptext)
+        ticked[d.kode] = cols[i % 2].checkbox(label + (f" — {helptext}" if helptext else ""), key=f"{key}-{d.kode}")
     return ticked

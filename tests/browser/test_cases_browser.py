@@ -126,8 +126,10 @@ def finish(page, no: int, outcome: str | None = None) -> None:
 
 
 def metric(page, label: str) -> str:
-    box = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text(label, exact=True))
-    return box.locator("[data-testid='stMetricValue']").inner_text().strip()
+    """A value of the case page's summary line ("Status: … · Pemohon: … · Langkah berjalan: … · Lama: …")."""
+    line = page.locator("[data-testid='stMarkdownContainer'] p").filter(has_text="Langkah berjalan:").first
+    parts = dict(part.split(":", 1) for part in line.inner_text().split(" · "))
+    return parts[label].strip()
 
 
 def grid_rows(page, frame_index: int = 0) -> int:
@@ -208,8 +210,10 @@ def test_staf_registers_an_ak1_applicant_by_keyboard_in_under_30_seconds_and_kas
     shot(page, "02_returned")
     lap("returned at step 2")
 
-    # The applicant comes back: the same case, step 1 again; then complete, and step 3 (timed with Mulai).
-    finish(page, 1)
+    # The applicant comes back with the missing photo: the same case, step 1 again, checklist updated.
+    page.get_by_role("checkbox", name="Pas Photo 2 x 3 (1 lbr)").check(force=True)
+    page.get_by_role("button", name="Terima berkas kembali (langkah 1)").click()
+    wait_text(page, "Berkas diterima kembali dan diteruskan.")
     assert page.get_by_role("heading", name=f"Berkas {register_no}").count() == 1
     assert metric(page, "Status") == "Berjalan"
     finish(page, 2, "lengkap")

@@ -11,6 +11,7 @@ from lib.permissions import PermissionDenied
 
 from .cli import run
 from .conftest import add_users
+from .test_cases import act as cases_act, who
 
 T0 = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.timezone.utc)
 DOCS = catalog.load_catalog()
@@ -23,15 +24,12 @@ def db(ready_db):
     return session_factory(ready_db)
 
 
-def who(db, username):
-    with db() as s:
-        return accounts.load_actor(s, username)
-
-
 def act(db, username, fn, *args, **kwargs):
-    with db.begin() as s:
-        result = fn(s, who(db, username), *args, **kwargs)
+    """As tests.test_cases.act, with a revision given back as its id (it leaves the session)."""
+    def call(s, actor, *a, **k):
+        result = fn(s, actor, *a, **k)
         return result.id if isinstance(result, SopRevision) else result
+    return cases_act(db, username, call, *args, **kwargs)
 
 
 def three_step_sop(**over) -> dict:

@@ -17,10 +17,15 @@ def _type_in_new_row(page, grid, row: int, text: str) -> None:
     wait_idle(page)
 
 
-def test_admin_creates_a_three_step_sop_kepala_dinas_approves_it_and_staf_opens_a_case(server, browser):
+def _page_as(browser, server, username: str, path: str):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="id-ID")
     page = ctx.new_page()
-    login(page, server, "admin", path="/editor-sop")
+    login(page, server, username, path=path)
+    return ctx, page
+
+
+def test_admin_creates_a_three_step_sop_kepala_dinas_approves_it_and_staf_opens_a_case(server, browser):
+    ctx, page = _page_as(browser, server, "admin", "/editor-sop")
     page.get_by_label("SOP", exact=True).click()
     page.get_by_text("SOP baru (kosong)").click()
     wait_idle(page)
@@ -47,18 +52,14 @@ def test_admin_creates_a_three_step_sop_kepala_dinas_approves_it_and_staf_opens_
     page.get_by_text("diajukan ke Kepala Dinas").wait_for()
     ctx.close()
 
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="id-ID")
-    page = ctx.new_page()
-    login(page, server, "kadis", path="/pengesahan-sop")
+    ctx, page = _page_as(browser, server, "kadis", "/pengesahan-sop")
     page.get_by_text("surat-keterangan-kerja").first.wait_for()
     page.get_by_role("button", name="Sahkan").first.click()
     wait_idle(page)
     page.get_by_text("disahkan dan berlaku").wait_for()
     ctx.close()
 
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="id-ID")
-    page = ctx.new_page()
-    login(page, server, "staf", path="/surat-keterangan-kerja")
+    ctx, page = _page_as(browser, server, "staf", "/surat-keterangan-kerja")
     page.get_by_role("heading", name="Penerbitan Surat Keterangan Kerja").wait_for()
     assert page.get_by_role("link", name="Penerbitan Surat Keterangan Kerja").count() == 1  # in the menu
     page.get_by_role("tab", name="Permohonan baru").click()

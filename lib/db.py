@@ -211,6 +211,43 @@ class SkmResponse(Base):
     saran: Mapped[str | None] = mapped_column(Text)
 
 
+# --- quarterly SOP review (Evaluasi Triwulan) -----------------------------------------------------------
+class Review(Base):
+    """The quarterly evaluation of one SOP (PermenPAN-RB 35/2012): draft → diajukan → disetujui, or returned
+    to draft. Only a draft is edited (lib.reviews); an approved review is refused any change by the database
+    (migration 0004). ``kpi_snapshot``/``skm_snapshot`` are the figures frozen at submission."""
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("sop_id", "period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sop_id: Mapped[str] = mapped_column(ForeignKey("sops.id"))
+    period: Mapped[str] = mapped_column(String(10))  # 2026-Q3
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    #: The SOP revision in force when the review was opened (the monitoring form lists its steps).
+    revision_no: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[list] = mapped_column(default=list)      # seven {"ya": bool | None, "catatan": str}
+    kesimpulan: Mapped[str | None] = mapped_column(Text)
+    monitoring: Mapped[list] = mapped_column(default=list)   # per step {"no", "kegiatan", "berjalan", ...}
+    kpi_snapshot: Mapped[dict | None]
+    skm_snapshot: Mapped[dict | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Optimistic lock: bumped on every change.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ReviewAction(Base):
+    """A finding of a review and its follow-up action, with the person responsible and the due date."""
+    __tablename__ = "review_actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    no: Mapped[int] = mapped_column(Integer)
+    temuan: Mapped[str] = mapped_column(Text)
+    tindak_lanjut: Mapped[str | None] = mapped_column(Text)
+    penanggung_jawab: Mapped[str | None] = mapped_column(String(200))
+    batas_waktu: Mapped[dt.date | None] = mapped_column(Date)
+
+
 # --- audit, settings, calendar ------------------------------------------------------------------------
 class AuditEntry(Base):
     """Append-only audit log: lib has no update or delete path for it."""

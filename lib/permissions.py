@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, str] = {
     "manage_candidates": "Menyusun daftar calon penerima manfaat dan memproses hasil validasi",
     "manage_reviews": "Menyusun evaluasi triwulan SOP dan analisis SKM",
     "approve_reviews": "Menyetujui atau mengembalikan evaluasi triwulan",
+    "view_reviews": "Melihat evaluasi triwulan SOP",
+    "view_skm_results": "Melihat hasil survei kepuasan masyarakat (IKM per layanan)",
     "submit_skm": "Mengisi survei kepuasan masyarakat (SKM)",
     "manage_catalogue": "Menyunting SOP dan membuat revisinya",
     "approve_sop": "Mengesahkan revisi SOP",
@@ -44,15 +46,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(_STAFF | {"view_dashboard", "manage_catalogue", "manage_settings", "manage_users",
                                  "view_audit_log", "export_audit_log"}),
     "kepala_dinas": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "approve_reviews",
+                                        "view_reviews", "view_skm_results",
                                         "approve_sop", "view_audit_log"}),
-    "sekretaris": frozenset(_STAFF | {"view_dashboard", "run_cases"}),
+    "sekretaris": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_reviews", "view_skm_results"}),
     "kepala_bidang": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "manage_candidates",
                                          "export_personal_data"}),
     "kasi": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full"}),
     "staf": frozenset(_STAFF | {"run_cases", "view_nik_full", "export_personal_data", "upload_validation",
                                 "manage_candidates"}),
     "operator_desa": frozenset(_STAFF | {"run_cases", "upload_validation", "view_nik_full"}),
-    "evaluator": frozenset(_STAFF | {"view_dashboard", "manage_reviews"}),
+    "evaluator": frozenset(_STAFF | {"view_dashboard", "manage_reviews", "view_reviews", "view_skm_results"}),
 }
 #: What a visitor who has not logged in may do.
 ANONYMOUS_PERMISSIONS: frozenset[str] = frozenset({"submit_skm"})

@@ -167,10 +167,12 @@ def test_the_audit_page_shows_the_sessions_logins(app_db):
 
 CASES = {"tugas", "berkas"}
 KPI = {"dasbor"}
+EVAL = {"evaluasi", "skm-hasil"}
 EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun and the catalogue pages every role sees
-    "admin": {"admin-pengguna", "admin-audit", "admin-kalender"} | KPI, "kadis": {"admin-audit"} | CASES | KPI,
-    "sekdin": CASES | KPI, "kabid": CASES | KPI, "kabidsos": CASES | KPI, "kasi": CASES | KPI, "staf": CASES,
-    "operator": CASES, "evaluator": KPI,
+    "admin": {"admin-pengguna", "admin-audit", "admin-kalender", "editor-sop"} | KPI,
+    "kadis": {"admin-audit", "pengesahan-sop"} | CASES | KPI | EVAL, "sekdin": CASES | KPI | EVAL,
+    "kabid": CASES | KPI, "kabidsos": CASES | KPI, "kasi": CASES | KPI, "staf": CASES, "operator": CASES,
+    "evaluator": KPI | EVAL,
 }
 
 

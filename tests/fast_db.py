@@ -1,0 +1,38 @@
+"""A faster ``ready_db`` for test modules with many small database tests: on SQLite each test gets a copy of
+one database migrated and loaded once per module (a file copy instead of migrations and the catalogue);
+on PostgreSQL each test's own schema is initialised as usual."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from lib import db, store
+
+from .conftest import add_users
+
+
+def template_fixture(*users: tuple[str, str, str | None]):
+    """A module-scoped fixture: the path of a migrated SQLite database with the catalogue and ``users``."""
+
+    @pytest.fixture(scope="module")
+    def template(tmp_path_factory):
+        path = tmp_path_factory.mktemp("template") / "portal.db"
+        url = f"sqlite:///{path}"
+        store.init(url)
+        add_users(url, *users)
+        db.get_engine(url).dispose()  # the last connection closing folds the WAL into the file
+        return path, users
+
+    return template
+
+
+def ready(db_url: str, template) -> db.sessionmaker:
+    """The session factory of ``db_url``, ready with the catalogue and the template's users."""
+    path, users = template
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(path, db_url.removeprefix("sqlite:///"))
+    else:
+        store.init(db_url)
+        add_users(db_url, *users)
+    return db.session_factory(db_url)

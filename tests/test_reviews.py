@@ -1,0 +1,427 @@
+"""Evaluasi Triwulan: the workflow's rules (who may do what, in which state), the figures that fill in from the
+KPI engine and the SKM answers and freeze at submission, the printable page and the XLSX, and the page."""
+import dataclasses
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
+
+from lib import accounts, kpi, reviews, skm_data
+from lib.db import AuditEntry, Review, ReviewAction, RoleAssignment, User, WorkflowHistory, session_factory
+from lib.permissions import PermissionDenied
+
+from .fast_db import ready, template_fixture
+from .test_kpi import add_case, t
+
+Q2 = "2025-Q2"  # the constructed history of test_kpi is in June 2025
+#: "Now" for these tests: after the quarter, so it may be submitted.
+NOW = dt.datetime(2025, 7, 10, 9, 0, tzinfo=dt.timezone.utc)
+ALL_YES = [{"ya": True, "catatan": ""} for _ in reviews.PERTANYAAN]
+FINDING = {"temuan": "Antrean menumpuk di langkah 3 pada hari Senin.", "tindak_lanjut": "Tambah petugas loket Senin.",
+           "penanggung_jawab": "Kasi Penempatan", "batas_waktu": dt.date(2025, 9, 30)}
+
+
+template = template_fixture(("maya", "evaluator", None), ("rudi", "evaluator", None),
+                            ("pak_kadis", "kepala_dinas", None), ("rina", "staf", None), ("sari", "sekretaris", None))
+
+
+@pytest.fixture
+def db(db_url, template):
+    return ready(db_url, template)
+
+
+def who(db, username):
+    with db() as s:
+        return accounts.load_actor(s, username)
+
+
+def history(db) -> None:
+    """Three AK1 cases in June 2025 (two closed), one in July: the quarter's KPI figures are hand-sized."""
+    with db.begin() as s:
+        add_case(s, "kartu-ak1", "AK1/2025/00001", [
+            (1, "2025-06-03 08:00", "2025-06-03 08:00", "2025-06-03 08:03", "staf", "selesai"),
+            (2, "2025-06-03 08:03", "2025-06-03 08:05", "2025-06-03 08:09", "staf", "lengkap"),
+            (3, "2025-06-03 08:09", "2025-06-03 08:10", "2025-06-03 08:30", "staf", "selesai")],
+            closed="2025-06-03 08:30")
+        add_case(s, "kartu-ak1", "AK1/2025/00002", [
+            (3, "2025-06-04 09:00", "2025-06-04 09:01", "2025-06-04 09:06", "staf", "selesai")],
+            closed="2025-06-04 09:06")
+        add_case(s, "kartu-ak1", "AK1/2025/00003", [(3, "2025-06-20 10:00", "2025-06-20 10:02", None, "staf", None)])
+        add_case(s, "kartu-ak1", "AK1/2025/00004", [
+            (3, "2025-07-02 10:00", "2025-07-02 10:01", "2025-07-02 10:05", "staf", "selesai")],
+            closed="2025-07-02 10:05")
+
+
+def open_(db, user="maya", sop="kartu-ak1", period=Q2):
+    with db.begin() as s:
+        return reviews.open_review(s, who(db, user), sop, period, today=NOW.date(), now=NOW)[0]
+
+
+def view(db, rid, user="maya", now=NOW):
+    with db() as s:
+        return reviews.get(s, who(db, user), rid, now=now)
+
+
+def save(db, rid, user="maya", answers=ALL_YES, findings=(), monitoring=None, version=None):
+    with db.begin() as s:
+        v = version if version is not None else s.get(Review, rid).version
+        mon = monitoring
+        if mon is None:
+            mon = [{"no": m["no"], "berjalan": True, "catatan": "", "tindakan": ""}
+                   for m in s.get(Review, rid).monitoring]
+        return reviews.save_draft(s, who(db, user), rid, v, answers, "SOP berjalan baik.", list(findings), mon)
+
+
+def do(db, func, rid, user, *args, now=NOW):
+    with db.begin() as s:
+        func(s, who(db, user), rid, s.get(Review, rid).version, *args, now=now)
+
+
+def submitted(db, rid=None):
+    rid = rid or open_(db)
+    save(db, rid)
+    do(db, reviews.submit, rid, "maya")
+    return rid
+
+
+# --- the workflow ----------------------------------------------------------------------------------------------
+def test_evaluator_opens_a_draft_and_submits_it_with_history_and_audit(db):
+    rid = submitted(db)
+    v = view(db, rid)
+    assert v.state == "diajukan" and v.frozen
+    assert [(h.from_state, h.to_state, h.label) for h in v.history] == [
+        (None, "draft", "Dibuka"), ("draft", "diajukan", "Diajukan")]
+    with db() as s:
+        actions = s.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "review")).all()
+    assert actions == ["buka_evaluasi", "ubah_evaluasi", "ajukan_evaluasi"]
+
+
+def test_there_is_one_review_per_sop_and_quarter(db):
+    assert open_(db) == open_(db, user="rudi")
+    with db() as s:
+        assert s.scalar(select(func.count()).select_from(Review)) == 1
+
+
+@pytest.mark.parametrize("user", ["rina", "pak_kadis", "sari"])
+def test_only_holders_of_manage_reviews_open_edit_or_submit_a_review(db, user):
+    with pytest.raises(PermissionDenied), db.begin() as s:
+        reviews.open_review(s, who(db, user), "kartu-ak1", Q2, today=NOW.date())
+    rid = open_(db)
+    with pytest.raises(PermissionDenied):
+        save(db, rid, user=user)
+    with pytest.raises(PermissionDenied):
+        do(db, reviews.submit, rid, user)
+
+
+def test_staf_cannot_read_a_review_but_kepala_dinas_and_sekretaris_can(db):
+    rid = open_(db)
+    with pytest.raises(PermissionDenied):
+        view(db, rid, user="rina")
+    assert view(db, rid, user="pak_kadis").id == view(db, rid, user="sari").id == rid
+
+
+@pytest.mark.parametrize("user", ["maya", "rudi", "sari", "rina"])
+def test_only_kepala_dinas_approves_or_returns(db, user):
+    rid = submitted(db)
+    with pytest.raises(PermissionDenied):
+        do(db, reviews.approve, rid, user, None)
+    with pytest.raises(PermissionDenied):
+        do(db, reviews.return_to_draft, rid, user, "Perbaiki.")
+    assert view(db, rid).state == "diajukan"
+
+
+def test_kepala_dinas_approves_a_submitted_review(db):
+    rid = submitted(db)
+    do(db, reviews.approve, rid, "pak_kadis", "Setuju, lanjutkan.")
+    v = view(db, rid, user="pak_kadis")
+    assert v.state == "disetujui" and v.approved.actor == "Pak_Kadis" and v.approved.comment == "Setuju, lanjutkan."
+
+
+def test_a_draft_cannot_be_approved_before_it_is_submitted(db):
+    rid = open_(db)
+    with pytest.raises(reviews.ReviewError, match="Hanya evaluasi yang diajukan"):
+        do(db, reviews.approve, rid, "pak_kadis", None)
+
+
+def test_a_returned_review_needs_a_comment_and_goes_back_to_draft(db):
+    rid = submitted(db)
+    with pytest.raises(reviews.ReviewError, match="Tulis komentar"):
+        do(db, reviews.return_to_draft, rid, "pak_kadis", "   ")
+    assert view(db, rid).state == "diajukan"
+    do(db, reviews.return_to_draft, rid, "pak_kadis", "Langkah 3 perlu tindak lanjut yang nyata.")
+    v = view(db, rid)
+    assert v.state == "draft" and not v.frozen
+    assert v.returned_comment == "Langkah 3 perlu tindak lanjut yang nyata."
+    assert v.history[-1].label == "Dikembalikan"
+    save(db, rid, findings=[FINDING])  # the evaluator edits and submits again
+    do(db, reviews.submit, rid, "maya")
+    assert view(db, rid).state == "diajukan" and view(db, rid).returned_comment is None
+
+
+def test_an_approved_review_cannot_be_edited_by_anyone(db):
+    rid = submitted(db)
+    do(db, reviews.approve, rid, "pak_kadis", None)
+    with pytest.raises(reviews.ReviewError, match="sudah disetujui"):
+        save(db, rid)
+    with pytest.raises(reviews.ReviewError):
+        do(db, reviews.return_to_draft, rid, "pak_kadis", "Ubah lagi.")
+    # and the database refuses it too, whatever the code path
+    with pytest.raises(DBAPIError), db.begin() as s:
+        s.execute(update(Review).where(Review.id == rid).values(kesimpulan="diubah diam-diam"))
+    with pytest.raises(DBAPIError), db.begin() as s:
+        s.add(ReviewAction(review_id=rid, no=9, temuan="sisipan"))
+
+
+def test_a_submitted_review_cannot_be_edited(db):
+    rid = submitted(db)
+    with pytest.raises(reviews.ReviewError, match="sudah diajukan"):
+        save(db, rid)
+
+
+def test_whoever_submitted_a_review_cannot_approve_it(db):
+    with db.begin() as s:  # maya is both in the evaluation team and (acting) Kepala Dinas
+        uid = s.scalar(select(User.id).where(User.username == "maya"))
+        s.add(RoleAssignment(user_id=uid, role="kepala_dinas", scope=None))
+    rid = submitted(db)
+    with pytest.raises(reviews.ReviewError, match="orang yang mengajukannya"):
+        do(db, reviews.approve, rid, "maya", None)
+    do(db, reviews.approve, rid, "pak_kadis", None)
+
+
+def test_a_stale_form_is_refused_instead_of_overwriting_another_evaluators_save(db):
+    rid = open_(db)
+    with db() as s:
+        old = s.get(Review, rid).version
+    save(db, rid, user="rudi", version=old)
+    with pytest.raises(reviews.ReviewError, match="diubah orang lain"):
+        save(db, rid, user="maya", version=old)
+
+
+def test_an_incomplete_draft_cannot_be_submitted_and_says_what_is_missing(db):
+    rid = open_(db)
+    answers = [dict(a) for a in ALL_YES]
+    answers[2] = {"ya": None, "catatan": ""}
+    answers[4] = {"ya": False, "catatan": ""}
+    save(db, rid, answers=answers, findings=[{**FINDING, "penanggung_jawab": "", "batas_waktu": None}])
+    with pytest.raises(reviews.IncompleteReview) as err:
+        do(db, reviews.submit, rid, "maya")
+    assert err.value.problems == ["Pertanyaan 3: pilih Ya atau Tidak.",
+                                  "Pertanyaan 5 dijawab Tidak: tulis catatan apa yang perlu diperbaiki.",
+                                  "Temuan 1: lengkapi penanggung jawab, batas waktu."]
+    assert view(db, rid).state == "draft"
+
+
+def test_a_no_answer_needs_a_finding_with_its_follow_up(db):
+    rid = open_(db)
+    answers = [dict(a) for a in ALL_YES]
+    answers[1] = {"ya": False, "catatan": "Istilah di langkah 2 membingungkan."}
+    save(db, rid, answers=answers)
+    with pytest.raises(reviews.IncompleteReview, match="paling sedikit satu temuan"):
+        do(db, reviews.submit, rid, "maya")
+    save(db, rid, answers=answers, findings=[FINDING])
+    do(db, reviews.submit, rid, "maya")
+
+
+def test_a_quarter_can_be_submitted_only_from_its_last_day(db):
+    rid = open_(db)
+    save(db, rid)
+    with pytest.raises(reviews.IncompleteReview, match="belum berakhir"):
+        do(db, reviews.submit, rid, "maya", now=dt.datetime(2025, 6, 29, 9, 0, tzinfo=dt.timezone.utc))
+    do(db, reviews.submit, rid, "maya", now=dt.datetime(2025, 6, 30, 9, 0, tzinfo=dt.timezone.utc))
+
+
+@pytest.mark.parametrize("period, message", [("2025-06", "harus berupa triwulan"), ("2025", "harus berupa triwulan"),
+                                             ("2025-Q5", "harus berupa triwulan"), ("2025-Q4", "belum dimulai")])
+def test_a_review_is_for_a_quarter_that_has_begun(db, period, message):
+    with pytest.raises(reviews.ReviewError, match=message), db.begin() as s:
+        reviews.open_review(s, who(db, "maya"), "kartu-ak1", period, today=NOW.date())
+
+
+def test_a_standar_pelayanan_is_not_an_sop_to_review(db):
+    with pytest.raises(reviews.ReviewError, match="tidak ada atau tidak berlaku"), db.begin() as s:
+        reviews.open_review(s, who(db, "maya"), "standar-pelayanan-bpjs-tk", Q2, today=NOW.date())
+
+
+# --- the figures ---------------------------------------------------------------------------------------------
+def test_the_kpi_figures_of_a_review_are_the_kpi_engines_for_that_quarter(db):
+    history(db)
+    rid = open_(db)
+    v = view(db, rid)
+    with db() as s:
+        data = kpi.load(s, dt.date(2025, 4, 1), dt.date(2025, 6, 30), ["kartu-ak1"], now=NOW)
+        head = kpi.headline(data)
+        steps = kpi.step_stats(data)
+    for key, value in dataclasses.asdict(head).items():
+        assert v.kpi["headline"][key] == (None if value is None else pytest.approx(value, abs=0.005)), key
+    assert (v.kpi["headline"]["cases_started"], v.kpi["headline"]["cases_completed"]) == (3, 2)  # July's is out
+    step3 = next(s for s in v.kpi["steps"] if s["no"] == 3)
+    row = steps[steps["step_no"] == 3].iloc[0]
+    assert (step3["n"], step3["judged"], step3["within"]) == (2, 2, 1) == (row.n, row.judged, row.within)
+    assert step3["median_working_min"] == pytest.approx(row.median_working_min) == pytest.approx(12.5)
+    assert step3["within_pct"] == 50.0 and step3["target"] == row.target_label
+    assert [s["no"] for s in v.kpi["steps"]] == sorted(steps["step_no"].tolist())
+
+
+def test_the_kpi_and_skm_figures_are_frozen_at_submission(db):
+    history(db)
+    with db.begin() as s:
+        skm_data.submit(s, "kartu-ak1", {f"U{i}": 4 for i in range(1, 10)}, {}, now=t("2025-06-05 10:00"))
+    rid = submitted(db)
+    before = view(db, rid)
+    assert before.kpi["headline"]["cases_started"] == 3 and before.skm["ikm"] == 100.0
+    assert before.skm["population"] == 3 and before.skm["min_sample"] == 3
+    with db.begin() as s:  # later: a case and a poor answer back-dated into the quarter
+        add_case(s, "kartu-ak1", "AK1/2025/00009", [
+            (3, "2025-06-25 10:00", "2025-06-25 10:01", "2025-06-25 11:00", "staf", "selesai")],
+            closed="2025-06-25 11:00")
+        skm_data.submit(s, "kartu-ak1", {f"U{i}": 1 for i in range(1, 10)}, {}, now=t("2025-06-26 10:00"))
+    do(db, reviews.approve, rid, "pak_kadis", None)
+    after = view(db, rid, user="pak_kadis", now=NOW + dt.timedelta(days=30))
+    assert after.kpi == before.kpi and after.skm == before.skm
+    assert after.kpi["headline"]["cases_started"] == 3 and after.skm["respondents"] == 1
+
+
+def test_a_returned_review_shows_live_figures_again_until_it_is_submitted_again(db):
+    rid = submitted(db)
+    assert view(db, rid).kpi["headline"]["cases_started"] == 0
+    history(db)
+    do(db, reviews.return_to_draft, rid, "pak_kadis", "Hitung ulang setelah data Juni masuk.")
+    assert view(db, rid).kpi["headline"]["cases_started"] == 3
+
+
+def test_the_semester_review_carries_the_monitoring_form_per_step(db):
+    rid = open_(db)  # Q2 closes a semester
+    v = view(db, rid)
+    assert v.monitoring_due and [m["no"] for m in v.monitoring] == list(range(1, len(v.monitoring) + 1))
+    mon = [{"no": m["no"], "berjalan": True, "catatan": "", "tindakan": ""} for m in v.monitoring]
+    mon[2] = {"no": 3, "berjalan": False, "catatan": "Printer kartu sering macet.", "tindakan": ""}
+    save(db, rid, monitoring=mon)
+    with pytest.raises(reviews.IncompleteReview, match="Monitoring langkah 3 tidak berjalan baik"):
+        do(db, reviews.submit, rid, "maya")
+    mon[2]["tindakan"] = "Ganti printer kartu."
+    save(db, rid, monitoring=mon)
+    do(db, reviews.submit, rid, "maya")
+    assert view(db, rid).monitoring[2] == {"no": 3, "kegiatan": v.monitoring[2]["kegiatan"], "berjalan": False,
+                                           "catatan": "Printer kartu sering macet.", "tindakan": "Ganti printer kartu."}
+
+
+def test_a_quarter_that_does_not_close_a_semester_has_no_monitoring_form(db):
+    with db.begin() as s:
+        rid = reviews.open_review(s, who(db, "maya"), "kartu-ak1", "2025-Q3", today=dt.date(2025, 10, 1))[0]
+    assert view(db, rid).monitoring == [] and not view(db, rid).monitoring_due
+
+
+def test_the_printable_page_and_the_xlsx_carry_the_review(db):
+    history(db)
+    rid = open_(db)
+    save(db, rid, findings=[{**FINDING, "temuan": "=HYPERLINK(\"x\") <b>antrean</b>"}])
+    do(db, reviews.submit, rid, "maya")
+    do(db, reviews.approve, rid, "pak_kadis", None)
+    v = view(db, rid)
+    page = reviews.to_html(v)
+    assert "Evaluasi Triwulan Pelaksanaan SOP" in page and "Triwulan II 2025" in page
+    assert "&lt;b&gt;antrean&lt;/b&gt;" in page and "<b>antrean" not in page
+    assert "Apakah SOP mudah dipahami?" in page and "Kepala Dinas" in page and "BELUM DISETUJUI" not in page
+    wb = load_workbook(io.BytesIO(reviews.to_xlsx(v)))
+    assert {"Ringkasan", "KPI per langkah", "Tujuh pertanyaan", "Temuan dan tindak lanjut", "Riwayat",
+            "Monitoring semesteran"} <= set(wb.sheetnames)
+    assert wb["Temuan dan tindak lanjut"]["B2"].value.startswith("'=")  # no formula from the database
+    assert wb["Tujuh pertanyaan"].max_row == 8
+
+
+def test_every_transition_is_in_the_workflow_history(db):
+    rid = submitted(db)
+    do(db, reviews.return_to_draft, rid, "pak_kadis", "Lengkapi.")
+    do(db, reviews.submit, rid, "maya")
+    do(db, reviews.approve, rid, "pak_kadis", None)
+    with db() as s:
+        rows = s.execute(select(WorkflowHistory.from_state, WorkflowHistory.to_state).where(
+            WorkflowHistory.object_type == "review").order_by(WorkflowHistory.id)).all()
+    assert [tuple(r) for r in rows] == [(None, "draft"), ("draft", "diajukan"), ("diajukan", "draft"),
+                                        ("draft", "diajukan"), ("diajukan", "disetujui")]
+
+
+# --- the page ----------------------------------------------------------------------------------------------
+def review_page(review_id: int | None, user: str):
+    """Home.py as ``user`` on the Evaluasi Triwulan page (``?id=`` when given)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../Home.py", default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = user
+    if review_id is not None:
+        at.query_params["id"] = str(review_id)
+    at.run()
+    at._page_hash = next(h for h, info in at._registered_pages.items() if info.get("url_pathname") == "evaluasi")
+    return at.run()
+
+
+def last_quarter() -> str:
+    from lib import periode
+    from lib.worktime import WIB
+
+    return reviews.quarter_code(periode.recent_quarters(dt.datetime.now(WIB).date(), 2)[1])
+
+
+def page_review(app_db, user="evaluator"):
+    from .test_pages import open_app
+
+    open_app(user=None)  # creates the database and the demo accounts
+    db = session_factory(app_db)
+    with db.begin() as s:
+        return db, reviews.open_review(s, who(db, user), "kartu-ak1", last_quarter())[0]
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_the_evaluator_answers_the_questions_on_the_page_and_submits(app_db):
+    db, rid = page_review(app_db)
+    at = review_page(rid, "evaluator")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Evaluasi Triwulan — Penerbitan Kartu Pencari Kerja (AK1)"
+    assert {m.label for m in at.metric} >= {"Berkas masuk", "Langkah dalam mutu baku", "IKM", "Responden"}
+    button(at, "Simpan dan ajukan ke Kepala Dinas").click().run()
+    assert "Pertanyaan 1: pilih Ya atau Tidak." in at.error[0].value
+    for radio in at.radio:
+        radio.set_value("Ya")
+    button(at, "Simpan dan ajukan ke Kepala Dinas").click().run()
+    assert not at.error, at.error
+    assert "Evaluasi diajukan ke Kepala Dinas" in at.success[0].value
+    assert view(db, rid, user="evaluator").state == "diajukan"
+    assert not [b for b in at.button if b.label == "Simpan draf"]  # nobody edits a submitted review
+
+
+def test_kepala_dinas_returns_with_a_comment_and_approves_on_the_page(app_db):
+    db, rid = page_review(app_db)
+    save(db, rid, user="evaluator")
+    with db.begin() as s:
+        reviews.submit(s, who(db, "evaluator"), rid, s.get(Review, rid).version)
+    at = review_page(rid, "kadis")
+    button(at, "Kembalikan").click().run()
+    assert "Tulis komentar" in at.error[0].value and view(db, rid, user="evaluator").state == "diajukan"
+    version = view(db, rid, user="evaluator").version
+    at.text_area(key=f"eval-dec-{rid}-{version}").input("Lengkapi tindak lanjut langkah 3.")
+    button(at, "Kembalikan").click().run()
+    assert "Evaluasi dikembalikan" in at.success[0].value and view(db, rid, user="evaluator").state == "draft"
+    at = review_page(rid, "evaluator")
+    assert "Lengkapi tindak lanjut langkah 3." in at.warning[0].value
+    button(at, "Simpan dan ajukan ke Kepala Dinas").click().run()
+    at = review_page(rid, "kadis")
+    button(at, "Setujui").click().run()
+    assert "Evaluasi disetujui." in at.success[0].value and view(db, rid, user="evaluator").state == "disetujui"
+    assert len(at.get("download_button")) == 2 and not [b for b in at.button if b.label == "Setujui"]
+
+
+def test_the_overview_lists_every_sop_with_its_review_state(app_db):
+    page_review(app_db)
+    at = review_page(None, "kadis")
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert dict(zip(table["SOP"], table["Status"]))["Kartu Pencari Kerja (AK1)"] == "Draf"
+    assert "Belum dibuka" in table["Status"].tolist()
+    assert not at.get("form")  # only the evaluation team opens reviews

@@ -9,6 +9,7 @@ from lib.db import database_url
 from lib.ui import auth, context, data, nav, widgets
 from views import (admin_audit, admin_kalender, admin_pengguna, akun, beranda, berkas, dasbor, editor_sop,
                    pengesahan_sop, skm, sop, tugas)
+from views import validasi_desa
 from views import evaluasi, skm_hasil
 
 st.set_page_config(page_title="Portal SOP", page_icon="assets/logo.svg", layout="wide",
@@ -38,6 +39,8 @@ specs = [
     nav.PageSpec("dasbor", "Dasbor kinerja", dasbor.render, "view_dashboard", "Portal", ":material/monitoring:"),
     nav.PageSpec("tugas", "Tugas Saya", tugas.render, "run_cases", "Portal", ":material/task_alt:"),
     nav.PageSpec("berkas", "Cari berkas", berkas.render, "run_cases", "Portal", ":material/folder_open:"),
+    nav.PageSpec("validasi-desa", "Validasi desa", validasi_desa.render, "upload_validation", "Portal",
+                 ":material/upload_file:"),
     nav.PageSpec("evaluasi", "Evaluasi Triwulan", evaluasi.render, "view_reviews", "Evaluasi", ":material/fact_check:"),
     nav.PageSpec("skm-hasil", "Hasil SKM", skm_hasil.render, "view_skm_results", "Evaluasi", ":material/bar_chart:"),
     *nav.catalogue_specs(docs, sop.page_for),

@@ -56,6 +56,9 @@ ACTIONS: dict[str, str] = {
     "sahkan_revisi_sop": "Sahkan revisi SOP",
     "kembalikan_revisi_sop": "Kembalikan revisi SOP",
     "cabut_sop": "Nyatakan SOP tidak berlaku",
+    "impor_referensi": "Impor data referensi DTKS/P3KE",
+    "susun_calon": "Susun daftar calon penerima",
+    "impor_validasi": "Terima berkas validasi desa",
 }
 
 

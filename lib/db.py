@@ -248,6 +248,92 @@ class ReviewAction(Base):
     batas_waktu: Mapped[dt.date | None] = mapped_column(Date)
 
 
+# --- pekerja rentan: wilayah, reference data, candidates, village validation batches -------------------
+class Kecamatan(Base):
+    __tablename__ = "kecamatan"
+    kode: Mapped[str] = mapped_column(String(60), primary_key=True)  # slug, e.g. ``jatipuro``
+    nama: Mapped[str] = mapped_column(String(100))
+
+
+class Desa(Base):
+    """A desa or kelurahan; ``kode`` is the slug of the operator's scope (``desa:<kode>``)."""
+    __tablename__ = "desa"
+    kode: Mapped[str] = mapped_column(String(60), primary_key=True)
+    nama: Mapped[str] = mapped_column(String(100))
+    jenis: Mapped[str] = mapped_column(String(10), default="desa")  # desa | kelurahan
+    kecamatan_kode: Mapped[str] = mapped_column(ForeignKey("kecamatan.kode"), index=True)
+    kode_wilayah: Mapped[str | None] = mapped_column(String(13))  # Kemendagri code, when known
+
+
+class ReferensiRentan(Base):
+    """One person in a DTKS/P3KE/DTSEN extract, with the source and period of that extract."""
+    __tablename__ = "referensi_rentan"
+    __table_args__ = (UniqueConstraint("sumber", "periode", "nik"), Index("ix_referensi_rentan_desa", "desa_kode"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sumber: Mapped[str] = mapped_column(String(10))    # DTKS | P3KE | DTSEN
+    periode: Mapped[str] = mapped_column(String(10))   # 2026-09
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    nama: Mapped[str] = mapped_column(String(200))
+    tanggal_lahir: Mapped[dt.date | None] = mapped_column(Date)
+    jenis_kelamin: Mapped[str | None] = mapped_column(String(1))
+    alamat: Mapped[str | None] = mapped_column(String(300))
+    desa_kode: Mapped[str | None] = mapped_column(ForeignKey("desa.kode"))
+    berkas: Mapped[str | None] = mapped_column(String(200))
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CalonPenerima(Base):
+    """A person on a desa's provisional list (Daftar Sementara Calon Penerima Manfaat).
+    ``status_validasi`` is the village's answer from the last accepted validation batch."""
+    __tablename__ = "calon_penerima"
+    __table_args__ = (UniqueConstraint("desa_kode", "nik"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    desa_kode: Mapped[str] = mapped_column(ForeignKey("desa.kode"), index=True)
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    nama: Mapped[str] = mapped_column(String(200))
+    tanggal_lahir: Mapped[dt.date | None] = mapped_column(Date)
+    jenis_kelamin: Mapped[str | None] = mapped_column(String(1))
+    alamat: Mapped[str | None] = mapped_column(String(300))
+    referensi_id: Mapped[int | None] = mapped_column(ForeignKey("referensi_rentan.id"))
+    status_validasi: Mapped[str | None] = mapped_column(String(30))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("validasi_batch.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ValidasiBatch(Base):
+    """A village's validation file accepted with "Terima": state ``diterima`` (its history in WorkflowHistory)."""
+    __tablename__ = "validasi_batch"
+    __table_args__ = (UniqueConstraint("desa_kode", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    desa_kode: Mapped[str] = mapped_column(ForeignKey("desa.kode"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(20), default="diterima")
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_imported: Mapped[int] = mapped_column(Integer, default=0)
+    rows_invalid: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ValidasiBaris(Base):
+    """One imported row of a validation batch, at the Excel row number the village sees. Append-only."""
+    __tablename__ = "validasi_baris"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("validasi_batch.id"), index=True)
+    excel_row: Mapped[int] = mapped_column(Integer)
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    nama: Mapped[str] = mapped_column(String(200))
+    tanggal_lahir: Mapped[dt.date | None] = mapped_column(Date)
+    jenis_kelamin: Mapped[str | None] = mapped_column(String(1))
+    alamat: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(30))
+    keterangan: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list] = mapped_column(default=list)
+
+
 # --- audit, settings, calendar ------------------------------------------------------------------------
 class AuditEntry(Base):
     """Append-only audit log: lib has no update or delete path for it."""

@@ -1,0 +1,155 @@
+"""Validasi desa: a desa's validation template, its upload, the preview with the problems, and "Terima"."""
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from lib import fmt, nik, rentan, validasi
+from lib.permissions import PermissionDenied
+from lib.ui import context, widgets
+
+ERRORS = (rentan.RentanError, PermissionDenied)
+_RED, _YELLOW = "background-color: #fde2e1", "background-color: #fff4c2"
+_STATE = {"valid": "Sah", "warning": "Sah, dengan catatan", "invalid": "Tidak sah"}
+
+
+def render() -> None:
+    widgets.show_flash()
+    widgets.header("Validasi desa", "Unduh templat validasi desa/kelurahan, isi, lalu unggah kembali. Berkas diperiksa "
+                   "dulu; data baru disimpan setelah Anda menekan Terima.")
+    actor = context.actor()
+    with context.db()() as session:
+        choices = rentan.desa_for_upload(session, actor)
+    if not choices:
+        st.info("Belum ada desa/kelurahan yang dapat Anda validasi. Hubungi pengelola portal bila akun Anda "
+                "seharusnya terhubung ke satu desa.")
+        return
+    by_kode = {d.kode: d for d in choices}
+    kode = st.selectbox("Desa/kelurahan", list(by_kode), format_func=lambda k: by_kode[k].label, key="val-desa",
+                        disabled=len(choices) == 1)
+    desa = by_kode[kode]
+    if not desa.candidates:
+        st.info(f"{desa.label} belum memiliki Daftar Sementara Calon Penerima Manfaat. Templat validasi tersedia "
+                "setelah staf dinas menyusun daftar calon dari data DTKS/P3KE.")
+        return
+    _template(desa)
+    _upload(desa)
+
+
+def _template(desa: rentan.DesaInfo) -> None:
+    st.subheader("1. Unduh templat", anchor=False)
+    st.caption(f"{fmt.angka(desa.candidates)} calon penerima. Kolom NIK sudah berformat Teks; pilih Status dari "
+               "daftar pilihan.")
+
+    actor, factory = context.actor(), context.db()  # the callable runs outside the script run: no session state
+
+    def build() -> bytes:
+        with factory.begin() as session:
+            return rentan.template(session, actor, desa.kode)
+
+    st.download_button("Unduh templat validasi (XLSX)", build, file_name=f"validasi-{desa.kode}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", on_click="ignore", key=f"val-templat-{desa.kode}")
+
+
+def _upload(desa: rentan.DesaInfo) -> None:
+    st.subheader("2. Unggah berkas yang sudah diisi", anchor=False)
+    file = st.file_uploader("Berkas validasi (XLSX, XLS atau CSV)", type=["xlsx", "xls", "csv"],
+                            key=f"val-berkas-{desa.kode}")
+    if file is None:
+        return
+    data = file.getvalue()
+    key = f"val-periksa-{desa.kode}-{hashlib.sha256(data).hexdigest()}"
+    if key not in st.session_state:
+        try:
+            with st.spinner("Membaca dan memeriksa berkas…"), context.db()() as session:
+                st.session_state[key] = rentan.check_upload(session, context.actor(), desa.kode, data, file.name)
+        except validasi.UploadError as err:
+            st.error(str(err))
+            return
+        except ERRORS as err:
+            st.error(str(err))
+            return
+    checked: rentan.Checked = st.session_state[key]
+    _summary(checked)
+    _problems(checked)
+    _preview(checked)
+    _actions(checked, desa, key)
+
+
+def _summary(checked: rentan.Checked) -> None:
+    s = checked.validation.summary
+    c = st.columns(4)
+    c[0].metric("Baris", fmt.angka(s.rows))
+    c[1].metric("Sah", fmt.angka(s.valid))
+    c[2].metric("Di antaranya dengan catatan", fmt.angka(s.valid_with_warning))
+    c[3].metric("Tidak sah", fmt.angka(s.invalid))
+    up = checked.upload
+    st.caption(f"{up.filename} · lembar {up.sheet or 'CSV'} · judul kolom di baris {up.header_row}"
+               + (f" · {s.ignored} baris kosong dilewati" if s.ignored else ""))
+    if checked.previous is not None:
+        st.info(f"Berkas yang sama persis sudah diterima pada {fmt.waktu(checked.previous.uploaded_at)} "
+                f"({fmt.angka(checked.previous.rows_imported)} baris). Mengunggahnya lagi tidak mengubah apa pun.")
+
+
+def _problems(checked: rentan.Checked) -> None:
+    errors, warnings = checked.validation.errors, checked.validation.warnings
+    if errors:
+        st.error(f"{fmt.angka(len(errors))} masalah membuat baris tidak sah. Baris ini tidak akan disimpan; "
+                 "perbaiki di Excel lalu unggah kembali.")
+        st.markdown("\n".join(f"- {p.message}" for p in errors[:100]))
+        if len(errors) > 100:
+            st.caption(f"…dan {fmt.angka(len(errors) - 100)} lagi: lihat laporan kesalahan.")
+    if warnings:
+        with st.expander(f"{fmt.angka(len(warnings))} catatan (baris tetap sah)", expanded=not errors):
+            st.markdown("\n".join(f"- {p.message}" for p in warnings[:100]))
+
+
+def _preview(checked: rentan.Checked) -> None:
+    records = {r.excel_row: r for r in checked.validation.valid_rows}
+    up = checked.upload
+    rows = []
+    for res, row in zip(checked.validation.rows, up.rows):
+        rec = records.get(res.excel_row)
+        raw_nik = rec.nik if rec else _typed(up.value(row, "nik"))
+        rows.append({"Baris": res.excel_row, "NIK": nik.mask(raw_nik), "Nama": rec.nama if rec else
+                     str(up.value(row, "nama") or ""), "Status": validasi.STATUS_LABELS.get(rec.status) if rec else
+                     str(up.value(row, "status") or ""), "Hasil": _STATE[res.state],
+                     "Masalah": " ".join(p.reason for p in res.problems)})
+    frame = pd.DataFrame(rows)
+    colour = {"invalid": _RED, "warning": _YELLOW}
+    states = [r.state for r in checked.validation.rows]
+    styled = frame.style.apply(lambda row: [colour.get(states[row.name], "")] * len(row), axis=1)
+    st.dataframe(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)))
+
+
+def _typed(value) -> str:
+    """A NIK cell as the village typed it, for the masked preview (a number cell without its exponent)."""
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:.0f}"
+    return nik.normalize(value or "")
+
+
+def _actions(checked: rentan.Checked, desa: rentan.DesaInfo, key: str) -> None:
+    s = checked.validation.summary
+    c1, c2 = st.columns(2)
+    if checked.validation.problems:
+        actor, factory = context.actor(), context.db()  # the callable runs outside the script run
+
+        def report() -> bytes:
+            with factory.begin() as session:
+                return rentan.error_report(session, actor, checked)
+
+        c1.download_button("Unduh laporan kesalahan (XLSX)", report, file_name=f"perbaikan-{checked.upload.filename}"
+                           .rsplit(".", 1)[0] + ".xlsx", icon=":material/report:", on_click="ignore",
+                           key="val-laporan")
+    if checked.previous is not None or not s.valid:
+        return
+    label = f"Terima {fmt.angka(s.valid)} baris sah" + (f" (lewati {fmt.angka(s.invalid)} tidak sah)"
+                                                         if s.invalid else "")
+    if c2.button(label, type="primary", icon=":material/check:", key="val-terima"):
+        def accept(session):
+            rentan.accept(session, context.actor(), checked)
+            st.session_state.pop(key, None)  # checked again after the rerun: now recognised as accepted
+
+        widgets.apply(accept, f"Berkas diterima untuk {desa.label}: {fmt.angka(s.valid)} baris disimpan.", ERRORS)

@@ -9,8 +9,8 @@ from lib.db import database_url
 from lib.ui import auth, context, data, nav, widgets
 from views import (admin_audit, admin_kalender, admin_pengguna, akun, beranda, berkas, dasbor, editor_sop,
                    pengesahan_sop, skm, sop, tugas)
-from views import validasi_desa
 from views import evaluasi, skm_hasil
+from views import validasi_desa
 
 st.set_page_config(page_title="Portal SOP", page_icon="assets/logo.svg", layout="wide",
                    initial_sidebar_state="expanded")

@@ -170,9 +170,9 @@ KPI = {"dasbor"}
 EVAL = {"evaluasi", "skm-hasil"}
 EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun and the catalogue pages every role sees
     "admin": {"admin-pengguna", "admin-audit", "admin-kalender", "editor-sop"} | KPI,
-    "kadis": {"admin-audit", "pengesahan-sop"} | CASES | KPI | EVAL, "sekdin": CASES | KPI | EVAL,
-    "kabid": CASES | KPI, "kabidsos": CASES | KPI, "kasi": CASES | KPI, "staf": CASES | {"validasi-desa"}, "operator": CASES | {"validasi-desa"},
-    "evaluator": KPI | EVAL,
+    "kadis": {"admin-audit", "pengesahan-sop"} | CASES | KPI | EVAL, "sekdin": CASES | KPI | EVAL, "kabid": CASES | KPI,
+    "kabidsos": CASES | KPI, "kasi": CASES | KPI, "staf": CASES | {"validasi-desa"},
+    "operator": CASES | {"validasi-desa"}, "evaluator": KPI | EVAL,
 }
 
 

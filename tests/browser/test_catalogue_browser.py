@@ -20,6 +20,7 @@ def test_an_sop_page_draws_its_flowchart_and_offers_downloads(server, page):
     wait_idle(page)
     page.get_by_role("heading", name="Penerbitan Kartu Pencari Kerja (AK1)").wait_for()
     assert page.url.endswith("/kartu-ak1")
+    page.get_by_role("tab", name="Dokumen SOP").click()  # counter staff land on the intake form
     page.locator("svg.sop-flow").first.wait_for()
     assert page.locator("svg.sop-flow").count() == 1
     assert page.locator("svg.sop-flow .sym").count() == 6
@@ -47,6 +48,7 @@ def test_a_deep_link_opens_its_page_without_a_not_found_notice(server, browser):
 
 def test_an_sop_page_prints_on_a4_landscape_with_the_flowchart(server, page):
     login(page, server, path="/perselisihan-hi")
+    page.get_by_role("tab", name="Dokumen SOP").click()  # staff land on the intake form
     page.locator("svg.sop-flow").first.wait_for()
     page.emulate_media(media="print")
     pdf = page.pdf(format="A4", landscape=True, print_background=True)

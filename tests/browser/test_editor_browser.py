@@ -8,10 +8,11 @@ from .conftest import login, wait_idle
 def _type_in_new_row(page, grid, row: int, text: str) -> None:
     """Type into the first text column of ``row`` (0 = first data row) of a data editor (a canvas grid)."""
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 80, box["y"] + 35 + 35 * row + 17)
-    page.wait_for_timeout(400)
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(300)
+    x, y = box["x"] + 80, box["y"] + 35 + 35 * row + 17
+    page.mouse.click(x, y)  # on the empty last row: adds a row (and the app reruns)
+    wait_idle(page)
+    page.mouse.dblclick(x, y)  # open the cell's editor
+    page.locator("textarea.gdg-input, input.gdg-input").first.wait_for()
     page.keyboard.type(text)
     page.keyboard.press("Enter")
     wait_idle(page)

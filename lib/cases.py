@@ -99,7 +99,7 @@ def can_open(actor: Actor, sop: catalog.SOP) -> bool:
     return may_run(actor, sop, scope) and step_role(actor, sop, sop.langkah[0], scope) is not None
 
 
-def _in_force(session: Session, sop_id: str) -> tuple[SopRevision, catalog.SOP]:
+def in_force(session: Session, sop_id: str) -> tuple[SopRevision, catalog.SOP]:
     """The revision in force of an SOP that takes cases, or :class:`CaseError`."""
     rev = current_revision(session, sop_id)
     if rev is None:
@@ -114,7 +114,7 @@ def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str |
               nik: str | None = None, data: dict | None = None, now: dt.datetime | None = None) -> CaseView:
     """Open a case on the SOP revision in force; step 1 becomes available at ``now``."""
     now = now or utcnow()
-    rev, sop = _in_force(session, sop_id)
+    rev, sop = in_force(session, sop_id)
     scope = _intake_scope(actor, sop)
     require_run(actor, sop, scope)
     first = sop.langkah[0]
@@ -159,7 +159,7 @@ def intake(session: Session, actor: Actor, sop_id: str, values: dict, documents:
     processing time. Missing documents are kept with the case, for the completeness check of the next step.
     """
     now = now or utcnow()
-    rev, sop = _in_force(session, sop_id)
+    rev, sop = in_force(session, sop_id)
     first = sop.langkah[0]
     require_run(actor, sop, _intake_scope(actor, sop))
     if step_role(actor, sop, first, _intake_scope(actor, sop)) is None:

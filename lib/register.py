@@ -17,12 +17,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from . import audit, fmt, nik as nik_rules
-from .cases import STATES, CaseError, may_run, revision_sop
+from .cases import STATES, CaseError, in_force, may_run, revision_sop
 from .db import Case, SopRevision, StepRun
 from .export import safe_cell
 from .mutu_baku import format_working_minutes
 from .permissions import Actor, PermissionDenied, holds_anywhere, require
-from .store import current_revision, load_calendar
+from .store import load_calendar
 from .worktime import WIB
 
 #: Most rows a register screen or a search returns (the export has no limit).
@@ -51,12 +51,7 @@ class Entry:
 
 
 def _sop_for(session: Session, actor: Actor, sop_id: str):
-    rev = current_revision(session, sop_id)
-    if rev is None:
-        raise CaseError(f"SOP “{sop_id}” tidak ada atau tidak berlaku.")
-    sop = revision_sop(rev)
-    if sop.jenis != "sop":
-        raise CaseError("Dokumen ini tidak memiliki buku register.")
+    _, sop = in_force(session, sop_id)
     if not may_run(actor, sop):
         raise PermissionDenied(actor, "run_cases", sop.scope)
     return sop

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import catalog
 from .cases import revision_sop, step_role
 from .db import Case, SopRevision, StepRun, utcnow
 from .mutu_baku import MutuBaku

@@ -1,16 +1,12 @@
 """Dasbor kinerja: real step times against mutu baku, bottlenecks, late files, drill-down to the cases."""
-import datetime as dt
-
 import streamlit as st
 
 from lib import charts, fmt, kpi, kpi_tables, periode
 from lib.export import frame_workbook
 from lib.permissions import has_permission
 from lib.roles import ROLES
-from lib.ui import context, data, widgets
-from lib.worktime import WIB
+from lib.ui import context, data, filters, widgets
 
-KINDS = ["Bulan", "Triwulan", "Tahun", "Rentang tanggal"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -57,22 +53,7 @@ def _filters(sops):
     c1, c2, c3 = st.columns([3, 1, 2])
     chosen = c1.multiselect("SOP", list(sops), format_func=lambda i: sops[i].label, placeholder="Semua SOP",
                             key="kpi-sop")
-    kind = c2.selectbox("Periode", KINDS, key="kpi-kind")
-    today = dt.datetime.now(WIB).date()
-    if kind == "Bulan":
-        per = c3.selectbox("Bulan", periode.recent_months(today), format_func=lambda p: p.label, key="kpi-month")
-    elif kind == "Triwulan":
-        per = c3.selectbox("Triwulan", periode.recent_quarters(today), format_func=lambda p: p.label,
-                           key="kpi-quarter")
-    elif kind == "Tahun":
-        per = c3.selectbox("Tahun", [periode.year(y) for y in range(today.year, today.year - 4, -1)],
-                           format_func=lambda p: p.label, key="kpi-year")
-    else:
-        span = c3.date_input("Rentang tanggal", (today.replace(day=1), today), format="DD/MM/YYYY", key="kpi-range")
-        if len(span) != 2:
-            st.info("Pilih tanggal awal dan akhir.")
-            st.stop()
-        per = periode.custom(*span)
+    per = filters.period(c2, c3, "kpi")
     c4, c5, _ = st.columns([1, 1, 2])
     bidangs = sorted({d.bidang for d in sops.values() if d.bidang})
     bidang = c4.selectbox("Bidang", [None, *bidangs], format_func=lambda b: "Semua bidang" if b is None else

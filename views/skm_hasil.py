@@ -4,12 +4,11 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import config, fmt, periode, skm, skm_data, skm_hasil
+from lib import config, fmt, skm, skm_data, skm_hasil
 from lib.permissions import PermissionDenied, has_permission
-from lib.ui import context, widgets
+from lib.ui import context, filters, widgets
 from lib.worktime import WIB
 
-KINDS = ["Bulan", "Triwulan", "Tahun", "Rentang tanggal"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL = ""
 _IMPORT_N = "_skm_import_n"
@@ -49,23 +48,7 @@ def _filters(services):
     c1, c2, c3, c4 = st.columns([3, 1, 2, 1])
     sop_id = c1.selectbox("Layanan", [ALL, *services], format_func=lambda i: services.get(i, "Semua layanan"),
                           key="skmh-sop")
-    kind = c2.selectbox("Periode", KINDS, index=2, key="skmh-kind")
-    today = dt.datetime.now(WIB).date()
-    if kind == "Bulan":
-        per = c3.selectbox("Bulan", periode.recent_months(today), format_func=lambda p: p.label, key="skmh-month")
-    elif kind == "Triwulan":
-        per = c3.selectbox("Triwulan", periode.recent_quarters(today), format_func=lambda p: p.label,
-                           key="skmh-quarter")
-    elif kind == "Tahun":
-        per = c3.selectbox("Tahun", [periode.year(y) for y in range(today.year, today.year - 4, -1)],
-                           format_func=lambda p: p.label, key="skmh-year")
-    else:
-        span = c3.date_input("Rentang tanggal", (today.replace(month=1, day=1), today), format="DD/MM/YYYY",
-                             key="skmh-range")
-        if len(span) != 2:
-            st.info("Pilih tanggal awal dan akhir.")
-            st.stop()
-        per = periode.custom(*span)
+    per = filters.period(c2, c3, "skmh", default_kind=2, range_from_year_start=True)
     legacy = c4.toggle("Bobot 0,111", key="skmh-legacy",
                        help="Aturan: bobot 1/9 per unsur. Bobot 0,111 hanya untuk membandingkan dengan lembar kerja "
                             "lama (nilai maksimal 99,90).")

@@ -3,6 +3,7 @@ each PostgreSQL test gets its own schema, dropped afterwards."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 
 # Cheap bcrypt for the many test accounts (the app uses cost 12); set before lib.config is imported.
@@ -41,10 +42,23 @@ def db_url(request, tmp_path):
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_ready(tmp_path_factory):
+    """One SQLite database migrated and loaded once; each test gets a copy (a file copy is much faster
+    than running the migrations and loading the catalogue again)."""
+    path = tmp_path_factory.mktemp("ready") / "portal.db"
+    store.init(f"sqlite:///{path}")
+    db.get_engine(f"sqlite:///{path}").dispose()  # closing the last connection folds the WAL into the file
+    return path
+
+
 @pytest.fixture
-def ready_db(db_url):
+def ready_db(db_url, request):
     """A database with the schema and the catalogue loaded."""
-    store.init(db_url)
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(request.getfixturevalue("_sqlite_ready"), db_url.removeprefix("sqlite:///"))
+    else:
+        store.init(db_url)
     return db_url
 
 

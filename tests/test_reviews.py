@@ -9,11 +9,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
-from lib import accounts, kpi, reviews, skm_data
+from lib import kpi, reviews, skm_data
 from lib.db import AuditEntry, Review, ReviewAction, RoleAssignment, User, WorkflowHistory, session_factory
 from lib.permissions import PermissionDenied
 
 from .fast_db import ready, template_fixture
+from .test_cases import who
 from .test_kpi import add_case, t
 
 Q2 = "2025-Q2"  # the constructed history of test_kpi is in June 2025
@@ -31,11 +32,6 @@ template = template_fixture(("maya", "evaluator", None), ("rudi", "evaluator", N
 @pytest.fixture
 def db(db_url, template):
     return ready(db_url, template)
-
-
-def who(db, username):
-    with db() as s:
-        return accounts.load_actor(s, username)
 
 
 def history(db) -> None:

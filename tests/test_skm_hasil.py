@@ -8,13 +8,14 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from lib import accounts, skm, skm_data, skm_hasil, store
+from lib import skm, skm_data, skm_hasil, store
 from lib.db import AuditEntry, Case, SkmResponse, session_factory
 from lib.permissions import PermissionDenied
 from lib.worktime import WIB
 
 from .cli import run as run_cli
 from .fast_db import ready, template_fixture
+from .test_cases import who
 from .test_pages import open_app, texts
 
 JUNE = (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
@@ -26,11 +27,6 @@ template = template_fixture(("maya", "evaluator", None), ("pak_kadis", "kepala_d
 @pytest.fixture
 def db(db_url, template):
     return ready(db_url, template)
-
-
-def who(db, username):
-    with db() as s:
-        return accounts.load_actor(s, username)
 
 
 def cases(db, n: int, day: dt.datetime, sop="kartu-ak1") -> None:

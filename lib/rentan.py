@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from . import audit, validasi
@@ -331,11 +331,13 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
                           rows_invalid=validation.summary.invalid)
     session.add(batch)
     session.flush()
-    session.add_all([ValidasiBaris(batch_id=batch.id, excel_row=r.excel_row, nik=r.nik, nama=r.nama[:200],
-                                   tanggal_lahir=r.tanggal_lahir, jenis_kelamin=r.jenis_kelamin,
-                                   alamat=(r.alamat or None) and r.alamat[:300], status=r.status,
-                                   keterangan=r.keterangan, warnings=list(r.warnings))
-                     for r in validation.valid_rows])
+    # One executemany (not 100,000 ORM objects): a large village file imports in seconds.
+    session.execute(insert(ValidasiBaris), [
+        {"batch_id": batch.id, "excel_row": r.excel_row, "nik": r.nik, "nama": r.nama[:200],
+         "tanggal_lahir": r.tanggal_lahir, "jenis_kelamin": r.jenis_kelamin,
+         "alamat": (r.alamat or None) and r.alamat[:300], "status": r.status, "keterangan": r.keterangan,
+         "warnings": list(r.warnings)}
+        for r in validation.valid_rows])
     by_nik = {c.nik: c for c in session.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode == desa_kode))}
     updated = 0
     for r in validation.valid_rows:

@@ -59,6 +59,13 @@ ACTIONS: dict[str, str] = {
     "impor_referensi": "Impor data referensi DTKS/P3KE",
     "susun_calon": "Susun daftar calon penerima",
     "impor_validasi": "Terima berkas validasi desa",
+    "buat_kohort": "Buat kohort pekerja rentan",
+    "verifikasi_calon": "Verifikasi daftar calon (Kabid)",
+    "kirim_surat_desa": "Catat surat konfirmasi ke desa",
+    "catat_jawaban_desa": "Catat jawaban surat desa",
+    "susun_peserta": "Susun daftar peserta kohort",
+    "impor_cek_bpjs": "Impor hasil cek BPJS Ketenagakerjaan",
+    "tetapkan_sk": "Tetapkan SK peserta kohort",
 }
 
 

@@ -334,6 +334,77 @@ class ValidasiBaris(Base):
     warnings: Mapped[list] = mapped_column(default=list)
 
 
+class Kohort(Base):
+    """A cohort of pekerja rentan whose JKK+JKM the regency pays from ``mulai`` to ``selesai`` (first days of
+    the first and last month). ``disusun`` while the list is built; ``sk_ditetapkan`` freezes it."""
+    __tablename__ = "kohort_rentan"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nama: Mapped[str] = mapped_column(String(100), unique=True)
+    mulai: Mapped[dt.date] = mapped_column(Date)
+    selesai: Mapped[dt.date] = mapped_column(Date)
+    sumber_dana: Mapped[str] = mapped_column(String(20))      # APBD | DBHCHT
+    state: Mapped[str] = mapped_column(String(20), default="disusun")
+    nomor_sk: Mapped[str | None] = mapped_column(String(100))
+    tanggal_sk: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class KohortDesa(Base):
+    """One desa in a cohort: the Kabid's verification of its list (step 8), the confirmation letter sent
+    (step 16) with its deadline, and the village's answer (step 17)."""
+    __tablename__ = "kohort_desa"
+    __table_args__ = (UniqueConstraint("kohort_id", "desa_kode"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kohort_id: Mapped[int] = mapped_column(ForeignKey("kohort_rentan.id"), index=True)
+    desa_kode: Mapped[str] = mapped_column(ForeignKey("desa.kode"))
+    diverifikasi_oleh: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    diverifikasi_pada: Mapped[dt.datetime | None]
+    jumlah_diverifikasi: Mapped[int | None] = mapped_column(Integer)
+    surat_nomor: Mapped[str | None] = mapped_column(String(100))
+    surat_tanggal: Mapped[dt.date | None] = mapped_column(Date)
+    surat_batas: Mapped[dt.date | None] = mapped_column(Date)
+    jawaban_tanggal: Mapped[dt.date | None] = mapped_column(Date)
+    jawaban_catatan: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("validasi_batch.id"))
+
+
+class PesertaKohort(Base):
+    """A person on a cohort's list. Rows are never deleted: a person BPJS reports as already covered
+    becomes ``diganti`` and their replacement is a new row pointing back (``pengganti_untuk``)."""
+    __tablename__ = "peserta_kohort"
+    __table_args__ = (UniqueConstraint("kohort_id", "nik"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kohort_id: Mapped[int] = mapped_column(ForeignKey("kohort_rentan.id"), index=True)
+    desa_kode: Mapped[str] = mapped_column(ForeignKey("desa.kode"), index=True)
+    calon_id: Mapped[int] = mapped_column(ForeignKey("calon_penerima.id"))
+    nik: Mapped[str] = mapped_column(String(16))
+    nama: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="aktif")            # aktif | diganti
+    bpjs_status: Mapped[str] = mapped_column(String(20), default="belum_dicek")  # belum_dicek | belum_terdaftar | terdaftar_lain
+    bpjs_keterangan: Mapped[str | None] = mapped_column(String(200))
+    cek_id: Mapped[int | None] = mapped_column(ForeignKey("bpjs_cek.id"))
+    pengganti_untuk: Mapped[int | None] = mapped_column(ForeignKey("peserta_kohort.id"))
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class BpjsCek(Base):
+    """One answer file from BPJS Ketenagakerjaan imported for a cohort (steps 20–22)."""
+    __tablename__ = "bpjs_cek"
+    __table_args__ = (UniqueConstraint("kohort_id", "sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kohort_id: Mapped[int] = mapped_column(ForeignKey("kohort_rentan.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    cocok: Mapped[int] = mapped_column(Integer, default=0)
+    terdaftar_lain: Mapped[int] = mapped_column(Integer, default=0)
+    diganti: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # --- audit, settings, calendar ------------------------------------------------------------------------
 class AuditEntry(Base):
     """Append-only audit log: lib has no update or delete path for it."""

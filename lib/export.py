@@ -2,6 +2,7 @@
 runs text from the database as a formula."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pandas as pd
@@ -98,6 +99,35 @@ def frame_workbook(sheets: dict[str, pd.DataFrame], title: str | None = None) ->
                          v.tz_localize(None) if isinstance(v, pd.Timestamp) and v.tzinfo else v for v in rec])
         _table(ws, [str(c) for c in frame.columns], rows, [max(10, min(45, len(str(c)) + 4)) for c in frame.columns],
                start_row=start)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def records_workbook(sheets: list[tuple[str, str, str | None, list[str], list[dict]]],
+                     text_columns: tuple[str, ...] = ("NIK",), money_columns: tuple[str, ...] = ()) -> bytes:
+    """Sheets of records: (sheet name, title, note or None, headers, rows as dicts). ``text_columns`` are
+    stored as text (a NIK never becomes a number); ``money_columns`` get a thousands format."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, title, note, headers, records in sheets:
+        ws = wb.create_sheet(name[:31])
+        ws.cell(row=1, column=1, value=safe_cell(title)).font = Font(bold=True, size=12)
+        if note:
+            ws.cell(row=2, column=1, value=safe_cell(note)).alignment = Alignment(wrap_text=False)
+        _table(ws, headers, [[r.get(h) for h in headers] for r in records],
+               [max(8, min(40, max([len(str(h)) + 2] + [len(str(r.get(h) or "")) + 2 for r in records[:200]])))
+                for h in headers], start_row=4)
+        for j, h in enumerate(headers, start=1):
+            fmt_code = "@" if h in text_columns else "#,##0" if h in money_columns else None
+            if fmt_code is None:
+                continue
+            for i in range(5, 5 + len(records)):
+                ws.cell(row=i, column=j).number_format = fmt_code
+        for j, h in enumerate(headers, start=1):
+            if any(isinstance(r.get(h), dt.date) for r in records[:5]):
+                for i in range(5, 5 + len(records)):
+                    ws.cell(row=i, column=j).number_format = "DD/MM/YYYY"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

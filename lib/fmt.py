@@ -50,3 +50,10 @@ def rupiah(x: float | int | None) -> str:
         return "—"
     sign = "-" if x < 0 else ""
     return f"{sign}Rp{angka(abs(round(x)))}"
+
+
+def bulan_tahun(d: dt.date | None) -> str:
+    """``Januari 2027``; an em dash for no date."""
+    if d is None:
+        return "—"
+    return format_date(d, "MMMM y", locale=LOCALE)

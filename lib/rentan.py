@@ -29,13 +29,16 @@ from sqlalchemy.orm import Session
 
 from . import audit, validasi
 from . import nik as nik_rules
-from .db import (ROOT, CalonPenerima, Desa, Kecamatan, ReferensiRentan, ValidasiBaris, ValidasiBatch,
+from .db import (ROOT, CalonPenerima, Desa, Kecamatan, Kohort, KohortDesa, ReferensiRentan, ValidasiBaris, ValidasiBatch,
                  WorkflowHistory, utcnow)
 from .permissions import Actor, PermissionDenied, has_permission, require, scopes_for
+from .worktime import to_wib
 
 WILAYAH_DEMO = ROOT / "data" / "reference" / "wilayah_demo.csv"
 SOURCES = ("DTKS", "P3KE", "DTSEN")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: The bidang that owns SOP ``pekerja-rentan``: its Kepala Bidang and staff hold ``manage_candidates`` here.
+BIDANG_SCOPE = "bidang:jaminan-sosial"
 #: Rows one reference extract may hold.
 MAX_REFERENCE_ROWS = 200_000
 
@@ -169,7 +172,7 @@ def import_reference(session: Session, actor: Actor, data: bytes, filename: str,
                      periode: str) -> ReferenceImport:
     """Import a DTKS/P3KE/DTSEN extract. Rows with an unusable NIK are skipped and listed; a NIK already
     present for the same source and period is left as it is. Desa are matched by slug or by name."""
-    require(actor, "manage_candidates")
+    require(actor, "manage_candidates", BIDANG_SCOPE)
     sumber = sumber.strip().upper()
     if sumber not in SOURCES:
         raise RentanError(f"Sumber data harus salah satu dari {', '.join(SOURCES)}.")
@@ -233,7 +236,7 @@ def import_reference(session: Session, actor: Actor, data: bytes, filename: str,
 def build_candidates(session: Session, actor: Actor, desa_kode: str) -> int:
     """Add to the desa's provisional list every person of the reference data living there who is not on it
     yet (the newest period's row for a NIK). Returns how many were added."""
-    require(actor, "manage_candidates")
+    require(actor, "manage_candidates", BIDANG_SCOPE)
     _desa(session, desa_kode)
     on_list = set(session.scalars(select(CalonPenerima.nik).where(CalonPenerima.desa_kode == desa_kode)))
     refs = session.scalars(select(ReferensiRentan).where(ReferensiRentan.desa_kode == desa_kode)
@@ -260,7 +263,7 @@ def candidates(session: Session, actor: Actor, desa_kode: str) -> list[CalonPene
 
 
 def _require_desa(actor: Actor, desa_kode: str) -> None:
-    if not (has_permission(actor, "manage_candidates") or has_permission(actor, "upload_validation",
+    if not (has_permission(actor, "manage_candidates", BIDANG_SCOPE) or has_permission(actor, "upload_validation",
                                                                          scope_of(desa_kode))):
         raise PermissionDenied(actor, "upload_validation", scope_of(desa_kode))
 
@@ -348,11 +351,25 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
     session.add(WorkflowHistory(object_type="validasi_batch", object_id=str(batch.id), from_state=None,
                                 to_state="diterima", actor_id=actor.user_id, at=now,
                                 comment=f"{upload.filename}: {len(validation.valid_rows)} baris diterima"))
+    _answer_letters(session, actor, desa_kode, batch.id, upload.filename)
     audit.record(session, actor, "impor_validasi", "validasi_batch", batch.id,
                  f"{desa_kode} · {upload.filename} · {len(validation.valid_rows)} baris diterima, "
                  f"{validation.summary.invalid} tidak sah · sha256 {upload.sha256[:12]}")
     session.flush()
     return Accepted(batch.id, len(validation.valid_rows), False, updated)
+
+
+def _answer_letters(session: Session, actor: Actor, desa_kode: str, batch_id: int, filename: str) -> None:
+    """An accepted file is the desa's answer (step 17) to a confirmation letter still waiting for one."""
+    today = to_wib(utcnow()).date()
+    for row in session.scalars(select(KohortDesa).join(Kohort, KohortDesa.kohort_id == Kohort.id)
+                               .where(KohortDesa.desa_kode == desa_kode, Kohort.state == "disusun",
+                                      KohortDesa.surat_tanggal.is_not(None), KohortDesa.jawaban_tanggal.is_(None))):
+        row.jawaban_tanggal, row.batch_id = today, batch_id
+        row.jawaban_catatan = f"Berkas validasi {filename}"[:500]
+        session.add(WorkflowHistory(object_type="kohort_desa", object_id=str(row.id), from_state="surat_dikirim",
+                                    to_state="dijawab", actor_id=actor.user_id, at=utcnow(),
+                                    comment=f"Jawaban melalui berkas validasi {filename}"))
 
 
 def error_report(session: Session, actor: Actor, checked: Checked) -> bytes:

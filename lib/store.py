@@ -173,8 +173,9 @@ def init(url: str | None = None, demo: bool = False) -> SyncReport:
         if demo:
             report.demo_users = accounts.ensure_demo_users(session)
             if not config.is_production():
-                from . import rentan
+                from . import kohort, rentan
                 rentan.seed_demo(session)  # a few desa and one candidate list, well under 0.1 s
+                kohort.seed_demo(session)  # a cohort whose letters went to two of them
             if config.demo_history():
                 from . import demo as demo_history  # lib.demo imports this module
                 report.demo_cases = demo_history.fill_history(session).cases

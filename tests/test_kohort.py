@@ -1,0 +1,346 @@
+"""A pekerja rentan cohort from the Kabid's verification to the SK and the budget (lib/kohort.py), on SQLite
+and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from lib import db, kohort, rentan, store
+from lib.db import AuditEntry, CalonPenerima, KohortDesa, PesertaKohort, WorkflowHistory
+from lib.permissions import PermissionDenied
+
+from .conftest import add_users
+from .test_rentan import actor, filled
+
+USERS = (("opdesa", "operator_desa", "desa:karang-dalo"), ("stafku", "staf", None),
+         ("kabidku", "kepala_bidang", "bidang:jaminan-sosial"), ("kabidtk", "kepala_bidang", "bidang:tenaga-kerja"),
+         ("adminku", "admin", None), ("kadisku", "kepala_dinas", None))
+TODAY = kohort._today()
+
+
+def _prepare(url: str) -> None:
+    store.init(url)
+    add_users(url, *USERS)
+    with db.session_factory(url).begin() as s:
+        rentan.seed_demo(s)
+
+
+@pytest.fixture(scope="module")
+def kohort_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kohort") / "portal.db"
+    _prepare(f"sqlite:///{path}")
+    db.get_engine(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture
+def sf(db_url, kohort_template):
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(kohort_template, db_url.removeprefix("sqlite:///"))
+    else:
+        _prepare(db_url)
+    return db.session_factory(db_url)
+
+
+def new_kohort(s, nama="Pekerja Rentan 2027") -> int:
+    return kohort.create(s, actor(s, "stafku"), nama, dt.date(2027, 1, 1), dt.date(2027, 12, 1), "DBHCHT").id
+
+
+def letter_answered(s, kid, kode="karang-dalo", status="Valid", sent: dt.date | None = None):
+    """Kabid verifies, the letter goes out, the village's file is accepted (its answer)."""
+    kohort.verify_desa(s, actor(s, "kabidku"), kid, kode)
+    kohort.send_letter(s, actor(s, "stafku"), kid, [kode], "400/1/2026", sent or TODAY)
+    checked = rentan.check_upload(s, actor(s, "stafku"), kode, filled(s, kode, status), f"{kode}.xlsx")
+    rentan.accept(s, actor(s, "stafku"), checked)
+
+
+def bpjs_answer(s, kid, covered: set[str], status_text="Sudah Terdaftar", program="JKN PBI Kemnaker") -> bytes:
+    """BPJS's answer: the exported sheet with "Hasil Cek BPJS" filled."""
+    wb = load_workbook(io.BytesIO(kohort.bpjs_export(s, actor(s, "stafku"), kid)))
+    ws = wb.active
+    for r in range(5, ws.max_row + 1):
+        nik = ws.cell(r, 2).value
+        if nik:
+            ws.cell(r, 7).value = status_text if nik in covered else "Belum Terdaftar"
+            ws.cell(r, 8).value = program if nik in covered else None
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- step 8 -------------------------------------------------------------------------------------------
+def test_only_the_kabid_of_jaminan_sosial_verifies_a_desa_list(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        for who in ("stafku", "kabidtk", "opdesa"):
+            with pytest.raises(PermissionDenied):
+                kohort.verify_desa(s, actor(s, who), kid, "karang-dalo")
+        row = kohort.verify_desa(s, actor(s, "kabidku"), kid, "karang-dalo")
+        assert row.jumlah_diverifikasi == 8
+    with sf() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "verifikasi_calon")) == 1
+
+
+def test_a_desa_without_candidates_cannot_be_verified(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        with pytest.raises(kohort.KohortError, match="masih kosong"):
+            kohort.verify_desa(s, actor(s, "kabidku"), kid, "kaling")
+
+
+# --- steps 16–17 --------------------------------------------------------------------------------------
+def test_no_letter_goes_to_a_desa_whose_list_the_kabid_has_not_verified(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        with pytest.raises(kohort.KohortError, match="belum diverifikasi"):
+            kohort.send_letter(s, actor(s, "stafku"), kid, ["karang-dalo"], "400/1", TODAY)
+    with sf() as s:
+        assert s.scalar(select(func.count(KohortDesa.id)).where(KohortDesa.surat_tanggal.is_not(None))) == 0
+
+
+def test_the_answer_is_due_five_working_days_after_the_letter_skipping_weekends_and_holidays(sf):
+    with sf() as s:
+        # Friday 2026-12-18 → Mon 21, Tue 22, Wed 23, Thu 24 (cuti bersama?), ... per the agency calendar
+        cal = store.load_calendar(s)
+        sent = dt.date(2026, 12, 18)
+        due = kohort.letter_deadline(s, sent)
+        working = [sent + dt.timedelta(days=i) for i in range(1, (due - sent).days + 1)
+                   if cal.is_working_day(sent + dt.timedelta(days=i))]
+        assert len(working) == 5 and working[-1] == due
+        assert kohort.letter_deadline(s, dt.date(2026, 11, 19)) == dt.date(2026, 11, 26)  # Thu → next Thu
+        assert kohort.letter_deadline(s, dt.date(2026, 11, 20)) == dt.date(2026, 11, 27)  # Fri → next Fri
+
+
+def test_a_desa_that_has_not_answered_by_the_deadline_is_on_the_overdue_list(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        for kode in ("karang-dalo", "jatiharjo"):
+            kohort.verify_desa(s, actor(s, "kabidku"), kid, kode)
+        kohort.send_letter(s, actor(s, "stafku"), kid, ["karang-dalo", "jatiharjo"], "400/7", dt.date(2026, 11, 2))
+        kohort.record_answer(s, actor(s, "stafku"), kid, "jatiharjo", dt.date(2026, 11, 5), "surat balasan")
+    with sf() as s:
+        # Monday 2 November: due on the fifth working day, Monday 9 November; overdue from the 10th.
+        assert kohort.overdue(s, kid, today=dt.date(2026, 11, 9)) == []
+        assert [d.kode for d in kohort.overdue(s, kid, today=dt.date(2026, 11, 10))] == ["karang-dalo"]
+        status = {d.kode: d.tahap for d in kohort.desa_status(s, kid, today=dt.date(2026, 11, 10))}
+        assert status["karang-dalo"] == "Terlambat menjawab"
+        assert status["jatiharjo"] == "Sudah menjawab"
+        assert status["kaling"] == "Belum ada daftar calon"
+
+
+def test_an_accepted_validation_file_is_the_desa_answer_to_the_letter(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        letter_answered(s, kid)
+    with sf() as s:
+        row = s.scalars(select(KohortDesa).where(KohortDesa.desa_kode == "karang-dalo")).one()
+        assert row.jawaban_tanggal == TODAY and row.batch_id is not None
+        assert s.scalar(select(func.count(WorkflowHistory.id)).where(WorkflowHistory.object_type == "kohort_desa",
+                                                                     WorkflowHistory.to_state == "dijawab")) == 1
+
+
+# --- step 19 ------------------------------------------------------------------------------------------
+def test_only_candidates_the_village_answered_valid_join_the_cohort(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        kohort.verify_desa(s, actor(s, "kabidku"), kid, "karang-dalo")
+        kohort.send_letter(s, actor(s, "stafku"), kid, ["karang-dalo"], "400/1", TODAY)
+        data = filled(s, bad_rows={0: {"G": "Meninggal"}, 1: {"G": "Pindah"}, 2: {"G": "Sudah Terdaftar BPJS"}})
+        rentan.accept(s, actor(s, "stafku"), rentan.check_upload(s, actor(s, "stafku"), "karang-dalo", data, "k.xlsx"))
+        assert kohort.take_validated(s, actor(s, "stafku"), kid) == 5
+        assert kohort.take_validated(s, actor(s, "stafku"), kid) == 0  # nobody twice
+    with sf() as s:
+        assert len(kohort.participants(s, kid)) == 5
+
+
+def test_no_candidate_is_taken_before_any_desa_answered(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        with pytest.raises(kohort.KohortError, match="Belum ada desa"):
+            kohort.take_validated(s, actor(s, "stafku"), kid)
+
+
+# --- steps 20–22 --------------------------------------------------------------------------------------
+def _cohort_with_valid_list(s, replacements: int = 0) -> tuple[int, list[PesertaKohort]]:
+    """Karang Dalo answered Valid for everyone; ``replacements`` of them are kept out of the cohort at first
+    (as if the quota were smaller) so that BPJS's answer can be replaced from them."""
+    kid = new_kohort(s)
+    letter_answered(s, kid)
+    kohort.take_validated(s, actor(s, "stafku"), kid)
+    people = kohort.participants(s, kid)
+    if replacements:
+        for p in people[-replacements:]:
+            s.delete(p)
+        s.flush()
+    return kid, kohort.participants(s, kid)
+
+
+def test_bpjs_export_lists_unchecked_participants_with_nik_as_text_and_is_logged(sf):
+    with sf.begin() as s:
+        kid, people = _cohort_with_valid_list(s)
+        wb = load_workbook(io.BytesIO(kohort.bpjs_export(s, actor(s, "stafku"), kid)))
+        ws = wb.active
+        niks = [ws.cell(r, 2).value for r in range(5, ws.max_row + 1)]
+        assert sorted(niks) == sorted(p.nik for p in people)
+        assert all(ws.cell(r, 2).number_format == "@" for r in range(5, ws.max_row + 1))
+        with pytest.raises(PermissionDenied):
+            kohort.bpjs_export(s, actor(s, "opdesa"), kid)
+    with sf() as s:
+        assert "daftar cek BPJS: 8 peserta" in s.scalars(select(AuditEntry.detail).where(
+            AuditEntry.action == "ekspor", AuditEntry.object_type == "kohort")).one()
+
+
+def test_a_person_bpjs_reports_as_covered_is_replaced_by_the_next_validated_candidate_and_kept_in_history(sf):
+    with sf.begin() as s:
+        kid, people = _cohort_with_valid_list(s, replacements=2)
+        covered = {people[0].nik}
+        result = kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, covered), "jawaban.xlsx")
+        assert (result.cocok, result.belum_terdaftar, result.terdaftar_lain) == (6, 5, 1)
+        assert result.diganti == [(people[0].nama, result.diganti[0][1])] and result.diganti[0][1]
+    with sf() as s:
+        rows = kohort.participants(s, kid, with_replaced=True)
+        old = next(p for p in rows if p.nik == people[0].nik)
+        assert (old.state, old.bpjs_status, old.bpjs_keterangan) == ("diganti", "terdaftar_lain", "JKN PBI Kemnaker")
+        new = next(p for p in rows if p.pengganti_untuk == old.id)
+        assert (new.state, new.bpjs_status, new.desa_kode) == ("aktif", "belum_dicek", old.desa_kode)
+        assert len(kohort.participants(s, kid)) == 6  # the count is kept
+        assert kohort.replacements(s, kid)[0][1].id == new.id
+        assert s.scalar(select(WorkflowHistory.comment).where(WorkflowHistory.object_type == "peserta_kohort")) \
+            .startswith("Sudah terdaftar BPJS (JKN PBI Kemnaker); diganti ")
+
+
+def test_a_covered_person_with_no_candidate_left_in_the_desa_is_replaced_by_no_one_and_said_so(sf):
+    with sf.begin() as s:
+        kid, people = _cohort_with_valid_list(s)
+        result = kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, {people[0].nik}), "j.xlsx")
+        assert result.diganti == [(people[0].nama, None)]
+        assert len(kohort.participants(s, kid)) == 7
+
+
+def test_the_same_bpjs_answer_imported_twice_changes_nothing(sf):
+    with sf.begin() as s:
+        kid, people = _cohort_with_valid_list(s, replacements=1)
+        data = bpjs_answer(s, kid, {people[0].nik})
+        kohort.bpjs_import(s, actor(s, "stafku"), kid, data, "j.xlsx")
+    with sf.begin() as s:
+        before = s.scalar(select(func.count(PesertaKohort.id)))
+        again = kohort.bpjs_import(s, actor(s, "stafku"), kid, data, "j-lagi.xlsx")
+        assert again.already and s.scalar(select(func.count(PesertaKohort.id))) == before
+
+
+def test_unknown_bpjs_answers_are_listed_and_a_file_with_no_matching_row_changes_nothing(sf):
+    with sf.begin() as s:
+        kid, people = _cohort_with_valid_list(s)
+        result = kohort.bpjs_import(s, actor(s, "stafku"), kid,
+                                    bpjs_answer(s, kid, {people[0].nik}, status_text="Mungkin"), "j.xlsx")
+        assert any("“mungkin” tidak dikenal" in m for m in result.tidak_dikenal)
+        wb = Workbook()
+        wb.active.append(["NIK", "Nama", "Hasil Cek BPJS"])
+        wb.active.append(["3313019999990001", "Orang Lain", "Belum Terdaftar"])
+        buf = io.BytesIO()
+        wb.save(buf)
+        with pytest.raises(kohort.KohortError, match="Tidak ada baris yang cocok"):
+            kohort.bpjs_import(s, actor(s, "stafku"), kid, buf.getvalue(), "lain.xlsx")
+        with pytest.raises(kohort.KohortError, match="kolom NIK dan Hasil Cek BPJS"):
+            kohort.bpjs_import(s, actor(s, "stafku"), kid, b"NIK;Nama\n1;2\n", "x.csv")
+
+
+# --- step 23 ------------------------------------------------------------------------------------------
+def test_the_sk_waits_until_every_participant_is_checked_and_then_freezes_the_list(sf):
+    with sf.begin() as s:
+        kid, people = _cohort_with_valid_list(s)
+        with pytest.raises(kohort.KohortError, match="8 peserta belum dicek"):
+            kohort.set_sk(s, actor(s, "stafku"), kid, "188.4/77/2026", TODAY)
+        kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, set()), "j.xlsx")
+        kohort.set_sk(s, actor(s, "stafku"), kid, "188.4/77/2026", TODAY)
+    with sf.begin() as s:
+        with pytest.raises(kohort.KohortError, match="SK kohort .* sudah ditetapkan"):
+            kohort.take_validated(s, actor(s, "stafku"), kid)
+        with pytest.raises(kohort.KohortError, match="sudah ditetapkan"):
+            kohort.verify_desa(s, actor(s, "kabidku"), kid, "jatiharjo")
+        wb = load_workbook(io.BytesIO(kohort.sk_workbook(s, actor(s, "stafku"), kid)))
+        ws = wb["Lampiran SK"]
+        assert "SK 188.4/77/2026" in ws["A1"].value
+        assert sorted(ws.cell(r, 2).value for r in range(5, ws.max_row + 1)) == sorted(p.nik for p in people)
+        assert wb["Rekap per desa"].cell(5, 6).value == 8 * 16_800 * 12
+
+
+# --- step 24 ------------------------------------------------------------------------------------------
+def test_the_contribution_is_16800_a_month_per_person_at_the_minimum_income():
+    rate = kohort.Iuran()
+    assert (rate.jkk, rate.jkm, rate.per_bulan) == (10_000, 6_800, 16_800)
+    assert kohort.Iuran(1_500_000, Decimal("1"), 6_800).per_bulan == 21_800
+    assert kohort.Iuran(1_234_567, Decimal("0.24"), 6_800).jkk == 2_963  # 2962.96 rounded half up
+
+
+@pytest.mark.parametrize(("mulai", "selesai", "n"), [((2027, 1), (2027, 12), 12), ((2026, 11), (2027, 2), 4),
+                                                     ((2027, 3), (2027, 3), 1)])
+def test_a_cohort_pays_every_month_from_its_start_to_its_end_inclusive(mulai, selesai, n):
+    assert kohort.months(dt.date(*mulai, 1), dt.date(*selesai, 1)) == n
+
+
+def test_the_budget_is_people_times_iuran_times_months_per_desa_kecamatan_and_total(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        letter_answered(s, kid, "karang-dalo")
+        letter_answered(s, kid, "jatiharjo")
+        kohort.take_validated(s, actor(s, "stafku"), kid)
+    with sf() as s:
+        b = kohort.budget(s, kid)
+        assert (b.bulan, b.peserta, b.belum_dicek) == (12, 12, 12)
+        assert {(r.desa, r.peserta, r.total) for r in b.desa} == {("Karang Dalo", 8, 8 * 16_800 * 12),
+                                                                  ("Jatiharjo", 4, 4 * 16_800 * 12)}
+        assert sum(r.total for r in b.kecamatan) == b.total == 12 * 16_800 * 12 == 2_419_200
+        ws = load_workbook(io.BytesIO(kohort.budget_workbook(s, actor(s, "stafku"), kid))).active
+        last = [ws.cell(ws.max_row, c).value for c in range(1, 7)]
+        assert last == ["JUMLAH SELURUHNYA", None, 12, 12 * 16_800, 12, 2_419_200]
+
+
+def test_the_iuran_basis_is_an_admin_setting_and_changes_the_budget(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        letter_answered(s, kid)
+        kohort.take_validated(s, actor(s, "stafku"), kid)
+        with pytest.raises(PermissionDenied):
+            kohort.save_iuran(s, actor(s, "stafku"), 2_000_000, "1", 6_800)
+        with pytest.raises(kohort.KohortError):
+            kohort.save_iuran(s, actor(s, "adminku"), 0, "1", 6_800)
+        kohort.save_iuran(s, actor(s, "adminku"), 2_000_000, "1", 6_800)
+    with sf() as s:
+        assert kohort.budget(s, kid).total == 8 * 26_800 * 12
+
+
+def test_a_cohort_needs_a_name_a_known_fund_and_an_end_after_its_start(sf):
+    with sf.begin() as s:
+        stafku = actor(s, "stafku")
+        for args, msg in ((("", dt.date(2027, 1, 1), dt.date(2027, 12, 1), "APBD"), "wajib diisi"),
+                          (("A", dt.date(2027, 1, 1), dt.date(2027, 12, 1), "Hibah"), "Sumber dana"),
+                          (("A", dt.date(2027, 5, 1), dt.date(2027, 4, 1), "APBD"), "tidak boleh sebelum")):
+            with pytest.raises(kohort.KohortError, match=msg):
+                kohort.create(s, stafku, *args)
+        with pytest.raises(PermissionDenied):
+            kohort.create(s, actor(s, "kabidtk"), "B", dt.date(2027, 1, 1), dt.date(2027, 12, 1), "APBD")
+        new_kohort(s, "Dua")
+        with pytest.raises(kohort.KohortError, match="sudah ada"):
+            new_kohort(s, "Dua")
+
+
+def test_the_demo_cohort_has_one_letter_overdue_and_one_waiting(sf):
+    with sf.begin() as s:
+        assert kohort.seed_demo(s, today=dt.date(2026, 11, 23))
+        kid = kohort.all_kohort(s)[0].id
+        tahap = {d.kode: d.tahap for d in kohort.desa_status(s, kid, today=dt.date(2026, 11, 23))}
+        assert (tahap["karang-dalo"], tahap["jatiharjo"]) == ("Menunggu jawaban", "Terlambat menjawab")
+        assert not kohort.seed_demo(s)
+
+
+def test_the_cohort_bidang_is_the_bidang_of_the_pekerja_rentan_sop():
+    from lib.catalog import load_catalog
+
+    assert kohort.BIDANG_SCOPE == load_catalog()["pekerja-rentan"].scope

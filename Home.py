@@ -4,13 +4,13 @@ Run with: streamlit run Home.py
 """
 import streamlit as st
 
-from lib import catalog, config
+from lib import catalog, config, rentan
 from lib.db import database_url
 from lib.ui import auth, context, data, nav, widgets
 from views import (admin_audit, admin_kalender, admin_pengguna, akun, beranda, berkas, dasbor, editor_sop,
                    pengesahan_sop, skm, sop, tugas)
 from views import evaluasi, skm_hasil
-from views import validasi_desa
+from views import admin_iuran, kohort_rentan, validasi_desa
 
 st.set_page_config(page_title="Portal SOP", page_icon="assets/logo.svg", layout="wide",
                    initial_sidebar_state="expanded")
@@ -41,6 +41,8 @@ specs = [
     nav.PageSpec("berkas", "Cari berkas", berkas.render, "run_cases", "Portal", ":material/folder_open:"),
     nav.PageSpec("validasi-desa", "Validasi desa", validasi_desa.render, "upload_validation", "Portal",
                  ":material/upload_file:"),
+    nav.PageSpec("pekerja-rentan-kohort", "Pekerja rentan", kohort_rentan.render, "manage_candidates", "Portal",
+                 ":material/diversity_3:", scope=rentan.BIDANG_SCOPE),
     nav.PageSpec("evaluasi", "Evaluasi Triwulan", evaluasi.render, "view_reviews", "Evaluasi", ":material/fact_check:"),
     nav.PageSpec("skm-hasil", "Hasil SKM", skm_hasil.render, "view_skm_results", "Evaluasi", ":material/bar_chart:"),
     *nav.catalogue_specs(docs, sop.page_for),
@@ -55,6 +57,8 @@ specs = [
                  ":material/history:"),
     nav.PageSpec("admin-kalender", "Kalender kerja", admin_kalender.render, "manage_settings", "Administrasi",
                  ":material/calendar_month:"),
+    nav.PageSpec("admin-iuran", "Iuran pekerja rentan", admin_iuran.render, "manage_settings", "Administrasi",
+                 ":material/payments:"),
 ]
 current = st.navigation(nav.build(specs, actor), position="hidden" if actor.is_anonymous else "sidebar",
                        expanded=True)

@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, fmt, rentan, store
-from .db import (BpjsCek, CalonPenerima, Desa, Kecamatan, Kohort, KohortDesa, PesertaKohort, Setting,
+from .db import (BpjsCek, CalonPenerima, Desa, Kecamatan, Kohort, KohortDesa, PesertaKohort, ReferensiRentan, Setting,
                  WorkflowHistory, utcnow)
 from .export import records_workbook
 from .permissions import Actor, require
@@ -60,7 +60,7 @@ def _staff(actor: Actor) -> None:
     require(actor, "manage_candidates", BIDANG_SCOPE)
 
 
-def _today() -> dt.date:
+def today_wib() -> dt.date:
     return to_wib(utcnow()).date()
 
 
@@ -217,7 +217,7 @@ def send_letter(session: Session, actor: Actor, kohort_id: int, desa_kodes: list
         raise KohortError("Nomor surat wajib diisi.")
     if not desa_kodes:
         raise KohortError("Pilih sedikitnya satu desa/kelurahan.")
-    if tanggal > _today():
+    if tanggal > today_wib():
         raise KohortError("Tanggal surat tidak boleh di masa depan.")
     batas = letter_deadline(session, tanggal)
     out = []
@@ -246,7 +246,7 @@ def record_answer(session: Session, actor: Actor, kohort_id: int, desa_kode: str
     row = _kohort_desa(session, kohort_id, desa_kode, create=False)
     if row is None or row.surat_tanggal is None:
         raise KohortError(f"Belum ada surat konfirmasi yang tercatat dikirim ke {desa.nama}.")
-    if tanggal < row.surat_tanggal or tanggal > _today():
+    if tanggal < row.surat_tanggal or tanggal > today_wib():
         raise KohortError("Tanggal jawaban harus di antara tanggal surat dan hari ini.")
     row.jawaban_tanggal, row.jawaban_catatan = tanggal, (catatan or "").strip() or None
     row.batch_id = batch_id or row.batch_id
@@ -261,6 +261,7 @@ class DesaStatus:
     kode: str
     nama: str
     kecamatan: str
+    referensi: int                   # people in the DTKS/P3KE/DTSEN rows of this desa
     calon: int
     valid: int                       # candidates the village answered "Valid"
     diverifikasi: dt.datetime | None
@@ -284,8 +285,10 @@ class DesaStatus:
 
 def desa_status(session: Session, kohort_id: int, today: dt.date | None = None) -> list[DesaStatus]:
     """Every desa of the regency with its progress in the cohort (the letters tracker)."""
-    today = today or _today()
+    today = today or today_wib()
     calon = dict(session.execute(select(CalonPenerima.desa_kode, func.count()).group_by(CalonPenerima.desa_kode)).all())
+    refs = dict(session.execute(select(ReferensiRentan.desa_kode, func.count(func.distinct(ReferensiRentan.nik)))
+                                .group_by(ReferensiRentan.desa_kode)).all())
     valid = dict(session.execute(select(CalonPenerima.desa_kode, func.count())
                                  .where(CalonPenerima.status_validasi == "valid")
                                  .group_by(CalonPenerima.desa_kode)).all())
@@ -300,7 +303,7 @@ def desa_status(session: Session, kohort_id: int, today: dt.date | None = None) 
         sent = r.surat_tanggal if r else None
         answered = r.jawaban_tanggal if r else None
         batas = r.surat_batas if r else None
-        out.append(DesaStatus(d.kode, d.nama, kec, calon.get(d.kode, 0), valid.get(d.kode, 0),
+        out.append(DesaStatus(d.kode, d.nama, kec, refs.get(d.kode, 0), calon.get(d.kode, 0), valid.get(d.kode, 0),
                               r.diverifikasi_pada if r else None, r.surat_nomor if r else None, sent, batas,
                               answered, peserta.get(d.kode, 0),
                               bool(sent and not answered and batas and today > batas)))
@@ -360,7 +363,7 @@ _COVERED = {"terdaftar", "sudah terdaftar", "sudah terdaftar program lain", "ter
 _NOT_COVERED = {"belum terdaftar", "tidak terdaftar", "belum", "tidak", "tidak aktif", "layak"}
 
 
-def _wilayah(session: Session) -> dict[str, tuple[str, str]]:
+def wilayah(session: Session) -> dict[str, tuple[str, str]]:
     return {d.kode: (d.nama, kec) for d, kec in session.execute(
         select(Desa, Kecamatan.nama).join(Kecamatan, Desa.kecamatan_kode == Kecamatan.kode))}
 
@@ -370,7 +373,7 @@ def bpjs_export(session: Session, actor: Actor, kohort_id: int) -> bytes:
     _staff(actor)
     require(actor, "export_personal_data", BIDANG_SCOPE)
     k = get(session, kohort_id)
-    wil = _wilayah(session)
+    wil = wilayah(session)
     born = dict(session.execute(select(CalonPenerima.id, CalonPenerima.tanggal_lahir)).all())
     rows = [p for p in participants(session, kohort_id) if p.bpjs_status == "belum_dicek"]
     if not rows:
@@ -501,7 +504,7 @@ def set_sk(session: Session, actor: Actor, kohort_id: int, nomor: str, tanggal: 
     nomor = (nomor or "").strip()
     if not nomor:
         raise KohortError("Nomor SK wajib diisi.")
-    if tanggal > _today():
+    if tanggal > today_wib():
         raise KohortError("Tanggal SK tidak boleh di masa depan.")
     active = participants(session, kohort_id)
     if not active:
@@ -545,7 +548,7 @@ def budget(session: Session, kohort_id: int) -> Budget:
     k = get(session, kohort_id)
     rate = iuran(session)
     n_months = months(k.mulai, k.selesai)
-    wil = _wilayah(session)
+    wil = wilayah(session)
     per_desa: dict[str, int] = {}
     waiting = 0
     for p in participants(session, kohort_id):
@@ -588,7 +591,7 @@ def sk_workbook(session: Session, actor: Actor, kohort_id: int) -> bytes:
     _staff(actor)
     require(actor, "export_personal_data", BIDANG_SCOPE)
     k = get(session, kohort_id)
-    wil = _wilayah(session)
+    wil = wilayah(session)
     cal = {c.id: c for c in session.scalars(select(CalonPenerima).where(CalonPenerima.id.in_(
         select(PesertaKohort.calon_id).where(PesertaKohort.kohort_id == kohort_id))))}
     people = sorted(participants(session, kohort_id), key=lambda p: (wil[p.desa_kode][1], wil[p.desa_kode][0], p.nama))
@@ -622,7 +625,7 @@ def seed_demo(session: Session, today: dt.date | None = None) -> bool:
         return False
     if session.get(Desa, "karang-dalo") is None:
         return False
-    today = today or _today()
+    today = today or today_wib()
     users = dict(session.execute(select(User.username, User.id)).all())
     cal = store.load_calendar(session)
 

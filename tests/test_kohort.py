@@ -21,7 +21,7 @@ from .test_rentan import actor, filled
 USERS = (("opdesa", "operator_desa", "desa:karang-dalo"), ("stafku", "staf", None),
          ("kabidku", "kepala_bidang", "bidang:jaminan-sosial"), ("kabidtk", "kepala_bidang", "bidang:tenaga-kerja"),
          ("adminku", "admin", None), ("kadisku", "kepala_dinas", None))
-TODAY = kohort._today()
+TODAY = kohort.today_wib()
 
 
 def _prepare(url: str) -> None:

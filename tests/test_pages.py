@@ -169,9 +169,10 @@ CASES = {"tugas", "berkas"}
 KPI = {"dasbor"}
 EVAL = {"evaluasi", "skm-hasil"}
 EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun and the catalogue pages every role sees
-    "admin": {"admin-pengguna", "admin-audit", "admin-kalender", "editor-sop"} | KPI,
+    "admin": {"admin-pengguna", "admin-audit", "admin-kalender", "admin-iuran", "editor-sop"} | KPI,
     "kadis": {"admin-audit", "pengesahan-sop"} | CASES | KPI | EVAL, "sekdin": CASES | KPI | EVAL, "kabid": CASES | KPI,
-    "kabidsos": CASES | KPI, "kasi": CASES | KPI, "staf": CASES | {"validasi-desa"},
+    "kabidsos": CASES | KPI | {"pekerja-rentan-kohort"}, "kasi": CASES | KPI,
+    "staf": CASES | {"validasi-desa", "pekerja-rentan-kohort"},
     "operator": CASES | {"validasi-desa"}, "evaluator": KPI | EVAL,
 }
 

@@ -12,7 +12,7 @@ from typing import Callable
 import streamlit as st
 
 from lib import catalog
-from lib.permissions import Actor, holds_anywhere
+from lib.permissions import Actor, has_permission, holds_anywhere
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class PageSpec:
     icon: str
     default_for_users: bool = False
     default_for_anonymous: bool = False
+    scope: str | None = None  # the permission must be held globally or on this scope (e.g. one bidang)
 
 
 _KEY = "_portal_pages"
@@ -58,7 +59,13 @@ def build(specs: list[PageSpec], actor: Actor) -> dict[str, list[st.Page]]:
 
 
 def allowed_to_open(actor: Actor, spec: PageSpec) -> bool:
-    return spec.permission is None or (not actor.is_anonymous and holds_anywhere(actor, spec.permission))
+    if spec.permission is None:
+        return True
+    if actor.is_anonymous:
+        return False
+    if spec.scope:
+        return has_permission(actor, spec.permission, spec.scope)
+    return holds_anywhere(actor, spec.permission)
 
 
 def spec_of(page: st.Page) -> PageSpec:

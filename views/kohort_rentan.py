@@ -1,0 +1,318 @@
+"""Pekerja rentan: one cohort from the DTKS/P3KE extract to the SK and the contribution budget (lib/kohort)."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lib import fmt, kohort, nik, rentan
+from lib.permissions import PermissionDenied, has_permission
+from lib.ui import context, widgets
+
+ERRORS = (kohort.KohortError, rentan.RentanError, PermissionDenied)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_RESULT = "_kohort_result"
+_TAHAP_WARNA = {"Terlambat menjawab": "background-color: #fde2e1", "Sudah menjawab": "background-color: #e3f4e1"}
+
+
+def render() -> None:
+    widgets.show_flash()
+    widgets.header("Pekerja rentan", "Bantuan iuran JKK+JKM BPJS Ketenagakerjaan bagi pekerja rentan (SOP langkah "
+                   "8–24): data DTKS/P3KE, daftar calon per desa, surat konfirmasi, cek BPJS, SK dan anggaran.")
+    actor = context.actor()
+    with context.db()() as session:
+        cohorts = [(k.id, k.nama) for k in kohort.all_kohort(session)]
+    if not cohorts:
+        st.info("Belum ada kohort. Buat kohort pertama: beri nama, bulan awal dan akhir kepesertaan, dan sumber dana.")
+        _new_cohort(expanded=True)
+        return
+    names = dict(cohorts)
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+    kid = c1.selectbox("Kohort", list(names), format_func=names.get, key="kohort-pilih")
+    with c2:
+        _new_cohort(expanded=False)
+    with context.db()() as session:
+        k = kohort.get(session, kid)
+        status = kohort.desa_status(session, kid)
+    months = kohort.months(k.mulai, k.selesai)
+    sk = f" · SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)}" if k.nomor_sk else " · SK belum ditetapkan"
+    st.caption(f"Kepesertaan {fmt.bulan_tahun(k.mulai)} – {fmt.bulan_tahun(k.selesai)} ({months} bulan) · "
+               f"sumber dana {k.sumber_dana}{sk}")
+    _show_result()
+    names = ["1. Data dan daftar calon", "2. Surat ke desa", "3. Peserta dan cek BPJS", "4. SK dan anggaran"]
+    tabs = st.tabs(names, key="kohort-tab", on_change="rerun")
+    if tabs[0].open:
+        with tabs[0]:
+            _lists(kid, status, actor)
+    if tabs[1].open:
+        with tabs[1]:
+            _letters(kid, status)
+    if tabs[2].open:
+        with tabs[2]:
+            _bpjs(kid, actor)
+    if tabs[3].open:
+        with tabs[3]:
+            _sk_budget(k, actor)
+
+
+def _new_cohort(expanded: bool) -> None:
+    with st.expander("Buat kohort baru", expanded=expanded, icon=":material/add:"), st.form("kohort-baru"):
+        year = kohort.today_wib().year + 1
+        nama = st.text_input("Nama kohort", value=f"Pekerja Rentan {year}")
+        a, b = st.columns(2)
+        mulai = a.date_input("Bulan pertama", value=dt.date(year, 1, 1), format="DD/MM/YYYY")
+        selesai = b.date_input("Bulan terakhir", value=dt.date(year, 12, 1), format="DD/MM/YYYY")
+        sumber = st.selectbox("Sumber dana", kohort.SUMBER_DANA)
+        if st.form_submit_button("Buat kohort", type="primary"):
+            widgets.apply(lambda s: kohort.create(s, context.actor(), nama, mulai, selesai, sumber),
+                          f"Kohort {nama} dibuat.", ERRORS)
+
+
+def _keep(message: str, details: list[str] | None = None) -> None:
+    """Show an import's result (and its row-by-row remarks) after the rerun."""
+    st.session_state[_RESULT] = (message, details or [])
+
+
+def _show_result() -> None:
+    got = st.session_state.pop(_RESULT, None)
+    if got:
+        message, details = got
+        st.success(message)
+        if details:
+            with st.expander(f"{fmt.angka(len(details))} catatan baris", expanded=len(details) <= 10):
+                st.markdown("\n".join(f"- {d}" for d in details[:300]))
+
+
+def _download(label: str, build, file_name: str, key: str) -> None:
+    actor, factory = context.actor(), context.db()  # the callable runs outside the script run
+
+    def data() -> bytes:
+        with factory.begin() as session:
+            return build(session, actor)
+
+    st.download_button(label, data, file_name=file_name, mime=XLSX, icon=":material/download:", on_click="ignore",
+                       key=key)
+
+
+# --- 1. reference data and candidate lists -------------------------------------------------------------
+def _lists(kid: int, status: list[kohort.DesaStatus], actor) -> None:
+    staff = has_permission(actor, "manage_candidates", kohort.BIDANG_SCOPE)
+    if staff:
+        _import_reference()
+    st.subheader("Daftar calon per desa", anchor=False)
+    frame = pd.DataFrame([{"Kecamatan": d.kecamatan, "Desa/Kelurahan": d.nama, "Data DTKS/P3KE": d.referensi,
+                           "Calon": d.calon, "Diverifikasi Kabid": fmt.waktu_pendek(d.diverifikasi) if d.diverifikasi
+                           else "—", "Tahap": d.tahap} for d in status])
+    st.dataframe(frame, hide_index=True, width="stretch")
+    by_kode = {d.kode: d for d in status}
+    kode = st.selectbox("Desa/kelurahan", list(by_kode), key="kohort-desa",
+                        format_func=lambda x: f"{by_kode[x].nama} (Kec. {by_kode[x].kecamatan})")
+    d = by_kode[kode]
+    cols = st.columns(3)
+    if staff and cols[0].button("Susun daftar calon dari DTKS/P3KE", key="kohort-susun", disabled=not d.referensi,
+                                help=None if d.referensi else "Belum ada data referensi untuk desa ini."):
+        def build(s):
+            n = rentan.build_candidates(s, context.actor(), kode)
+            _keep(f"{fmt.angka(n)} calon ditambahkan ke daftar {d.nama}.")
+        widgets.apply(build, "", ERRORS)
+    if has_permission(actor, "verify_candidates", kohort.BIDANG_SCOPE) and cols[1].button(
+            "Verifikasi daftar (Kepala Bidang)", key="kohort-verifikasi", type="primary", disabled=not d.calon):
+        widgets.apply(lambda s: kohort.verify_desa(s, context.actor(), kid, kode),
+                      f"Daftar calon {d.nama} ({fmt.angka(d.calon)} orang) diverifikasi.", ERRORS)
+    if d.calon and has_permission(actor, "upload_validation", rentan.scope_of(kode)):
+        with cols[2]:
+            _download("Unduh daftar/templat validasi desa", lambda s, a: rentan.template(s, a, kode),
+                      f"validasi-{kode}.xlsx", f"kohort-templat-{kode}")
+    if d.calon:
+        with context.db()() as session:
+            people = rentan.candidates(session, actor, kode)
+        st.dataframe(pd.DataFrame([{"NIK": nik.mask(c.nik), "Nama": c.nama, "Tanggal lahir": c.tanggal_lahir,
+                                    "JK": c.jenis_kelamin, "Alamat": c.alamat,
+                                    "Jawaban desa": (c.status_validasi or "—").replace("_", " ").capitalize()}
+                                   for c in people]), hide_index=True, width="stretch")
+    else:
+        st.caption(f"{d.nama} belum memiliki daftar calon.")
+
+
+def _import_reference() -> None:
+    with st.expander("Impor data DTKS / P3KE / DTSEN", icon=":material/upload_file:"), st.form("kohort-referensi"):
+        file = st.file_uploader("Ekstrak data (XLSX, XLS atau CSV) dengan kolom NIK, Nama dan Desa/Kelurahan",
+                                type=["xlsx", "xls", "csv"])
+        a, b = st.columns(2)
+        sumber = a.selectbox("Sumber", rentan.SOURCES)
+        periode = b.text_input("Periode data (TTTT-BB)", value=f"{kohort.today_wib():%Y-%m}")
+        if st.form_submit_button("Impor", type="primary"):
+            if file is None:
+                st.error("Pilih berkas ekstrak data dulu.")
+                return
+
+            def run(s):
+                r = rentan.import_reference(s, context.actor(), file.getvalue(), file.name, sumber, periode)
+                _keep(f"{file.name}: {fmt.angka(r.added)} baris baru, {fmt.angka(r.already)} sudah ada, "
+                      f"{fmt.angka(len(r.skipped))} dilewati"
+                      + (f", {fmt.angka(r.unknown_desa)} dengan desa yang tidak dikenal" if r.unknown_desa else "")
+                      + ".", r.skipped)
+            with st.spinner("Mengimpor…"):
+                widgets.apply(run, "", ERRORS)
+
+
+# --- 2. letters -----------------------------------------------------------------------------------------
+def _letters(kid: int, status: list[kohort.DesaStatus]) -> None:
+    late = [d for d in status if d.terlambat]
+    if late:
+        st.warning(f"{len(late)} desa terlambat menjawab surat konfirmasi: " + ", ".join(
+            f"{d.nama} (batas {fmt.tanggal(d.batas)})" for d in late))
+    shown = [d for d in status if d.diverifikasi or d.surat_tanggal]
+    if not shown:
+        st.info("Belum ada daftar desa yang diverifikasi Kepala Bidang; surat konfirmasi dikirim setelahnya.")
+        return
+    frame = pd.DataFrame([{"Desa/Kelurahan": d.nama, "Kecamatan": d.kecamatan, "Calon": d.calon, "Tahap": d.tahap,
+                           "Nomor surat": d.surat_nomor or "—", "Tanggal surat": fmt.tanggal(d.surat_tanggal),
+                           "Batas jawaban": fmt.tanggal(d.batas), "Dijawab": fmt.tanggal(d.jawaban)} for d in shown])
+    st.dataframe(frame.style.apply(lambda row: [_TAHAP_WARNA.get(row["Tahap"], "")] * len(row), axis=1),
+                 hide_index=True, width="stretch")
+    st.caption(f"Desa menjawab paling lambat {kohort.LETTER_WORKING_DAYS} hari kerja setelah surat dikirim. Berkas "
+               "validasi yang diterima di halaman Validasi desa tercatat sebagai jawaban.")
+    ready = {d.kode: d.nama for d in shown if d.diverifikasi and not d.surat_tanggal}
+    waiting = {d.kode: d.nama for d in shown if d.surat_tanggal and not d.jawaban}
+    a, b = st.columns(2)
+    with a, st.form("kohort-surat"):
+        st.markdown("**Catat surat terkirim** (langkah 16)")
+        desa = st.multiselect("Desa/kelurahan", list(ready), format_func=ready.get, placeholder="Pilih desa")
+        nomor = st.text_input("Nomor surat")
+        tanggal = st.date_input("Tanggal dikirim", value=kohort.today_wib(), format="DD/MM/YYYY")
+        if st.form_submit_button("Catat surat", disabled=not ready):
+            widgets.apply(lambda s: kohort.send_letter(s, context.actor(), kid, desa, nomor, tanggal),
+                          f"Surat {nomor} tercatat untuk {len(desa)} desa.", ERRORS)
+    with b, st.form("kohort-jawaban"):
+        st.markdown("**Catat jawaban desa** (langkah 17)")
+        kode = st.selectbox("Desa/kelurahan", list(waiting), format_func=waiting.get, placeholder="Pilih desa",
+                            index=None)
+        tanggal_j = st.date_input("Tanggal diterima", value=kohort.today_wib(), format="DD/MM/YYYY")
+        catatan = st.text_input("Catatan (nomor surat balasan)")
+        if st.form_submit_button("Catat jawaban", disabled=not waiting):
+            if kode is None:
+                st.error("Pilih desa yang menjawab.")
+            else:
+                widgets.apply(lambda s: kohort.record_answer(s, context.actor(), kid, kode, tanggal_j, catatan),
+                              f"Jawaban {waiting[kode]} tercatat.", ERRORS)
+
+
+# --- 3. participants and BPJS check -----------------------------------------------------------------------
+def _bpjs(kid: int, actor) -> None:
+    with context.db()() as session:
+        active = kohort.participants(session, kid)
+        replaced = kohort.replacements(session, kid)
+        history = kohort.checks(session, kid)
+        wil = kohort.wilayah(session)
+    unchecked = sum(p.bpjs_status == "belum_dicek" for p in active)
+    c = st.columns(4)
+    c[0].metric("Peserta aktif", fmt.angka(len(active)))
+    c[1].metric("Belum dicek BPJS", fmt.angka(unchecked))
+    c[2].metric("Layak (belum terdaftar)", fmt.angka(sum(p.bpjs_status == "belum_terdaftar" for p in active)))
+    c[3].metric("Diganti", fmt.angka(len(replaced)))
+    a, b = st.columns(2)
+    if a.button("Ambil calon tervalidasi dari desa yang sudah menjawab", key="kohort-ambil", icon=":material/group_add:"):
+        def take(s):
+            n = kohort.take_validated(s, context.actor(), kid)
+            _keep(f"{fmt.angka(n)} calon berstatus Valid masuk daftar peserta.")
+        widgets.apply(take, "", ERRORS)
+    if unchecked and has_permission(actor, "export_personal_data", kohort.BIDANG_SCOPE):
+        with b:
+            _download(f"Unduh daftar untuk BPJS ({fmt.angka(unchecked)} orang)",
+                      lambda s, a_: kohort.bpjs_export(s, a_, kid), f"cek-bpjs-kohort-{kid}.xlsx", "kohort-bpjs-unduh")
+    with st.form("kohort-bpjs", clear_on_submit=True):
+        file = st.file_uploader("Jawaban BPJS Ketenagakerjaan (berkas yang diunduh di atas, kolom Hasil Cek BPJS diisi)",
+                                type=["xlsx", "xls", "csv"])
+        if st.form_submit_button("Impor jawaban BPJS", type="primary"):
+            if file is None:
+                st.error("Pilih berkas jawaban BPJS dulu.")
+            else:
+                def run(s):
+                    r = kohort.bpjs_import(s, context.actor(), kid, file.getvalue(), file.name)
+                    if r.already:
+                        _keep(f"Berkas {file.name} sudah pernah diimpor; tidak ada yang berubah.")
+                        return
+                    swaps = [f"{old} diganti {new}" if new else f"{old}: tidak ada calon pengganti di desanya"
+                             for old, new in r.diganti]
+                    _keep(f"{file.name}: {fmt.angka(r.cocok)} peserta dicek, {fmt.angka(r.belum_terdaftar)} layak, "
+                          f"{fmt.angka(r.terdaftar_lain)} sudah terdaftar di program lain.", swaps + r.tidak_dikenal)
+                widgets.apply(run, "", ERRORS)
+    if replaced:
+        st.subheader("Penggantian nama", anchor=False)
+        st.dataframe(pd.DataFrame([{"Desa": wil[old.desa_kode][0], "Diganti": old.nama, "NIK": nik.mask(old.nik),
+                                    "Program lain": old.bpjs_keterangan or "—",
+                                    "Pengganti": new.nama if new else "— (tidak ada calon tersisa)",
+                                    "NIK pengganti": nik.mask(new.nik) if new else "—"} for old, new in replaced]),
+                     hide_index=True, width="stretch")
+    if history:
+        st.subheader("Riwayat jawaban BPJS", anchor=False)
+        st.dataframe(pd.DataFrame([{"Diimpor": fmt.waktu_pendek(h.imported_at), "Berkas": h.filename,
+                                    "Baris": h.rows_total, "Cocok": h.cocok, "Sudah terdaftar": h.terdaftar_lain,
+                                    "Diganti": h.diganti} for h in history]), hide_index=True, width="stretch")
+    if active:
+        st.subheader("Daftar peserta", anchor=False)
+        st.dataframe(_people(active, wil), hide_index=True, width="stretch")
+    else:
+        st.caption("Belum ada peserta. Peserta diambil dari calon yang dinyatakan Valid oleh desa yang sudah menjawab.")
+
+
+def _people(people, wil) -> pd.DataFrame:
+    return pd.DataFrame([{"Kecamatan": wil[p.desa_kode][1], "Desa": wil[p.desa_kode][0], "NIK": nik.mask(p.nik),
+                          "Nama": p.nama, "Cek BPJS": kohort.BPJS_STATUS[p.bpjs_status],
+                          "Pengganti": "Ya" if p.pengganti_untuk else ""} for p in people])
+
+
+# --- 4. SK and budget --------------------------------------------------------------------------------------
+def _sk_budget(k, actor) -> None:
+    with context.db()() as session:
+        b = kohort.budget(session, k.id)
+        wil = kohort.wilayah(session)
+        people = kohort.participants(session, k.id)
+    r = b.iuran
+    st.subheader("Rencana anggaran", anchor=False)
+    st.markdown(f"Iuran per orang per bulan: JKK {fmt.angka(r.jkk_persen, 2 if r.jkk_persen % 1 else 0)}% × "
+                f"{fmt.rupiah(r.penghasilan)} = **{fmt.rupiah(r.jkk)}** + JKM **{fmt.rupiah(r.jkm)}** = "
+                f"**{fmt.rupiah(r.per_bulan)}**, selama **{b.bulan} bulan**.")
+    c = st.columns(3)
+    c[0].metric("Peserta", fmt.angka(b.peserta))
+    c[1].metric("Iuran per bulan", fmt.rupiah(b.peserta * r.per_bulan))
+    c[2].metric(f"Jumlah {b.bulan} bulan", fmt.rupiah(b.total))
+    if b.belum_dicek:
+        st.warning(f"Perkiraan: {fmt.angka(b.belum_dicek)} peserta belum dicek BPJS Ketenagakerjaan, jadi jumlah ini "
+                   "masih bisa berubah.")
+    if not b.peserta:
+        st.info("Belum ada peserta dalam kohort ini; anggaran dihitung setelah peserta disusun (tab 3).")
+        return
+    money = {"Iuran per bulan": fmt.rupiah, "Jumlah": fmt.rupiah}
+    st.markdown("**Per kecamatan**")
+    st.dataframe(pd.DataFrame([{"Kecamatan": x.kecamatan, "Peserta": x.peserta, "Iuran per bulan": x.per_bulan,
+                                "Jumlah": x.total} for x in b.kecamatan]).style.format(money),
+                 hide_index=True, width="stretch")
+    st.markdown("**Per desa**")
+    st.dataframe(pd.DataFrame([{"Kecamatan": x.kecamatan, "Desa/Kelurahan": x.desa, "Peserta": x.peserta,
+                                "Iuran per bulan": x.per_bulan, "Jumlah": x.total} for x in b.desa]).style.format(money),
+                 hide_index=True, width="stretch")
+    desa_names = sorted({wil[p.desa_kode][0] for p in people})
+    pick = st.selectbox("Lihat peserta di balik angka desa", desa_names, index=None, placeholder="Pilih desa",
+                        key="kohort-telusur")
+    if pick:
+        st.dataframe(_people([p for p in people if wil[p.desa_kode][0] == pick], wil), hide_index=True, width="stretch")
+    a, bcol = st.columns(2)
+    with a:
+        _download("Unduh rencana anggaran (XLSX)", lambda s, a_: kohort.budget_workbook(s, a_, k.id),
+                  f"anggaran-kohort-{k.id}.xlsx", "kohort-anggaran")
+    if has_permission(actor, "export_personal_data", kohort.BIDANG_SCOPE):
+        with bcol:
+            _download("Unduh lampiran SK (XLSX, NIK lengkap)" if k.nomor_sk else "Unduh rancangan lampiran SK (XLSX)",
+                      lambda s, a_: kohort.sk_workbook(s, a_, k.id), f"lampiran-sk-kohort-{k.id}.xlsx", "kohort-sk-unduh")
+    st.subheader("SK penetapan peserta", anchor=False)
+    if k.nomor_sk:
+        st.success(f"SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)} ditetapkan; daftar peserta tidak dapat "
+                   "diubah lagi.")
+        return
+    with st.form("kohort-sk"):
+        nomor = st.text_input("Nomor SK (setelah ditandatangani Kepala Dinas)")
+        tanggal = st.date_input("Tanggal SK", value=kohort.today_wib(), format="DD/MM/YYYY")
+        if st.form_submit_button("Tetapkan SK", type="primary"):
+            widgets.apply(lambda s: kohort.set_sk(s, context.actor(), k.id, nomor, tanggal),
+                          f"SK {nomor} ditetapkan untuk {fmt.angka(b.peserta)} peserta.", ERRORS)

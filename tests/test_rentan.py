@@ -273,3 +273,18 @@ def test_operator_terima_on_the_page_imports_the_fixed_file_once(app_db):
     assert not [b for b in at.button if b.key == "val-terima"]
     with session_factory(app_db)() as s:
         assert counts(s) == (1, 8, 8)
+
+
+def test_imported_validation_rows_cannot_be_changed_or_deleted_afterwards(sf):
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DatabaseError
+
+    with sf.begin() as s:
+        rentan.accept(s, actor(s, "stafku"), rentan.check_upload(s, actor(s, "stafku"), "jatiharjo",
+                                                                 filled(s, "jatiharjo"), "v.xlsx"))
+    for statement in (update(ValidasiBaris).values(status="meninggal"), delete(ValidasiBaris)):
+        with pytest.raises(DatabaseError, match="append-only"), sf.begin() as s:
+            s.execute(statement)
+    with sf() as s:
+        assert set(s.scalars(select(ValidasiBaris.status))) == {"valid"}
+        assert s.scalar(select(func.count(ValidasiBaris.id))) == 4

@@ -1,5 +1,6 @@
 """Pekerja rentan cohorts: the desa of a cohort (Kabid's verification, confirmation letter and answer), the
-cohort's participants with their BPJS check, and the BPJS answer files.
+cohort's participants with their BPJS check, and the BPJS answer files. The imported rows of a village's
+validation file and the record of each BPJS answer become append-only (database triggers, as in 0003).
 
 Revision ID: 0006
 Revises: 0005
@@ -12,6 +13,8 @@ revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
+
+APPEND_ONLY = ("validasi_baris", "bpjs_cek")
 
 
 def upgrade() -> None:
@@ -75,8 +78,24 @@ def upgrade() -> None:
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("kohort_id", "nik"),
     )
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table in APPEND_ONLY:  # portal_append_only() exists on PostgreSQL since 0003
+        if sqlite:
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                           f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
+        else:
+            op.execute(f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+                       "FOR EACH ROW EXECUTE FUNCTION portal_append_only()")
 
 
 def downgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table in APPEND_ONLY:
+        if sqlite:
+            for verb in ("update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
     for table in ("peserta_kohort", "bpjs_cek", "kohort_desa", "kohort_rentan"):
         op.drop_table(table)

@@ -14,6 +14,8 @@
     python -m lib events export --format csv|xes [--sop ID] [--output FILE]
     python -m lib kpi [--sop ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
     python -m lib skm ikm FILE [--weight exact|legacy] [--json]
+    python -m lib desa validate FILE [--json]
+    python -m lib desa import FILE --desa KODE [--json]
 """
 from __future__ import annotations
 
@@ -22,7 +24,14 @@ import datetime as dt
 import json
 import sys
 
-from . import accounts, catalog, eventlog, fmt, kpi, mutu_baku, revisions, store
+if __name__ == "__main__" and sys.argv[1:3] == ["desa", "validate"]:
+    # Checking a file touches no database: run it before the imports below (SQLAlchemy, Alembic, pandas), which
+    # take longer to load than a 100,000-row file takes to check (lib/desa_cli.py).
+    from .desa_cli import main_validate
+
+    sys.exit(main_validate(sys.argv[3:]))
+
+from . import accounts, catalog, desa_cli, eventlog, fmt, kpi, mutu_baku, revisions, store
 from .db import database_url, session_factory
 from .worktime import parse_local
 
@@ -279,6 +288,50 @@ def cmd_skm_ikm(args) -> None:
     _emit(data, args.json, "\n".join(lines))
 
 
+def cmd_desa_validate(args) -> None:
+    try:
+        desa_cli.cmd_validate(args)
+    except desa_cli.FileProblem as err:
+        raise CliError(str(err)) from None
+
+
+def cmd_desa_import(args) -> None:
+    from . import rentan, validasi
+    from .db import Desa, Kecamatan
+
+    try:
+        data, name = desa_cli.read_file(args.file)
+        with _ready_db().begin() as session:  # one transaction: a refused file or desa leaves nothing behind
+            checked = rentan.check_upload(session, desa_cli.SYSTEM_ACTOR, args.desa, data, name)
+            accepted = rentan.accept(session, desa_cli.SYSTEM_ACTOR, checked)
+            desa = session.get(Desa, args.desa)
+            kec = session.get(Kecamatan, desa.kecamatan_kode)
+            label = (f"{'Kelurahan' if desa.jenis == 'kelurahan' else 'Desa'} {desa.nama}"
+                     + (f", Kec. {kec.nama}" if kec else ""))
+    except desa_cli.FileProblem as err:
+        raise CliError(str(err)) from None
+    except validasi.UploadError as err:
+        raise CliError(err.message) from None
+    except rentan.RentanError as err:
+        raise CliError(str(err)) from None
+    s = checked.validation.summary
+    out = {"desa": args.desa, "file": name, "batch_id": accepted.batch_id, "already_imported": accepted.already,
+           "rows_total": s.rows, "rows_imported": accepted.imported, "rows_invalid": s.invalid,
+           "rows_warning": s.valid_with_warning, "candidates_updated": accepted.updated_candidates}
+    n = desa_cli.angka
+    if accepted.already:
+        text = (f"Berkas {name} yang sama persis sudah diterima untuk {label} (batch {accepted.batch_id}, "
+                f"{n(accepted.imported)} baris). Tidak ada yang berubah.")
+    else:
+        text = (f"{label}: {n(accepted.imported)} baris dari {name} diterima (batch {accepted.batch_id})"
+                + (f", {n(s.valid_with_warning)} di antaranya dengan catatan" if s.valid_with_warning else "")
+                + f"; {n(accepted.updated_candidates)} calon penerima diperbarui.")
+        if s.invalid:
+            text += (f"\n{n(s.invalid)} baris tidak sah dilewati; daftarnya: python -m lib desa validate "
+                     f"{args.file}")
+    _emit(out, args.json, text)
+
+
 def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):
     """A subcommand with its positionals, ``--json`` and (where it reads one) ``--password-stdin``."""
     cmd = parent.add_parser(name, help=help_text)
@@ -343,6 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "file")
     ikm.add_argument("--weight", choices=["exact", "legacy"], default="exact",
                      help="exact: bobot 1/9 (aturan); legacy: 0,111 (lembar kerja lama)")
+
+    desa_cli.add_commands(sub, cmd_desa_validate, cmd_desa_import)
     return p
 
 

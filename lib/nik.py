@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from . import audit
 from .permissions import Actor, require
+
+if TYPE_CHECKING:  # checking a NIK needs no database: a village file is checked without SQLAlchemy loaded
+    from sqlalchemy.orm import Session
 
 
 def mask(nik: str | None) -> str:
@@ -33,6 +35,8 @@ def mask(nik: str | None) -> str:
 def reveal(session: Session, actor: Actor, nik: str, object_type: str, object_id: str | int,
            scope: str | None = None) -> str:
     """The full NIK, for an actor holding ``view_nik_full`` (on ``scope``); the view is logged."""
+    from . import audit
+
     require(actor, "view_nik_full", scope)
     audit.record(session, actor, "lihat_nik", object_type, object_id, f"NIK {mask(nik)} ditampilkan lengkap")
     return nik
@@ -50,10 +54,13 @@ def display(session: Session, actor: Actor, nik: str | None, object_type: str, o
 PROVINCE_CODES = frozenset([*range(11, 20), 21, *range(31, 37), *range(51, 54), *range(61, 66), *range(71, 77),
                             81, 82, *range(91, 97)])
 
+_PROVINCES = frozenset(f"{p:02d}" for p in PROVINCE_CODES)
 _SCIENTIFIC = re.compile(r"^\s*'?\d+(?:[.,]\d+)?[eE]\+?\d+\s*$")
+_SPACES_DOTS = re.compile(r"[\s.]")
+_DIGITS16 = re.compile(r"[0-9]{16}")
 
 
-@dataclass
+@dataclass(slots=True)
 class NikCheck:
     """The result of :func:`check`: ``errors`` make the NIK unusable, ``warnings`` do not."""
     nik: str | None
@@ -72,15 +79,18 @@ def normalize(raw) -> str:
     text = str(raw).strip()
     if text.startswith("'"):
         text = text[1:]
-    return re.sub(r"[\s.]", "", text)
+    return _SPACES_DOTS.sub("", text)
 
 
-def _birth(digits: str, today: dt.date) -> tuple[dt.date | None, str]:
-    day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+@lru_cache(maxsize=8192)
+def _birth(ddmmyy: str, this_year: int) -> tuple[dt.date | None, str]:
+    """(birth date, sex) of the DDMMYY part of a NIK (day + 40 for women); a two-digit year is the most
+    recent one not after ``this_year``. Cached: a village file repeats the same dates many times."""
+    day, month, yy = int(ddmmyy[:2]), int(ddmmyy[2:4]), int(ddmmyy[4:])
     sex = "L"
     if day > 40:
         day, sex = day - 40, "P"
-    for year in ((2000 + yy, 1900 + yy) if 2000 + yy <= today.year else (1900 + yy,)):
+    for year in ((2000 + yy, 1900 + yy) if 2000 + yy <= this_year else (1900 + yy,)):
         try:
             return dt.date(year, month, day), sex
         except ValueError:
@@ -88,50 +98,57 @@ def _birth(digits: str, today: dt.date) -> tuple[dt.date | None, str]:
     return None, sex
 
 
+_EXCEL_ZERO = ("nik_excel", "NIK diketik sebagai angka dan berakhir 0: Excel hanya menyimpan 15 angka, jadi angka "
+                            "terakhir mungkin hilang. Format kolom NIK sebagai Teks lalu ketik ulang NIK-nya.")
+_TYPED_AS_NUMBER = ("nik_angka", "NIK diketik sebagai angka; lain kali format kolom NIK sebagai Teks.")
+_SERIAL_ZERO = ("nik_urut", "Nomor urut NIK (4 angka terakhir) tidak boleh 0000.")
+
+
 def check(raw, *, number_cell: bool = False, birth_date: dt.date | None = None, sex: str | None = None,
           today: dt.date | None = None) -> NikCheck:
     """Check one NIK. ``number_cell``: it came from a spreadsheet cell stored as a number.
 
     ``birth_date`` and ``sex`` (``L``/``P``) are the person's record, compared as warnings.
+    Only the ASCII digits 0–9 count as digits.
     """
-    today = today or dt.date.today()
-    if raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() in ("", "'"):
-        return NikCheck(None, [("nik_kosong", "NIK kosong.")])
-    if isinstance(raw, float) and number_cell:
-        raw = f"{raw:.0f}" if raw.is_integer() and raw < 1e16 else repr(raw)
-    text = str(raw).strip()
-    if _SCIENTIFIC.match(text):
-        return NikCheck(None, [("nik_excel", f"NIK “{text}” rusak oleh Excel (ditulis sebagai angka ilmiah). "
-                                             "Format kolom NIK sebagai Teks lalu ketik ulang NIK-nya.")])
-    digits = normalize(text)
+    if raw.__class__ is str and len(raw) == 16 and _DIGITS16.fullmatch(raw):
+        digits = text = raw  # the common case, written as text: no cleaning needed
+    else:
+        if raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() in ("", "'"):
+            return NikCheck(None, [("nik_kosong", "NIK kosong.")])
+        if isinstance(raw, float) and number_cell:
+            raw = f"{raw:.0f}" if raw.is_integer() and raw < 1e16 else repr(raw)
+        text = str(raw).strip()
+        if _SCIENTIFIC.match(text):
+            return NikCheck(None, [("nik_excel", f"NIK “{text}” rusak oleh Excel (ditulis sebagai angka ilmiah). "
+                                                 "Format kolom NIK sebagai Teks lalu ketik ulang NIK-nya.")])
+        digits = normalize(text)
+        if not _DIGITS16.fullmatch(digits):
+            return NikCheck(digits, [("nik_panjang", f"NIK harus 16 angka; tertulis “{text}” "
+                                                     f"({len(digits)} karakter).")])
     result = NikCheck(digits)
-    if not digits.isdigit() or len(digits) != 16:
-        result.errors.append(("nik_panjang", f"NIK harus 16 angka; tertulis “{text}” ({len(digits)} karakter)."))
-        return result
+    errors = result.errors
     if number_cell:
-        if digits.endswith("0"):
-            result.errors.append(("nik_excel", "NIK diketik sebagai angka dan berakhir 0: Excel hanya menyimpan 15 "
-                                               "angka, jadi angka terakhir mungkin hilang. Format kolom NIK sebagai "
-                                               "Teks lalu ketik ulang NIK-nya."))
+        if digits[15] == "0":
+            errors.append(_EXCEL_ZERO)
         else:
-            result.warnings.append(("nik_angka", "NIK diketik sebagai angka; lain kali format kolom NIK sebagai "
-                                                 "Teks."))
-    if int(digits[:2]) not in PROVINCE_CODES:
-        result.errors.append(("nik_provinsi", f"Kode provinsi “{digits[:2]}” pada NIK tidak ada."))
-    born, nik_sex = _birth(digits, today)
+            result.warnings.append(_TYPED_AS_NUMBER)
+    if digits[:2] not in _PROVINCES:
+        errors.append(("nik_provinsi", f"Kode provinsi “{digits[:2]}” pada NIK tidak ada."))
+    born, nik_sex = _birth(digits[6:12], (today or dt.date.today()).year)
     if born is None:
-        result.errors.append(("nik_tanggal", f"Bagian tanggal lahir NIK “{digits[6:12]}” bukan tanggal yang sah "
-                                             "(untuk perempuan tanggal ditambah 40)."))
+        errors.append(("nik_tanggal", f"Bagian tanggal lahir NIK “{digits[6:12]}” bukan tanggal yang sah "
+                                      "(untuk perempuan tanggal ditambah 40)."))
     if digits[12:] == "0000":
-        result.errors.append(("nik_urut", "Nomor urut NIK (4 angka terakhir) tidak boleh 0000."))
-    if result.errors:
+        errors.append(_SERIAL_ZERO)
+    if errors:
         return result
     result.birth_date, result.sex = born, nik_sex
-    if birth_date is not None and (born.day, born.month, born.year % 100) != (
-            birth_date.day, birth_date.month, birth_date.year % 100):
+    if birth_date is not None and (born.day != birth_date.day or born.month != birth_date.month
+                                   or born.year % 100 != birth_date.year % 100):
         result.warnings.append(("nik_tanggal_beda", f"Tanggal lahir {birth_date:%d-%m-%Y} berbeda dengan tanggal "
                                                     f"pada NIK ({born:%d-%m-%y}); NIK tetap dipakai."))
-    if sex and sex.upper()[:1] in ("L", "P") and sex.upper()[:1] != nik_sex:
+    if sex and sex[:1].upper() in ("L", "P") and sex[:1].upper() != nik_sex:
         result.warnings.append(("nik_jk_beda", f"Jenis kelamin {sex} berbeda dengan NIK "
                                                f"({'perempuan' if nik_sex == 'P' else 'laki-laki'}); NIK tetap dipakai."))
     return result

@@ -101,6 +101,11 @@ def _birth(ddmmyy: str, this_year: int) -> tuple[dt.date | None, str]:
 _EXCEL_ZERO = ("nik_excel", "NIK diketik sebagai angka dan berakhir 0: Excel hanya menyimpan 15 angka, jadi angka "
                             "terakhir mungkin hilang. Format kolom NIK sebagai Teks lalu ketik ulang NIK-nya.")
 _TYPED_AS_NUMBER = ("nik_angka", "NIK diketik sebagai angka; lain kali format kolom NIK sebagai Teks.")
+#: From 2**53 (9.007.199.254.740.992) on, a number cell holds even numbers only: a NIK of provinces 91–96 typed as
+#: a number may come back one off, whatever the program that saved it.
+_FLOAT_EXACT = 2.0 ** 53
+_TOO_BIG = ("nik_excel", "NIK diketik sebagai angka dan terlalu besar untuk disimpan tepat sebagai angka, jadi angka "
+                         "terakhirnya mungkin berubah. Format kolom NIK sebagai Teks lalu ketik ulang NIK-nya.")
 _SERIAL_ZERO = ("nik_urut", "Nomor urut NIK (4 angka terakhir) tidak boleh 0000.")
 
 
@@ -117,6 +122,8 @@ def check(raw, *, number_cell: bool = False, birth_date: dt.date | None = None, 
         if raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() in ("", "'"):
             return NikCheck(None, [("nik_kosong", "NIK kosong.")])
         if isinstance(raw, float) and number_cell:
+            if raw.is_integer() and _FLOAT_EXACT <= raw < 1e16:
+                return NikCheck(f"{raw:.0f}", [_TOO_BIG])
             raw = f"{raw:.0f}" if raw.is_integer() and raw < 1e16 else repr(raw)
         text = str(raw).strip()
         if _SCIENTIFIC.match(text):

@@ -93,3 +93,57 @@ def test_a_different_birth_date_or_sex_is_a_warning_never_a_rejection():
 
 def test_messages_are_indonesian():
     assert nik.check("3201", today=TODAY).errors[0][1].startswith("NIK harus 16 angka")
+
+
+# --- more properties: every rule over every input, and the two ways a NIK is read agree ---------------------
+
+digits16 = st.text(alphabet="0123456789", min_size=16, max_size=16)
+
+
+def _same(a: nik.NikCheck, b: nik.NikCheck) -> bool:
+    return (a.nik, [c for c, _ in a.errors], a.warnings, a.birth_date, a.sex) == \
+        (b.nik, [c for c, _ in b.errors], b.warnings, b.birth_date, b.sex)
+
+
+@given(parts, st.integers(0, 99).filter(lambda p: p not in nik.PROVINCE_CODES))
+def test_a_province_code_outside_the_list_is_invalid(p, prov):
+    assert "nik_provinsi" in [c for c, _ in nik.check(build(prov, *p[1:]), today=TODAY).errors]
+
+
+@given(parts)
+def test_a_serial_of_0000_is_always_invalid(p):
+    n = build(*p)[:12] + "0000"
+    assert [c for c, _ in nik.check(n, today=TODAY).errors] == ["nik_urut"]
+
+
+@given(parts)
+def test_a_valid_nik_typed_as_a_number_is_kept_with_a_warning_unless_it_ends_in_0_or_is_past_2_to_the_53(p):
+    n = build(*p)
+    result = nik.check(float(n), number_cell=True, today=TODAY)
+    if n.endswith("0") or int(n) >= 2 ** 53:  # a double holds only even numbers from 2**53 on (Papua's 91–96)
+        assert [c for c, _ in result.errors] == ["nik_excel"]
+    else:
+        assert result.ok and result.nik == n and [c for c, _ in result.warnings] == ["nik_angka"]
+
+
+@given(parts, st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY), st.sampled_from(["L", "P", "Laki-laki",
+                                                                                       "perempuan", "X", None]))
+def test_a_birth_date_or_sex_on_the_row_never_rejects_a_valid_nik(p, born, sex):
+    result = nik.check(build(*p), birth_date=born, sex=sex, today=TODAY)
+    assert result.ok
+    codes = [c for c, _ in result.warnings]
+    same_date = (born.day, born.month, born.year % 100) == (p[3].day, p[3].month, p[3].year % 100)
+    assert ("nik_tanggal_beda" in codes) == (not same_date)
+    written = (sex or "")[:1].upper()
+    assert ("nik_jk_beda" in codes) == (written in ("L", "P") and written != ("P" if p[4] else "L"))
+
+
+@given(st.one_of(st.none(), st.text(), st.integers(), st.floats(), digits16), st.booleans())
+def test_check_never_raises_and_a_usable_nik_is_16_ascii_digits(raw, number_cell):
+    result = nik.check(raw, number_cell=number_cell, today=TODAY)
+    assert result.errors or (len(result.nik) == 16 and result.nik.isascii() and result.nik.isdigit())
+
+
+@given(digits16, st.sampled_from(["'{}", " {} ", "{}\t", "{}.", "'{} "]))
+def test_a_nik_as_typed_and_as_plain_text_get_the_same_verdict(n, typed):
+    assert _same(nik.check(typed.format(n), today=TODAY), nik.check(n, today=TODAY))

@@ -1,5 +1,6 @@
 """Validasi desa: a desa's validation template, its upload, the preview with the problems, and "Terima"."""
 import hashlib
+import re
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,16 @@ from lib.ui import context, widgets
 ERRORS = (rentan.RentanError, PermissionDenied)
 _RED, _YELLOW = "background-color: #fde2e1", "background-color: #fff4c2"
 _STATE = {"valid": "Sah", "warning": "Sah, dengan catatan", "invalid": "Tidak sah"}
+#: Rows the preview table shows at most (a pandas Styler refuses more than 262,144 cells, and a village needs
+#: the rows with problems, which the error report holds in full anyway).
+PREVIEW_ROWS = 1000
+_JUST_ACCEPTED = "val-baru-diterima"  # sha256 of the file this session has just accepted
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>$~|#])")
+
+
+def _md(text) -> str:
+    """Text the village wrote (a status, a heading, a file name), shown literally in Markdown."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def render() -> None:
@@ -34,6 +45,7 @@ def render() -> None:
         return
     _template(desa)
     _upload(desa)
+    _history(desa)
 
 
 def _template(desa: rentan.DesaInfo) -> None:
@@ -73,8 +85,8 @@ def _upload(desa: rentan.DesaInfo) -> None:
     checked: rentan.Checked = st.session_state[key]
     _summary(checked)
     _problems(checked)
+    _actions(checked, desa, key)  # above the table: on a slow line the table's code arrives last and pushes down
     _preview(checked)
-    _actions(checked, desa, key)
 
 
 def _summary(checked: rentan.Checked) -> None:
@@ -85,40 +97,63 @@ def _summary(checked: rentan.Checked) -> None:
     c[2].metric("Di antaranya dengan catatan", fmt.angka(s.valid_with_warning))
     c[3].metric("Tidak sah", fmt.angka(s.invalid))
     up = checked.upload
-    st.caption(f"{up.filename} · lembar {up.sheet or 'CSV'} · judul kolom di baris {up.header_row}"
-               + (f" · {s.ignored} baris kosong dilewati" if s.ignored else ""))
-    if checked.previous is not None:
-        st.info(f"Berkas yang sama persis sudah diterima pada {fmt.waktu(checked.previous.uploaded_at)} "
-                f"({fmt.angka(checked.previous.rows_imported)} baris). Mengunggahnya lagi tidak mengubah apa pun.")
+    st.caption(f"{_md(up.filename)} · lembar {_md(up.sheet or 'CSV')} · judul kolom di baris {up.header_row}"
+               + (f" · {fmt.angka(s.ignored)} baris tanpa NIK, nama, dan status dilewati" if s.ignored else ""))
+    prev = checked.previous
+    if prev is not None and st.session_state.get(_JUST_ACCEPTED) == up.sha256:
+        st.info(f"Berkas ini sudah diterima pada {fmt.waktu(prev.uploaded_at)} ({fmt.angka(prev.rows_imported)} "
+                "baris) dan tercantum di “Berkas yang sudah diterima” di bawah. Untuk mengubah data, perbaiki "
+                "berkasnya lalu unggah lagi.")
+    elif prev is not None:
+        st.info(f"Berkas yang sama persis sudah diterima pada {fmt.waktu(prev.uploaded_at)} "
+                f"({fmt.angka(prev.rows_imported)} baris). Mengunggahnya lagi tidak mengubah apa pun.")
 
 
 def _problems(checked: rentan.Checked) -> None:
     errors, warnings = checked.validation.errors, checked.validation.warnings
     if errors:
-        st.error(f"{fmt.angka(len(errors))} masalah membuat baris tidak sah. Baris ini tidak akan disimpan; "
-                 "perbaiki di Excel lalu unggah kembali.")
-        st.markdown("\n".join(f"- {p.message}" for p in errors[:100]))
+        st.error(f"{fmt.angka(len(errors))} masalah membuat baris tidak sah, pada "
+                 f"{fmt.angka(checked.validation.summary.invalid)} baris. Baris itu tidak akan disimpan. Unduh laporan "
+                 "kesalahan di bawah: sel yang salah berwarna merah dan alasannya ada di kolom Alasan. Perbaiki, "
+                 "simpan, lalu unggah kembali.")
+        st.markdown("\n".join(f"- {_md(p.message)}" for p in errors[:100]))
         if len(errors) > 100:
             st.caption(f"…dan {fmt.angka(len(errors) - 100)} lagi: lihat laporan kesalahan.")
     if warnings:
-        with st.expander(f"{fmt.angka(len(warnings))} catatan (baris tetap sah)", expanded=not errors):
-            st.markdown("\n".join(f"- {p.message}" for p in warnings[:100]))
+        # A warning never makes a row invalid, but it may sit on a row that is invalid for another reason.
+        with st.expander(f"{fmt.angka(len(warnings))} catatan (tidak menghalangi penerimaan baris)",
+                         expanded=not errors):
+            st.markdown("\n".join(f"- {_md(p.message)}" for p in warnings[:100]))
+            if len(warnings) > 100:
+                st.caption(f"…dan {fmt.angka(len(warnings) - 100)} lagi: lihat laporan kesalahan.")
 
 
 def _preview(checked: rentan.Checked) -> None:
     records = {r.excel_row: r for r in checked.validation.valid_rows}
     up = checked.upload
-    rows = []
-    for res, row in zip(checked.validation.rows, up.rows):
+    pairs = list(zip(checked.validation.rows, up.rows))
+    if len(pairs) > PREVIEW_ROWS:
+        # The rows to fix first (invalid, then with a note), each in the village's row order.
+        pairs = sorted(((res, row) for res, row in pairs if res.problems),
+                       key=lambda p: (p[0].state != "invalid", p[0].excel_row))[:PREVIEW_ROWS]
+        st.caption(f"Berkas ini berisi {fmt.angka(len(checked.validation.rows))} baris. Tabel di bawah hanya "
+                   f"menampilkan {fmt.angka(len(pairs))} baris bermasalah, yang tidak sah lebih dahulu; semua baris "
+                   "ada di laporan kesalahan.")
+        if not pairs:
+            return
+    rows, states = [], []
+    for res, row in pairs:
         rec = records.get(res.excel_row)
         raw_nik = rec.nik if rec else _typed(up.value(row, "nik"))
         rows.append({"Baris": res.excel_row, "NIK": nik.mask(raw_nik), "Nama": rec.nama if rec else
                      str(up.value(row, "nama") or ""), "Status": validasi.STATUS_LABELS.get(rec.status) if rec else
                      str(up.value(row, "status") or ""), "Hasil": _STATE[res.state],
                      "Masalah": " ".join(p.reason for p in res.problems)})
+        states.append(res.state)
     frame = pd.DataFrame(rows)
+    if not frame["Masalah"].any():
+        frame = frame.drop(columns="Masalah")
     colour = {"invalid": _RED, "warning": _YELLOW}
-    states = [r.state for r in checked.validation.rows]
     styled = frame.style.apply(lambda row: [colour.get(states[row.name], "")] * len(row), axis=1)
     st.dataframe(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)))
 
@@ -140,16 +175,33 @@ def _actions(checked: rentan.Checked, desa: rentan.DesaInfo, key: str) -> None:
             with factory.begin() as session:
                 return rentan.error_report(session, actor, checked)
 
+        # With invalid rows, fixing the file is the main way on: the report is the primary button then.
         c1.download_button("Unduh laporan kesalahan (XLSX)", report, file_name=f"perbaikan-{checked.upload.filename}"
                            .rsplit(".", 1)[0] + ".xlsx", icon=":material/report:", on_click="ignore",
-                           key="val-laporan")
+                           key="val-laporan", type="primary" if s.invalid else "secondary")
     if checked.previous is not None or not s.valid:
         return
     label = f"Terima {fmt.angka(s.valid)} baris sah" + (f" (lewati {fmt.angka(s.invalid)} tidak sah)"
                                                          if s.invalid else "")
-    if c2.button(label, type="primary", icon=":material/check:", key="val-terima"):
+    if c2.button(label, type="secondary" if s.invalid else "primary", icon=":material/check:", key="val-terima"):
         def accept(session):
             rentan.accept(session, context.actor(), checked)
             st.session_state.pop(key, None)  # checked again after the rerun: now recognised as accepted
+            st.session_state[_JUST_ACCEPTED] = checked.upload.sha256
 
         widgets.apply(accept, f"Berkas diterima untuk {desa.label}: {fmt.angka(s.valid)} baris disimpan.", ERRORS)
+
+
+def _history(desa: rentan.DesaInfo) -> None:
+    """The files already accepted for the desa, newest first: what "Terima" did, and that a file sent twice
+    counts once."""
+    with context.db()() as session:
+        done = rentan.batches(session, context.actor(), desa.kode)
+    if not done:
+        return
+    st.subheader("Berkas yang sudah diterima", anchor=False)
+    st.markdown("\n".join(
+        f"- {fmt.waktu(b.uploaded_at)} · {_md(b.filename)} · {fmt.angka(b.rows_imported)} baris disimpan"
+        + (f", {fmt.angka(b.rows_invalid)} baris tidak sah dilewati" if b.rows_invalid else "") for b in done[:10]))
+    if len(done) > 10:
+        st.caption(f"…dan {fmt.angka(len(done) - 10)} berkas sebelumnya.")

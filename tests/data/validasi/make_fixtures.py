@@ -5,6 +5,10 @@ needs ``pip install xlwt==1.3.0 msoffcrypto-tool`` (not project dependencies). R
 * ``desa.xls`` — an Excel 97–2003 file: a letterhead, the header on row 4, a NIK typed as text, one typed as a
   number, a birth date cell; sheet "Validasi".
 * ``terkunci.xlsx`` — a real password-protected (encrypted) workbook, password ``rahasia``.
+
+The rest of the corpus of village files (empty, random bytes, truncated zips, many sheets, merged header cells,
+formulas with their saved results, header on row 5, hidden columns, CSV in both separators and encodings, the
+row limit) is built at test time with openpyxl and csv in ``tests/test_validasi_files.py``.
 """
 import datetime as dt
 import io

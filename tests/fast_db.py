@@ -1,6 +1,7 @@
 """A faster ``ready_db`` for test modules with many small database tests: on SQLite each test gets a copy of
 one database migrated and loaded once per module (a file copy instead of migrations and the catalogue);
-on PostgreSQL each test's own schema is initialised as usual."""
+on PostgreSQL each test's own schema becomes a copy of a template schema built once per test process with the
+same users (``conftest.pg_copy``)."""
 from __future__ import annotations
 
 import shutil
@@ -9,7 +10,7 @@ import pytest
 
 from lib import db, store
 
-from .conftest import add_users
+from .conftest import add_users, pg_copy
 
 
 def template_fixture(*users: tuple[str, str, str | None]):
@@ -33,6 +34,10 @@ def ready(db_url: str, template) -> db.sessionmaker:
     if db_url.startswith("sqlite:///"):
         shutil.copyfile(path, db_url.removeprefix("sqlite:///"))
     else:
-        store.init(db_url)
-        add_users(db_url, *users)
+        pg_copy(db_url, ("fast_db", users), lambda url: _init(url, users))
     return db.session_factory(db_url)
+
+
+def _init(url: str, users) -> None:
+    store.init(url)
+    add_users(url, *users)

@@ -23,6 +23,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (``--dist loadgroup``, see pyproject.toml) every browser test runs in the same worker,
+    so there is one Streamlit server and one Chromium as without xdist, started by the first browser test."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in item.path.resolve().parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

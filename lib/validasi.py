@@ -14,7 +14,9 @@ back, checking every row, and the error report it fixes and sends again.
 
 Spreadsheets are read with calamine (the engine behind ``pandas.read_excel(engine="calamine")``, used
 directly so that cell types, sheet visibility and absolute row numbers are kept) and written with openpyxl;
-text cells starting with = + - @ are neutralised on export (:func:`lib.export.safe_cell`).
+text cells starting with = + - @ are neutralised on export (:func:`lib.export.safe_cell`). A file of
+:data:`MAX_ROWS` (100,000) rows is read and checked in about the time calamine alone takes to read it twice
+(``bench/validasi_bench.py``, figures in ``bench/RESULTS.md``).
 """
 from __future__ import annotations
 
@@ -26,21 +28,21 @@ import hashlib
 import io
 import math
 import re
+from contextlib import contextmanager
+from copy import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from contextlib import contextmanager
-from copy import copy
 from types import SimpleNamespace
 
 import python_calamine
 
 from . import nik as nik_rules
 
-# openpyxl, lib.fmt (Babel, pandas) and lib.export are loaded only when a workbook is written or a message needs a
-# formatted number: checking a file from the command line then starts in a fraction of the time (see _xl()).
+# openpyxl, lib.fmt (Babel, pandas) and lib.export are loaded only when a workbook is written (_xl()): checking a
+# file from the command line then starts in about 0.1 s instead of 1.5 s.
 
-#: Rows one upload may hold (the page may pass another limit).
+#: Rows one upload may hold (read at call time: the page, a test or a setting may lower it).
 MAX_ROWS = 100_000
 #: Rows searched for the header row.
 HEADER_SCAN = 30

@@ -334,8 +334,9 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
                           rows_invalid=validation.summary.invalid)
     session.add(batch)
     session.flush()
-    # One executemany (not 100,000 ORM objects): a large village file imports in seconds.
-    session.execute(insert(ValidasiBaris), [
+    # One Core executemany with every key present (the ORM bulk insert splits rows by which values are None
+    # into thousands of small batches): a 100,000-row village file imports in seconds (bench/RESULTS.md).
+    session.execute(insert(ValidasiBaris.__table__), [
         {"batch_id": batch.id, "excel_row": r.excel_row, "nik": r.nik, "nama": r.nama[:200],
          "tanggal_lahir": r.tanggal_lahir, "jenis_kelamin": r.jenis_kelamin,
          "alamat": (r.alamat or None) and r.alamat[:300], "status": r.status, "keterangan": r.keterangan,

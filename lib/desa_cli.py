@@ -115,11 +115,11 @@ def add_commands(sub, validate_func, import_func) -> None:
     desa = sub.add_parser("desa", help="berkas validasi desa/kelurahan").add_subparsers(dest="desa_command",
                                                                                        required=True)
     val = desa.add_parser("validate", help="periksa berkas validasi desa (XLSX/XLS/CSV) tanpa menyimpan apa pun")
-    val.add_argument("file")
+    val.add_argument("file", help="berkas XLSX, XLS atau CSV")
     val.add_argument("--json", action="store_true", help="keluaran JSON")
     val.set_defaults(func=validate_func)
     imp = desa.add_parser("import", help="impor baris sah berkas validasi untuk satu desa (satu transaksi)")
-    imp.add_argument("file")
+    imp.add_argument("file", help="berkas XLSX, XLS atau CSV")
     imp.add_argument("--desa", required=True, metavar="KODE", help="kode desa/kelurahan, misalnya karang-dalo")
     imp.add_argument("--json", action="store_true", help="keluaran JSON")
     imp.set_defaults(func=import_func)

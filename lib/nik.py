@@ -82,7 +82,7 @@ def normalize(raw) -> str:
     return _SPACES_DOTS.sub("", text)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)  # every DDMMYY of a century for both sexes is ~73,000 keys
 def _birth(ddmmyy: str, this_year: int) -> tuple[dt.date | None, str]:
     """(birth date, sex) of the DDMMYY part of a NIK (day + 40 for women); a two-digit year is the most
     recent one not after ``this_year``. Cached: a village file repeats the same dates many times."""
@@ -151,11 +151,11 @@ def check(raw, *, number_cell: bool = False, birth_date: dt.date | None = None, 
     if errors:
         return result
     result.birth_date, result.sex = born, nik_sex
-    if birth_date is not None and (born.day != birth_date.day or born.month != birth_date.month
-                                   or born.year % 100 != birth_date.year % 100):
+    if birth_date is not None and born != birth_date and (
+            born.day != birth_date.day or born.month != birth_date.month or born.year % 100 != birth_date.year % 100):
         result.warnings.append(("nik_tanggal_beda", f"Tanggal lahir {birth_date:%d-%m-%Y} berbeda dengan tanggal "
                                                     f"pada NIK ({born:%d-%m-%y}); NIK tetap dipakai."))
-    if sex and sex[:1].upper() in ("L", "P") and sex[:1].upper() != nik_sex:
+    if sex and sex[0] != nik_sex and sex[0].upper() in ("L", "P") and sex[0].upper() != nik_sex:
         result.warnings.append(("nik_jk_beda", f"Jenis kelamin {sex} berbeda dengan NIK "
                                                f"({'perempuan' if nik_sex == 'P' else 'laki-laki'}); NIK tetap dipakai."))
     return result

@@ -2,7 +2,6 @@
 written) and imported into a desa in one transaction, as the system."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil

@@ -3,19 +3,20 @@
 The rules of the agency, in the order the SOP runs them:
 
 * **Kabid's verification** (step 8) — :func:`verify_desa`: the Kepala Bidang Jaminan Sosial confirms the
-  provisional list of a desa for the cohort; only then may the confirmation letter go out.
+  provisional list of a desa for the cohort; only then may the confirmation letter go out, and only while the
+  list still has the size the Kabid verified (a list changed since needs verifying again).
 * **Letters** (steps 16–17) — :func:`send_letter` records the letter distributed to a desa; the answer is
   due within :data:`LETTER_WORKING_DAYS` working days of the agency's calendar (:func:`letter_deadline`).
   :func:`record_answer` records the answer; an accepted validation file records it too
   (:func:`lib.rentan.accept`). :func:`desa_status` shows who is overdue.
 * **Participants** (step 19) — :func:`take_validated`: the people the villages confirmed as *Valid* join
-  the cohort's list.
+  the cohort's list (:func:`to_take` says who would join now).
 * **BPJS check** (steps 20–22) — :func:`bpjs_export` is the list sent to BPJS Ketenagakerjaan,
   :func:`bpjs_import` reads its answer: a person already covered by another programme is replaced by the
   next validated candidate of the same desa. Nobody is deleted: the replaced row stays, marked ``diganti``,
   and the replacement points back to it.
-* **SK** (step 23) — :func:`set_sk` freezes the list once every participant has been checked;
-  :func:`sk_workbook` is the SK attachment.
+* **SK** (step 23) — :func:`set_sk` freezes the list once every participant has been checked, and keeps the
+  contribution basis in force that day for the cohort; :func:`sk_workbook` is the SK attachment.
 * **Budget** (step 24) — :func:`budget`: JKK (a percentage of the declared income) + JKM per person per
   month (:class:`Iuran`, a setting; Rp16.800 at Rp1.000.000) × the months from the cohort's start to its
   end, per desa, per kecamatan and in total.
@@ -96,14 +97,21 @@ class Iuran:
                    int(d.get("jkm", base.jkm)))
 
 
-def iuran(session: Session) -> Iuran:
-    row = session.get(Setting, IURAN_KEY)
+def iuran(session: Session, kohort_id: int | None = None) -> Iuran:
+    """The contribution basis in force, or the one a cohort's SK was set with (kept by :func:`set_sk`)."""
+    row = session.get(Setting, _sk_iuran_key(kohort_id)) if kohort_id is not None else None
+    row = row or session.get(Setting, IURAN_KEY)
     return Iuran.from_dict(row.value) if row else Iuran()
+
+
+def _sk_iuran_key(kohort_id: int) -> str:
+    return f"{IURAN_KEY}:kohort:{kohort_id}"
 
 
 def save_iuran(session: Session, actor: Actor, penghasilan: int, jkk_persen: Decimal | float | str,
                jkm: int) -> Iuran:
-    """Change the contribution basis (an admin's setting; a cohort with an SK keeps the figures of its SK)."""
+    """Change the contribution basis (an admin's setting; a cohort with an SK keeps the basis its SK was set
+    with, see :func:`set_sk`)."""
     require(actor, "manage_settings")
     try:
         value = Iuran(int(penghasilan), Decimal(str(jkk_persen)), int(jkm))
@@ -179,12 +187,16 @@ def _kohort_desa(session: Session, kohort_id: int, desa_kode: str, create: bool 
 
 
 # --- step 8: the Kabid's verification -----------------------------------------------------------------
+def _calon_count(session: Session, desa_kode: str) -> int:
+    return session.scalar(select(func.count(CalonPenerima.id)).where(CalonPenerima.desa_kode == desa_kode)) or 0
+
+
 def verify_desa(session: Session, actor: Actor, kohort_id: int, desa_kode: str) -> KohortDesa:
     """The Kepala Bidang confirms the desa's provisional list for the cohort (step 8)."""
     require(actor, "verify_candidates", BIDANG_SCOPE)
     k = _open(session, kohort_id)
     desa = rentan._desa(session, desa_kode)
-    n = session.scalar(select(func.count(CalonPenerima.id)).where(CalonPenerima.desa_kode == desa_kode)) or 0
+    n = _calon_count(session, desa_kode)
     if not n:
         raise KohortError(f"Daftar calon {desa.nama} masih kosong; susun dulu dari data DTKS/P3KE.")
     row = _kohort_desa(session, kohort_id, desa_kode)
@@ -226,6 +238,11 @@ def send_letter(session: Session, actor: Actor, kohort_id: int, desa_kodes: list
         row = _kohort_desa(session, kohort_id, kode, create=False)
         if row is None or row.diverifikasi_pada is None:
             raise KohortError(f"Daftar calon {desa.nama} belum diverifikasi Kepala Bidang; surat belum dapat dikirim.")
+        n = _calon_count(session, kode)
+        if n != row.jumlah_diverifikasi:
+            raise KohortError(f"Daftar calon {desa.nama} berubah sejak diverifikasi "
+                              f"({fmt.angka(row.jumlah_diverifikasi)} menjadi {fmt.angka(n)} orang); minta Kepala "
+                              "Bidang memverifikasinya lagi sebelum surat dikirim.")
         row.surat_nomor, row.surat_tanggal, row.surat_batas = nomor[:100], tanggal, batas
         out.append(row)
     session.flush()
@@ -265,6 +282,7 @@ class DesaStatus:
     calon: int
     valid: int                       # candidates the village answered "Valid"
     diverifikasi: dt.datetime | None
+    jumlah_diverifikasi: int | None  # the list's size when the Kabid verified it
     surat_nomor: str | None
     surat_tanggal: dt.date | None
     batas: dt.date | None
@@ -273,13 +291,18 @@ class DesaStatus:
     terlambat: bool                  # letter sent, no answer, deadline passed
 
     @property
+    def berubah(self) -> bool:
+        """The list grew or shrank after the Kabid verified it, before the letter went out."""
+        return bool(self.diverifikasi and not self.surat_tanggal and self.calon != self.jumlah_diverifikasi)
+
+    @property
     def tahap(self) -> str:
         if self.jawaban:
             return "Sudah menjawab"
         if self.surat_tanggal:
             return "Terlambat menjawab" if self.terlambat else "Menunggu jawaban"
         if self.diverifikasi:
-            return "Siap dikirimi surat"
+            return "Berubah, verifikasi ulang" if self.berubah else "Siap dikirimi surat"
         return "Menunggu verifikasi Kabid" if self.calon else "Belum ada daftar calon"
 
 
@@ -304,7 +327,8 @@ def desa_status(session: Session, kohort_id: int, today: dt.date | None = None) 
         answered = r.jawaban_tanggal if r else None
         batas = r.surat_batas if r else None
         out.append(DesaStatus(d.kode, d.nama, kec, refs.get(d.kode, 0), calon.get(d.kode, 0), valid.get(d.kode, 0),
-                              r.diverifikasi_pada if r else None, r.surat_nomor if r else None, sent, batas,
+                              r.diverifikasi_pada if r else None, r.jumlah_diverifikasi if r else None,
+                              r.surat_nomor if r else None, sent, batas,
                               answered, peserta.get(d.kode, 0),
                               bool(sent and not answered and batas and today > batas)))
     return out
@@ -321,25 +345,39 @@ def _peserta_from(c: CalonPenerima, kohort_id: int, actor: Actor, replaces: int 
                          added_by=actor.user_id, added_at=utcnow())
 
 
+def _answered(session: Session, kohort_id: int) -> set[str]:
+    return set(session.scalars(select(KohortDesa.desa_kode).where(KohortDesa.kohort_id == kohort_id,
+                                                                  KohortDesa.jawaban_tanggal.is_not(None))))
+
+
+def to_take(session: Session, kohort_id: int) -> list[CalonPenerima]:
+    """The candidates :func:`take_validated` would add now: answered *Valid* in a desa that answered the
+    letter, not on the cohort's list yet (in any state), one per NIK."""
+    answered = _answered(session, kohort_id)
+    if not answered:
+        return []
+    on_list = set(session.scalars(select(PesertaKohort.nik).where(PesertaKohort.kohort_id == kohort_id)))
+    out = []
+    for c in session.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode.in_(answered),
+                                                         CalonPenerima.status_validasi == "valid")
+                             .order_by(CalonPenerima.desa_kode, CalonPenerima.id)):
+        if c.nik not in on_list:
+            on_list.add(c.nik)
+            out.append(c)
+    return out
+
+
 def take_validated(session: Session, actor: Actor, kohort_id: int) -> int:
     """Add to the cohort every candidate a village answered *Valid*, in the desa that answered; returns
     how many joined. People already on the list (in any state) are not added again."""
     _staff(actor)
     k = _open(session, kohort_id)
-    answered = set(session.scalars(select(KohortDesa.desa_kode).where(KohortDesa.kohort_id == kohort_id,
-                                                                     KohortDesa.jawaban_tanggal.is_not(None))))
-    if not answered:
+    if not _answered(session, kohort_id):
         raise KohortError("Belum ada desa yang menjawab surat konfirmasi; belum ada calon yang dapat diambil.")
-    on_list = set(session.scalars(select(PesertaKohort.nik).where(PesertaKohort.kohort_id == kohort_id)))
-    added = 0
-    for c in session.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode.in_(answered),
-                                                         CalonPenerima.status_validasi == "valid")
-                             .order_by(CalonPenerima.desa_kode, CalonPenerima.id)):
-        if c.nik in on_list:
-            continue
-        on_list.add(c.nik)
+    people = to_take(session, kohort_id)
+    for c in people:
         session.add(_peserta_from(c, kohort_id, actor))
-        added += 1
+    added = len(people)
     session.flush()
     audit.record(session, actor, "susun_peserta", "kohort", k.id, f"{added} calon tervalidasi masuk daftar peserta")
     return added
@@ -438,11 +476,17 @@ def bpjs_import(session: Session, actor: Actor, kohort_id: int, data: bytes, fil
     by_nik = {p.nik: p for p in participants(session, kohort_id)}
     unknown: list[str] = []
     answers: list[tuple[PesertaKohort, bool, str]] = []
+    seen: dict[str, int] = {}       # NIK → the Excel row that answered for it
     for excel_row, nik, status, program in rows:
         p = by_nik.get(nik)
         if p is None:
             unknown.append(f"Baris {excel_row}: NIK {nik[:6]}…{nik[-4:] if len(nik) > 4 else ''} bukan peserta aktif kohort ini.")
             continue
+        if nik in seen:
+            unknown.append(f"Baris {excel_row}: NIK {nik[:6]}…{nik[-4:]} sudah ada di baris {seen[nik]}; baris ini "
+                           "diabaikan.")
+            continue
+        seen[nik] = excel_row
         if status in _COVERED:
             answers.append((p, True, program))
         elif status in _NOT_COVERED:
@@ -452,31 +496,36 @@ def bpjs_import(session: Session, actor: Actor, kohort_id: int, data: bytes, fil
                            "“Belum Terdaftar” atau “Sudah Terdaftar”.")
     if not answers:
         raise KohortError("Tidak ada baris yang cocok dengan peserta kohort ini. " + " ".join(unknown[:5]))
-    cek = BpjsCek(kohort_id=kohort_id, filename=filename[:200], sha256=sha, imported_by=actor.user_id,
-                  imported_at=utcnow(), rows_total=len(rows), cocok=len(answers),
-                  terdaftar_lain=sum(1 for _, covered, _ in answers if covered), diganti=0)
-    session.add(cek)
-    session.flush()
+    # Replacements are decided first: the BPJS answer's record is append-only, so it is written once, whole.
     on_list = set(session.scalars(select(PesertaKohort.nik).where(PesertaKohort.kohort_id == kohort_id)))
-    replaced: list[tuple[str, str | None]] = []
+    swaps: list[tuple[PesertaKohort, str, CalonPenerima | None]] = []
     for p, covered, program in answers:
-        p.cek_id, p.bpjs_keterangan = cek.id, (program or None) and program[:200]
         if not covered:
-            p.bpjs_status = "belum_terdaftar"
             continue
-        p.bpjs_status, p.state = "terdaftar_lain", "diganti"
         nxt = session.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode == p.desa_kode,
                                                           CalonPenerima.status_validasi == "valid",
                                                           CalonPenerima.nik.not_in(on_list))
                               .order_by(CalonPenerima.id)).first()
         if nxt is not None:
             on_list.add(nxt.nik)
+        swaps.append((p, program, nxt))
+    cek = BpjsCek(kohort_id=kohort_id, filename=filename[:200], sha256=sha, imported_by=actor.user_id,
+                  imported_at=utcnow(), rows_total=len(rows), cocok=len(answers), terdaftar_lain=len(swaps),
+                  diganti=sum(1 for _, _, nxt in swaps if nxt is not None))
+    session.add(cek)
+    session.flush()
+    for p, covered, program in answers:
+        p.cek_id, p.bpjs_keterangan = cek.id, (program or None) and program[:200]
+        p.bpjs_status = "terdaftar_lain" if covered else "belum_terdaftar"
+    replaced: list[tuple[str, str | None]] = []
+    for p, program, nxt in swaps:
+        p.state = "diganti"
+        if nxt is not None:
             session.add(_peserta_from(nxt, kohort_id, actor, replaces=p.id))
         _history(session, actor, "peserta_kohort", p.id, "aktif", "diganti",
                  f"Sudah terdaftar BPJS ({program or 'program lain'}); "
                  + (f"diganti {nxt.nama}" if nxt else "tidak ada calon pengganti di desa ini"))
         replaced.append((p.nama, nxt.nama if nxt else None))
-    cek.diganti = sum(1 for _, r in replaced if r)
     session.flush()
     audit.record(session, actor, "impor_cek_bpjs", "kohort", k.id,
                  f"{filename}: {len(answers)} cocok, {cek.terdaftar_lain} sudah terdaftar, {cek.diganti} diganti, "
@@ -513,6 +562,9 @@ def set_sk(session: Session, actor: Actor, kohort_id: int, nomor: str, tanggal: 
     if waiting:
         raise KohortError(f"{waiting} peserta belum dicek BPJS Ketenagakerjaan; SK ditetapkan setelah semua dicek.")
     k.nomor_sk, k.tanggal_sk, k.state = nomor[:100], tanggal, "sk_ditetapkan"
+    # The SK fixes the amounts too: a later change of the basis (save_iuran) leaves this cohort's budget as signed.
+    session.add(Setting(key=_sk_iuran_key(k.id), value=iuran(session).to_dict(), updated_at=utcnow(),
+                        updated_by=actor.user_id))
     _history(session, actor, "kohort", k.id, "disusun", "sk_ditetapkan", f"SK {nomor} tanggal {tanggal:%Y-%m-%d}")
     audit.record(session, actor, "tetapkan_sk", "kohort", k.id, f"SK {nomor}: {len(active)} peserta")
     return k
@@ -528,7 +580,16 @@ class BudgetRow:
     total: int
 
 
-_BUDGET_HEADERS = ["Kecamatan", "Desa/Kelurahan", "Peserta", "Iuran per bulan (Rp)", "Bulan", "Jumlah (Rp)"]
+_BUDGET_HEADERS = ["Kecamatan", "Desa/Kelurahan", "Peserta", "Iuran per orang per bulan (Rp)", "Iuran per bulan (Rp)",
+                   "Bulan", "Jumlah (Rp)"]
+_MONEY = ("Iuran per orang per bulan (Rp)", "Iuran per bulan (Rp)", "Jumlah (Rp)")
+
+
+def _budget_record(b: "Budget", kecamatan: str, desa: str | None, peserta: int) -> dict:
+    """One line of a budget sheet: Jumlah = Peserta × Iuran per orang per bulan × Bulan."""
+    return {"Kecamatan": kecamatan, "Desa/Kelurahan": desa, "Peserta": peserta,
+            "Iuran per orang per bulan (Rp)": b.iuran.per_bulan, "Iuran per bulan (Rp)": peserta * b.iuran.per_bulan,
+            "Bulan": b.bulan, "Jumlah (Rp)": peserta * b.iuran.per_bulan * b.bulan}
 
 
 @dataclass(frozen=True)
@@ -546,7 +607,7 @@ def budget(session: Session, kohort_id: int) -> Budget:
     """The contribution of the cohort's active participants: iuran per month × months, per desa, per
     kecamatan and in total (whole rupiah)."""
     k = get(session, kohort_id)
-    rate = iuran(session)
+    rate = iuran(session, kohort_id)
     n_months = months(k.mulai, k.selesai)
     wil = wilayah(session)
     per_desa: dict[str, int] = {}
@@ -571,17 +632,14 @@ def budget_workbook(session: Session, actor: Actor, kohort_id: int) -> bytes:
     _staff(actor)
     k = get(session, kohort_id)
     b = budget(session, kohort_id)
-    rows = [{"Kecamatan": r.kecamatan, "Desa/Kelurahan": r.desa, "Peserta": r.peserta,
-             "Iuran per bulan (Rp)": r.per_bulan, "Bulan": b.bulan, "Jumlah (Rp)": r.total} for r in b.desa]
-    rows += [{"Kecamatan": f"Jumlah Kec. {r.kecamatan}", "Desa/Kelurahan": "", "Peserta": r.peserta,
-              "Iuran per bulan (Rp)": r.per_bulan, "Bulan": b.bulan, "Jumlah (Rp)": r.total} for r in b.kecamatan]
-    rows.append({"Kecamatan": "JUMLAH SELURUHNYA", "Desa/Kelurahan": "", "Peserta": b.peserta,
-                 "Iuran per bulan (Rp)": b.peserta * b.iuran.per_bulan, "Bulan": b.bulan, "Jumlah (Rp)": b.total})
+    rows = [_budget_record(b, r.kecamatan, r.desa, r.peserta) for r in b.desa]
+    rows += [_budget_record(b, f"Jumlah Kec. {r.kecamatan}", "", r.peserta) for r in b.kecamatan]
+    rows.append(_budget_record(b, "JUMLAH SELURUHNYA", "", b.peserta))
     note = (f"{k.nama}, {fmt.bulan_tahun(k.mulai)} – {fmt.bulan_tahun(k.selesai)} ({b.bulan} bulan), sumber dana "
             f"{k.sumber_dana}. Iuran per orang per bulan: JKK {b.iuran.jkk_persen}% × {fmt.rupiah(b.iuran.penghasilan)} "
             f"= {fmt.rupiah(b.iuran.jkk)} + JKM {fmt.rupiah(b.iuran.jkm)} = {fmt.rupiah(b.iuran.per_bulan)}.")
     out = records_workbook([("Anggaran", f"Rencana anggaran iuran JKK+JKM — {k.nama}", note, _BUDGET_HEADERS, rows)],
-                           money_columns=("Iuran per bulan (Rp)", "Jumlah (Rp)"))
+                           money_columns=_MONEY)
     audit.record(session, actor, "ekspor", "kohort", k.id, f"rencana anggaran: {b.peserta} peserta, Rp{b.total}")
     return out
 
@@ -603,14 +661,13 @@ def sk_workbook(session: Session, actor: Actor, kohort_id: int) -> bytes:
              "Hasil Cek BPJS": BPJS_STATUS[p.bpjs_status]} for i, p in enumerate(people, 1)]
     sk = f"SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)}" if k.nomor_sk else "Rancangan (SK belum ditetapkan)"
     b = budget(session, kohort_id)
-    recap = [{"Kecamatan": r.kecamatan, "Desa/Kelurahan": r.desa, "Peserta": r.peserta, "Iuran per bulan (Rp)":
-              r.per_bulan, "Bulan": b.bulan, "Jumlah (Rp)": r.total} for r in b.desa]
+    recap = [_budget_record(b, r.kecamatan, r.desa, r.peserta) for r in b.desa]
     out = records_workbook([
         ("Lampiran SK", f"Lampiran {sk}: Penerima bantuan iuran BPJS Ketenagakerjaan pekerja rentan — {k.nama}",
          f"{len(rows)} peserta, {fmt.bulan_tahun(k.mulai)} – {fmt.bulan_tahun(k.selesai)}, sumber dana "
          f"{k.sumber_dana}.", list(rows[0]), rows),
         ("Rekap per desa", f"Rekap peserta dan iuran per desa — {k.nama}", None, _BUDGET_HEADERS, recap)],
-        money_columns=("Iuran per bulan (Rp)", "Jumlah (Rp)"))
+        money_columns=_MONEY)
     audit.record(session, actor, "ekspor", "kohort", k.id, f"lampiran SK: {len(rows)} peserta (NIK lengkap)")
     return out
 

@@ -104,6 +104,24 @@ def test_no_letter_goes_to_a_desa_whose_list_the_kabid_has_not_verified(sf):
         assert s.scalar(select(func.count(KohortDesa.id)).where(KohortDesa.surat_tanggal.is_not(None))) == 0
 
 
+def test_a_list_changed_after_the_kabid_verified_it_needs_verifying_again_before_the_letter(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        kohort.verify_desa(s, actor(s, "kabidku"), kid, "karang-dalo")
+        ref = s.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode == "karang-dalo")).first()
+        s.add(CalonPenerima(desa_kode="karang-dalo", nik="3313014101600099", nama="Calon Susulan",
+                            created_at=ref.created_at))
+        s.flush()
+        (d,) = [d for d in kohort.desa_status(s, kid) if d.kode == "karang-dalo"]
+        assert (d.calon, d.jumlah_diverifikasi, d.berubah, d.tahap) == (9, 8, True, "Berubah, verifikasi ulang")
+        with pytest.raises(kohort.KohortError, match=r"berubah sejak diverifikasi \(8 menjadi 9 orang\)"):
+            kohort.send_letter(s, actor(s, "stafku"), kid, ["karang-dalo"], "400/1", TODAY)
+        kohort.verify_desa(s, actor(s, "kabidku"), kid, "karang-dalo")
+        kohort.send_letter(s, actor(s, "stafku"), kid, ["karang-dalo"], "400/1", TODAY)
+        (d,) = [d for d in kohort.desa_status(s, kid) if d.kode == "karang-dalo"]
+        assert (d.berubah, d.tahap) == (False, "Menunggu jawaban")
+
+
 def test_the_answer_is_due_five_working_days_after_the_letter_skipping_weekends_and_holidays(sf):
     with sf() as s:
         # Friday 2026-12-18 → Mon 21, Tue 22, Wed 23, Thu 24 (cuti bersama?), ... per the agency calendar
@@ -157,6 +175,16 @@ def test_only_candidates_the_village_answered_valid_join_the_cohort(sf):
         assert kohort.take_validated(s, actor(s, "stafku"), kid) == 0  # nobody twice
     with sf() as s:
         assert len(kohort.participants(s, kid)) == 5
+
+
+def test_the_page_can_say_how_many_validated_candidates_are_waiting_to_be_taken(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        assert kohort.to_take(s, kid) == []
+        letter_answered(s, kid)
+        assert len(kohort.to_take(s, kid)) == 8
+        kohort.take_validated(s, actor(s, "stafku"), kid)
+        assert kohort.to_take(s, kid) == []
 
 
 def test_no_candidate_is_taken_before_any_desa_answered(sf):
@@ -215,6 +243,32 @@ def test_a_person_bpjs_reports_as_covered_is_replaced_by_the_next_validated_cand
             .startswith("Sudah terdaftar BPJS (JKN PBI Kemnaker); diganti ")
 
 
+def test_the_record_of_a_bpjs_answer_is_written_once_with_its_replacement_count(sf):
+    """The record is append-only (migration 0006): the import writes it whole, never updates it."""
+    with sf.begin() as s:
+        kid, people = _cohort_with_valid_list(s, replacements=1)
+        kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, {people[0].nik}), "j.xlsx")
+    with sf() as s:
+        cek = kohort.checks(s, kid)[0]
+        assert (cek.cocok, cek.terdaftar_lain, cek.diganti) == (7, 1, 1)
+
+
+def test_a_person_twice_in_one_bpjs_answer_is_answered_once_and_the_repeat_is_named(sf):
+    with sf.begin() as s:
+        kid, people = _cohort_with_valid_list(s, replacements=2)
+        wb = load_workbook(io.BytesIO(bpjs_answer(s, kid, {people[0].nik})))
+        ws = wb.active
+        first = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 2).value == people[0].nik)
+        ws.append([ws.cell(first, c).value for c in range(1, 9)])
+        buf = io.BytesIO()
+        wb.save(buf)
+        result = kohort.bpjs_import(s, actor(s, "stafku"), kid, buf.getvalue(), "dobel.xlsx")
+        assert (result.cocok, result.terdaftar_lain, len(result.diganti)) == (6, 1, 1)
+        assert result.tidak_dikenal == [f"Baris {ws.max_row}: NIK {people[0].nik[:6]}…{people[0].nik[-4:]} sudah ada "
+                                        f"di baris {first}; baris ini diabaikan."]
+        assert len(kohort.participants(s, kid)) == 6
+
+
 def test_a_covered_person_with_no_candidate_left_in_the_desa_is_replaced_by_no_one_and_said_so(sf):
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s)
@@ -268,7 +322,7 @@ def test_the_sk_waits_until_every_participant_is_checked_and_then_freezes_the_li
         ws = wb["Lampiran SK"]
         assert "SK 188.4/77/2026" in ws["A1"].value
         assert sorted(ws.cell(r, 2).value for r in range(5, ws.max_row + 1)) == sorted(p.nik for p in people)
-        assert wb["Rekap per desa"].cell(5, 6).value == 8 * 16_800 * 12
+        assert wb["Rekap per desa"].cell(5, 7).value == 8 * 16_800 * 12
 
 
 # --- step 24 ------------------------------------------------------------------------------------------
@@ -298,8 +352,14 @@ def test_the_budget_is_people_times_iuran_times_months_per_desa_kecamatan_and_to
                                                                   ("Jatiharjo", 4, 4 * 16_800 * 12)}
         assert sum(r.total for r in b.kecamatan) == b.total == 12 * 16_800 * 12 == 2_419_200
         ws = load_workbook(io.BytesIO(kohort.budget_workbook(s, actor(s, "stafku"), kid))).active
-        last = [ws.cell(ws.max_row, c).value for c in range(1, 7)]
-        assert last == ["JUMLAH SELURUHNYA", None, 12, 12 * 16_800, 12, 2_419_200]
+        assert [ws.cell(4, c).value for c in range(1, 8)] == [
+            "Kecamatan", "Desa/Kelurahan", "Peserta", "Iuran per orang per bulan (Rp)", "Iuran per bulan (Rp)", "Bulan",
+            "Jumlah (Rp)"]
+        for r in range(5, ws.max_row + 1):  # every line: Peserta × Iuran per orang × Bulan
+            peserta, per_orang, per_bulan, bulan, jumlah = (ws.cell(r, c).value for c in (3, 4, 5, 6, 7))
+            assert per_bulan == peserta * per_orang and jumlah == per_bulan * bulan
+        last = [ws.cell(ws.max_row, c).value for c in range(1, 8)]
+        assert last == ["JUMLAH SELURUHNYA", None, 12, 16_800, 12 * 16_800, 12, 2_419_200]
 
 
 def test_the_iuran_basis_is_an_admin_setting_and_changes_the_budget(sf):
@@ -314,6 +374,24 @@ def test_the_iuran_basis_is_an_admin_setting_and_changes_the_budget(sf):
         kohort.save_iuran(s, actor(s, "adminku"), 2_000_000, "1", 6_800)
     with sf() as s:
         assert kohort.budget(s, kid).total == 8 * 26_800 * 12
+
+
+def test_a_cohort_with_an_sk_keeps_the_iuran_basis_it_was_signed_with(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        letter_answered(s, kid)
+        kohort.take_validated(s, actor(s, "stafku"), kid)
+        kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, set()), "j.xlsx")
+        kohort.set_sk(s, actor(s, "stafku"), kid, "188.4/77/2026", TODAY)
+        other = new_kohort(s, "Pekerja Rentan 2027 Tahap II")
+    with sf.begin() as s:
+        kohort.save_iuran(s, actor(s, "adminku"), 2_000_000, "1", 6_800)
+    with sf.begin() as s:
+        assert kohort.budget(s, kid).total == 8 * 16_800 * 12
+        assert kohort.budget(s, kid).iuran.per_bulan == 16_800
+        assert kohort.iuran(s, other).per_bulan == kohort.iuran(s).per_bulan == 26_800
+        wb = load_workbook(io.BytesIO(kohort.sk_workbook(s, actor(s, "stafku"), kid)))
+        assert wb["Rekap per desa"].cell(5, 4).value == 16_800
 
 
 def test_a_cohort_needs_a_name_a_known_fund_and_an_end_after_its_start(sf):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lib import kohort, rentan
 from lib.accounts import load_actor
-from lib.db import PesertaKohort, session_factory
+from lib.db import CalonPenerima, PesertaKohort, session_factory
 
 from .test_pages import open_app, texts
 from .test_rentan import filled
@@ -89,3 +89,23 @@ def test_a_first_cohort_is_created_from_the_empty_state(app_db):
     at.button[[b.label for b in at.button].index("Buat kohort")].click().run()
     assert not at.exception, at.exception
     assert "Kohort Pekerja Rentan Uji dibuat." in at.success[0].value
+
+
+def test_the_letters_tab_says_why_there_is_no_letter_form_and_waits_for_a_changed_list_to_be_verified_again(app_db):
+    at = on_tab(open_app("pekerja-rentan-kohort", user="staf"), 1)
+    assert "Tidak ada desa yang menunggu surat" in texts(at)  # both demo letters are out
+    assert "Nomor surat" not in [t.label for t in at.text_input]
+    with session_factory(app_db).begin() as s:
+        kid = kohort.all_kohort(s)[0].id
+        staf = load_actor(s, "staf")
+        rentan.build_candidates(s, staf, "kaling")
+        kohort.verify_desa(s, load_actor(s, "kabidsos"), kid, "kaling")
+    at = on_tab(open_app("pekerja-rentan-kohort", user="staf"), 1)
+    assert "Nomor surat" in [t.label for t in at.text_input]
+    with session_factory(app_db).begin() as s:  # one more person after the Kabid's verification
+        first = s.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode == "kaling")).first()
+        s.add(CalonPenerima(desa_kode="kaling", nik="3313114401810399", nama="Calon Susulan",
+                            created_at=first.created_at))
+    at = on_tab(open_app("pekerja-rentan-kohort", user="staf"), 1)
+    assert "Daftar Kaling berubah sejak diverifikasi" in texts(at)
+    assert "Nomor surat" not in [t.label for t in at.text_input]

@@ -24,4 +24,5 @@ def render() -> None:
             widgets.apply(lambda s: kohort.save_iuran(s, context.actor(), int(penghasilan), f"{jkk:.2f}", int(jkm)),
                           "Besaran iuran disimpan.", (kohort.KohortError, PermissionDenied))
     st.caption("Ketentuan BPJS Ketenagakerjaan untuk BPU: JKK 1% dari penghasilan, JKM Rp6.800; pada penghasilan "
-               "Rp1.000.000 iurannya Rp16.800 per bulan.")
+               "Rp1.000.000 iurannya Rp16.800 per bulan. Kohort yang SK-nya sudah ditetapkan tetap memakai besaran "
+               "iuran pada saat SK ditetapkan.")

@@ -45,10 +45,10 @@ def render() -> None:
             _lists(kid, status, actor)
     if tabs[1].open:
         with tabs[1]:
-            _letters(kid, status)
+            _letters(kid, status, frozen=bool(k.nomor_sk))
     if tabs[2].open:
         with tabs[2]:
-            _bpjs(kid, actor)
+            _bpjs(kid, actor, frozen=bool(k.nomor_sk))
     if tabs[3].open:
         with tabs[3]:
             _sk_budget(k, actor)
@@ -67,19 +67,19 @@ def _new_cohort(expanded: bool) -> None:
                           f"Kohort {nama} dibuat.", ERRORS)
 
 
-def _keep(message: str, details: list[str] | None = None) -> None:
-    """Show an import's result (and its row-by-row remarks) after the rerun."""
-    st.session_state[_RESULT] = (message, details or [])
+def _keep(message: str, *notes: tuple[str, list[str]]) -> None:
+    """Show an action's result after the rerun, with lists of remarks, each under its own title."""
+    st.session_state[_RESULT] = (message, [(title, lines) for title, lines in notes if lines])
 
 
 def _show_result() -> None:
     got = st.session_state.pop(_RESULT, None)
     if got:
-        message, details = got
+        message, notes = got
         st.success(message)
-        if details:
-            with st.expander(f"{fmt.angka(len(details))} catatan baris", expanded=len(details) <= 10):
-                st.markdown("\n".join(f"- {d}" for d in details[:300]))
+        for title, lines in notes:
+            with st.expander(title, expanded=len(lines) <= 10):
+                st.markdown("\n".join(f"- {line}" for line in lines[:300]))
 
 
 def _download(label: str, build, file_name: str, key: str) -> None:
@@ -96,6 +96,7 @@ def _download(label: str, build, file_name: str, key: str) -> None:
 # --- 1. reference data and candidate lists -------------------------------------------------------------
 def _lists(kid: int, status: list[kohort.DesaStatus], actor) -> None:
     staff = has_permission(actor, "manage_candidates", kohort.BIDANG_SCOPE)
+    kabid = has_permission(actor, "verify_candidates", kohort.BIDANG_SCOPE)
     if staff:
         _import_reference()
     st.subheader("Daftar calon per desa", anchor=False)
@@ -107,34 +108,61 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor) -> None:
     kode = st.selectbox("Desa/kelurahan", list(by_kode), key="kohort-desa",
                         format_func=lambda x: f"{by_kode[x].nama} (Kec. {by_kode[x].kecamatan})")
     d = by_kode[kode]
-    cols = st.columns(3)
-    if staff and cols[0].button("Susun daftar calon dari DTKS/P3KE", key="kohort-susun", disabled=not d.referensi,
-                                help=None if d.referensi else "Belum ada data referensi untuk desa ini."):
-        def build(s):
-            n = rentan.build_candidates(s, context.actor(), kode)
-            _keep(f"{fmt.angka(n)} calon ditambahkan ke daftar {d.nama}.")
-        widgets.apply(build, "", ERRORS)
-    if has_permission(actor, "verify_candidates", kohort.BIDANG_SCOPE) and cols[1].button(
-            "Verifikasi daftar (Kepala Bidang)", key="kohort-verifikasi", type="primary", disabled=not d.calon):
-        widgets.apply(lambda s: kohort.verify_desa(s, context.actor(), kid, kode),
-                      f"Daftar calon {d.nama} ({fmt.angka(d.calon)} orang) diverifikasi.", ERRORS)
-    if d.calon and has_permission(actor, "upload_validation", rentan.scope_of(kode)):
-        with cols[2]:
+    st.markdown(f"**{d.tahap}.** {_next_step(d, staff, kabid)}")
+    with st.container(horizontal=True):
+        if staff and st.button("Susun daftar calon dari DTKS/P3KE", key="kohort-susun", disabled=not d.referensi,
+                               help=None if d.referensi else "Belum ada data referensi untuk desa ini."):
+            def build(s):
+                n = rentan.build_candidates(s, context.actor(), kode)
+                _keep(f"{fmt.angka(n)} calon ditambahkan ke daftar {d.nama}." if n else
+                      f"Tidak ada calon baru: semua orang dalam data DTKS/P3KE {d.nama} sudah ada di daftar.")
+            widgets.apply(build, "", ERRORS)
+        done = bool(d.diverifikasi and not d.berubah)
+        if kabid and st.button("Verifikasi daftar (Kepala Bidang)", key="kohort-verifikasi", type="primary",
+                               disabled=not d.calon or done, help="Daftar ini sudah diverifikasi." if done else None):
+            widgets.apply(lambda s: kohort.verify_desa(s, context.actor(), kid, kode),
+                          f"Daftar calon {d.nama} ({fmt.angka(d.calon)} orang) diverifikasi.", ERRORS)
+        if d.calon and has_permission(actor, "upload_validation", rentan.scope_of(kode)):
             _download("Unduh daftar/templat validasi desa", lambda s, a: rentan.template(s, a, kode),
                       f"validasi-{kode}.xlsx", f"kohort-templat-{kode}")
     if d.calon:
         with context.db()() as session:
             people = rentan.candidates(session, actor, kode)
-        st.dataframe(pd.DataFrame([{"NIK": nik.mask(c.nik), "Nama": c.nama, "Tanggal lahir": c.tanggal_lahir,
+        st.dataframe(pd.DataFrame([{"NIK": nik.mask(c.nik), "Nama": c.nama, "Tanggal lahir": _date(c.tanggal_lahir),
                                     "JK": c.jenis_kelamin, "Alamat": c.alamat,
                                     "Jawaban desa": (c.status_validasi or "—").replace("_", " ").capitalize()}
                                    for c in people]), hide_index=True, width="stretch")
-    else:
-        st.caption(f"{d.nama} belum memiliki daftar calon.")
+
+
+def _date(d: dt.date | None) -> str:
+    return f"{d:%d/%m/%Y}" if d else "—"
+
+
+def _next_step(d: kohort.DesaStatus, staff: bool, kabid: bool) -> str:
+    """What happens next for the desa, in a sentence."""
+    if d.jawaban:
+        return f"Dijawab {fmt.tanggal(d.jawaban)}; {fmt.angka(d.valid)} calon dinyatakan Valid oleh desa (tab 3)."
+    if d.surat_tanggal:
+        return (f"Surat {d.surat_nomor} tanggal {fmt.tanggal(d.surat_tanggal)}; batas jawaban "
+                f"{fmt.tanggal(d.batas)}. Berkas validasi yang diterima di halaman Validasi desa tercatat sebagai "
+                "jawaban.")
+    if d.berubah:
+        return (f"Daftar berubah sejak diverifikasi ({fmt.angka(d.jumlah_diverifikasi)} menjadi {fmt.angka(d.calon)} "
+                "orang); Kepala Bidang perlu memverifikasinya lagi sebelum surat dikirim.")
+    if d.diverifikasi:
+        return "Surat konfirmasi ke desa dicatat di tab 2."
+    if d.calon:
+        return ("Tekan Verifikasi daftar bila daftar ini sudah benar." if kabid else
+                "Kepala Bidang Jaminan Sosial memverifikasi daftar ini; setelah itu surat konfirmasi dicatat di tab 2.")
+    if d.referensi:
+        return (f"{fmt.angka(d.referensi)} orang di data DTKS/P3KE desa ini. "
+                + ("Tekan Susun daftar calon untuk menyusun daftar sementara." if staff else ""))
+    return "Belum ada data DTKS/P3KE untuk desa ini" + ("; impor ekstraknya di atas." if staff else ".")
 
 
 def _import_reference() -> None:
-    with st.expander("Impor data DTKS / P3KE / DTSEN", icon=":material/upload_file:"), st.form("kohort-referensi"):
+    with st.expander("Impor data DTKS / P3KE / DTSEN", icon=":material/upload_file:"), \
+            st.form("kohort-referensi", clear_on_submit=True):
         file = st.file_uploader("Ekstrak data (XLSX, XLS atau CSV) dengan kolom NIK, Nama dan Desa/Kelurahan",
                                 type=["xlsx", "xls", "csv"])
         a, b = st.columns(2)
@@ -150,14 +178,14 @@ def _import_reference() -> None:
                 _keep(f"{file.name}: {fmt.angka(r.added)} baris baru, {fmt.angka(r.already)} sudah ada, "
                       f"{fmt.angka(len(r.skipped))} dilewati"
                       + (f", {fmt.angka(r.unknown_desa)} dengan desa yang tidak dikenal" if r.unknown_desa else "")
-                      + ".", r.skipped)
+                      + ".", (f"{fmt.angka(len(r.skipped))} baris dilewati", r.skipped))
             with st.spinner("Mengimpor…"):
                 widgets.apply(run, "", ERRORS)
 
 
 # --- 2. letters -----------------------------------------------------------------------------------------
-def _letters(kid: int, status: list[kohort.DesaStatus]) -> None:
-    late = [d for d in status if d.terlambat]
+def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
+    late = [d for d in status if d.terlambat and not frozen]
     if late:
         st.warning(f"{len(late)} desa terlambat menjawab surat konfirmasi: " + ", ".join(
             f"{d.nama} (batas {fmt.tanggal(d.batas)})" for d in late))
@@ -170,73 +198,68 @@ def _letters(kid: int, status: list[kohort.DesaStatus]) -> None:
                            "Batas jawaban": fmt.tanggal(d.batas), "Dijawab": fmt.tanggal(d.jawaban)} for d in shown])
     st.dataframe(frame.style.apply(lambda row: [_TAHAP_WARNA.get(row["Tahap"], "")] * len(row), axis=1),
                  hide_index=True, width="stretch")
+    if frozen:
+        st.info("SK kohort ini sudah ditetapkan: surat dan jawaban desa tidak dicatat lagi untuk kohort ini.")
+        return
     st.caption(f"Desa menjawab paling lambat {kohort.LETTER_WORKING_DAYS} hari kerja setelah surat dikirim. Berkas "
                "validasi yang diterima di halaman Validasi desa tercatat sebagai jawaban.")
-    ready = {d.kode: d.nama for d in shown if d.diverifikasi and not d.surat_tanggal}
+    ready = {d.kode: d.nama for d in shown if d.diverifikasi and not d.surat_tanggal and not d.berubah}
+    changed = [d.nama for d in shown if d.berubah]
     waiting = {d.kode: d.nama for d in shown if d.surat_tanggal and not d.jawaban}
     a, b = st.columns(2)
-    with a, st.form("kohort-surat"):
+    with a, st.container(border=True):
         st.markdown("**Catat surat terkirim** (langkah 16)")
-        desa = st.multiselect("Desa/kelurahan", list(ready), format_func=ready.get, placeholder="Pilih desa")
-        nomor = st.text_input("Nomor surat")
-        tanggal = st.date_input("Tanggal dikirim", value=kohort.today_wib(), format="DD/MM/YYYY")
-        if st.form_submit_button("Catat surat", disabled=not ready):
-            widgets.apply(lambda s: kohort.send_letter(s, context.actor(), kid, desa, nomor, tanggal),
-                          f"Surat {nomor} tercatat untuk {len(desa)} desa.", ERRORS)
-    with b, st.form("kohort-jawaban"):
+        if changed:
+            st.caption(f"Daftar {', '.join(changed)} berubah sejak diverifikasi; surat dikirim setelah Kepala Bidang "
+                       "memverifikasinya lagi (tab 1).")
+        if not ready:
+            st.caption("Tidak ada desa yang menunggu surat: setiap daftar yang sudah diverifikasi Kepala Bidang "
+                       "sudah dikirimi surat.")
+        else:
+            with st.form("kohort-surat", border=False):
+                desa = st.multiselect("Desa/kelurahan", list(ready), format_func=ready.get, placeholder="Pilih desa")
+                nomor = st.text_input("Nomor surat")
+                tanggal = st.date_input("Tanggal dikirim", value=kohort.today_wib(), format="DD/MM/YYYY")
+                if st.form_submit_button("Catat surat"):
+                    widgets.apply(lambda s: kohort.send_letter(s, context.actor(), kid, desa, nomor, tanggal),
+                                  f"Surat {nomor} tercatat untuk {len(desa)} desa.", ERRORS)
+    with b, st.container(border=True):
         st.markdown("**Catat jawaban desa** (langkah 17)")
-        kode = st.selectbox("Desa/kelurahan", list(waiting), format_func=waiting.get, placeholder="Pilih desa",
-                            index=None)
-        tanggal_j = st.date_input("Tanggal diterima", value=kohort.today_wib(), format="DD/MM/YYYY")
-        catatan = st.text_input("Catatan (nomor surat balasan)")
-        if st.form_submit_button("Catat jawaban", disabled=not waiting):
-            if kode is None:
-                st.error("Pilih desa yang menjawab.")
-            else:
-                widgets.apply(lambda s: kohort.record_answer(s, context.actor(), kid, kode, tanggal_j, catatan),
-                              f"Jawaban {waiting[kode]} tercatat.", ERRORS)
+        if not waiting:
+            st.caption("Tidak ada desa yang menunggu jawaban.")
+            return
+        st.caption("Untuk jawaban berupa surat balasan.")
+        with st.form("kohort-jawaban", border=False):
+            kode = st.selectbox("Desa/kelurahan", list(waiting), format_func=waiting.get, placeholder="Pilih desa",
+                                index=None)
+            tanggal_j = st.date_input("Tanggal diterima", value=kohort.today_wib(), format="DD/MM/YYYY")
+            catatan = st.text_input("Catatan (nomor surat balasan)")
+            if st.form_submit_button("Catat jawaban"):
+                if kode is None:
+                    st.error("Pilih desa yang menjawab.")
+                else:
+                    widgets.apply(lambda s: kohort.record_answer(s, context.actor(), kid, kode, tanggal_j, catatan),
+                                  f"Jawaban {waiting[kode]} tercatat.", ERRORS)
 
 
 # --- 3. participants and BPJS check -----------------------------------------------------------------------
-def _bpjs(kid: int, actor) -> None:
+def _bpjs(kid: int, actor, frozen: bool) -> None:
     with context.db()() as session:
         active = kohort.participants(session, kid)
         replaced = kohort.replacements(session, kid)
         history = kohort.checks(session, kid)
         wil = kohort.wilayah(session)
+        waiting = [] if frozen else kohort.to_take(session, kid)
     unchecked = sum(p.bpjs_status == "belum_dicek" for p in active)
     c = st.columns(4)
     c[0].metric("Peserta aktif", fmt.angka(len(active)))
     c[1].metric("Belum dicek BPJS", fmt.angka(unchecked))
     c[2].metric("Layak (belum terdaftar)", fmt.angka(sum(p.bpjs_status == "belum_terdaftar" for p in active)))
     c[3].metric("Diganti", fmt.angka(len(replaced)))
-    a, b = st.columns(2)
-    if a.button("Ambil calon tervalidasi dari desa yang sudah menjawab", key="kohort-ambil", icon=":material/group_add:"):
-        def take(s):
-            n = kohort.take_validated(s, context.actor(), kid)
-            _keep(f"{fmt.angka(n)} calon berstatus Valid masuk daftar peserta.")
-        widgets.apply(take, "", ERRORS)
-    if unchecked and has_permission(actor, "export_personal_data", kohort.BIDANG_SCOPE):
-        with b:
-            _download(f"Unduh daftar untuk BPJS ({fmt.angka(unchecked)} orang)",
-                      lambda s, a_: kohort.bpjs_export(s, a_, kid), f"cek-bpjs-kohort-{kid}.xlsx", "kohort-bpjs-unduh")
-    with st.form("kohort-bpjs", clear_on_submit=True):
-        file = st.file_uploader("Jawaban BPJS Ketenagakerjaan (berkas yang diunduh di atas, kolom Hasil Cek BPJS diisi)",
-                                type=["xlsx", "xls", "csv"])
-        if st.form_submit_button("Impor jawaban BPJS", type="primary"):
-            if file is None:
-                st.error("Pilih berkas jawaban BPJS dulu.")
-            else:
-                def run(s):
-                    r = kohort.bpjs_import(s, context.actor(), kid, file.getvalue(), file.name)
-                    if r.already:
-                        _keep(f"Berkas {file.name} sudah pernah diimpor; tidak ada yang berubah.")
-                        return
-                    swaps = [f"{old} diganti {new}" if new else f"{old}: tidak ada calon pengganti di desanya"
-                             for old, new in r.diganti]
-                    _keep(f"{file.name}: {fmt.angka(r.cocok)} peserta dicek, {fmt.angka(r.belum_terdaftar)} layak, "
-                          f"{fmt.angka(r.terdaftar_lain)} sudah terdaftar di program lain.", swaps + r.tidak_dikenal)
-                widgets.apply(run, "", ERRORS)
+    if frozen:
+        st.info("SK kohort ini sudah ditetapkan: daftar peserta tidak berubah lagi.")
+    else:
+        _take_and_check(kid, actor, active, waiting, unchecked, history, wil)
     if replaced:
         st.subheader("Penggantian nama", anchor=False)
         st.dataframe(pd.DataFrame([{"Desa": wil[old.desa_kode][0], "Diganti": old.nama, "NIK": nik.mask(old.nik),
@@ -252,8 +275,52 @@ def _bpjs(kid: int, actor) -> None:
     if active:
         st.subheader("Daftar peserta", anchor=False)
         st.dataframe(_people(active, wil), hide_index=True, width="stretch")
+
+
+def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, wil) -> None:
+    """Step 19 (take the validated candidates) and steps 20–22 (the list to BPJS, its answer back)."""
+    if waiting:
+        per_desa = pd.Series([wil[c.desa_kode][0] for c in waiting]).value_counts(sort=False)
+        st.markdown(f"**{fmt.angka(len(waiting))} calon berstatus Valid** dari desa yang sudah menjawab belum masuk "
+                    "daftar peserta: " + ", ".join(f"{d} {fmt.angka(n)}" for d, n in per_desa.items()) + ".")
+    with st.container(horizontal=True):
+        if waiting and st.button(f"Ambil {fmt.angka(len(waiting))} calon tervalidasi", key="kohort-ambil",
+                                 icon=":material/group_add:", type="secondary" if active else "primary"):
+            def take(s):
+                n = kohort.take_validated(s, context.actor(), kid)
+                _keep(f"{fmt.angka(n)} calon berstatus Valid masuk daftar peserta.")
+            widgets.apply(take, "", ERRORS)
+        if unchecked and has_permission(actor, "export_personal_data", kohort.BIDANG_SCOPE):
+            _download(f"Unduh daftar untuk BPJS ({fmt.angka(unchecked)} orang)",
+                      lambda s, a_: kohort.bpjs_export(s, a_, kid), f"cek-bpjs-kohort-{kid}.xlsx", "kohort-bpjs-unduh")
+    if not active and not history:
+        st.caption("Belum ada peserta. Peserta diambil dari calon yang dinyatakan Valid oleh desa yang sudah menjawab "
+                   "surat konfirmasi (tab 2).")
+        return
+    if unchecked:
+        st.caption(f"{fmt.angka(unchecked)} peserta belum dicek: unduh daftarnya, kirim ke BPJS Ketenagakerjaan, lalu "
+                   "impor jawabannya di bawah. SK ditetapkan setelah semua peserta dicek.")
     else:
-        st.caption("Belum ada peserta. Peserta diambil dari calon yang dinyatakan Valid oleh desa yang sudah menjawab.")
+        st.caption("Semua peserta aktif sudah dicek BPJS Ketenagakerjaan. SK dan anggaran ada di tab 4.")
+    with st.form("kohort-bpjs", clear_on_submit=True):
+        file = st.file_uploader("Jawaban BPJS Ketenagakerjaan (daftar yang diunduh di atas, kolom Hasil Cek BPJS "
+                                "diisi)", type=["xlsx", "xls", "csv"])
+        if st.form_submit_button("Impor jawaban BPJS", type="primary" if unchecked else "secondary"):
+            if file is None:
+                st.error("Pilih berkas jawaban BPJS dulu.")
+            else:
+                def run(s):
+                    r = kohort.bpjs_import(s, context.actor(), kid, file.getvalue(), file.name)
+                    if r.already:
+                        _keep(f"Berkas {file.name} sudah pernah diimpor; tidak ada yang berubah.")
+                        return
+                    swaps = [f"{old} diganti {new}" if new else f"{old}: tidak ada calon pengganti di desanya"
+                             for old, new in r.diganti]
+                    _keep(f"{file.name}: {fmt.angka(r.cocok)} peserta dicek, {fmt.angka(r.belum_terdaftar)} layak, "
+                          f"{fmt.angka(r.terdaftar_lain)} sudah terdaftar di program lain.",
+                          (f"Penggantian peserta ({fmt.angka(len(swaps))})", swaps),
+                          (f"{fmt.angka(len(r.tidak_dikenal))} baris tidak dipakai", r.tidak_dikenal))
+                widgets.apply(run, "", ERRORS)
 
 
 def _people(people, wil) -> pd.DataFrame:
@@ -272,7 +339,8 @@ def _sk_budget(k, actor) -> None:
     st.subheader("Rencana anggaran", anchor=False)
     st.markdown(f"Iuran per orang per bulan: JKK {fmt.angka(r.jkk_persen, 2 if r.jkk_persen % 1 else 0)}% × "
                 f"{fmt.rupiah(r.penghasilan)} = **{fmt.rupiah(r.jkk)}** + JKM **{fmt.rupiah(r.jkm)}** = "
-                f"**{fmt.rupiah(r.per_bulan)}**, selama **{b.bulan} bulan**.")
+                f"**{fmt.rupiah(r.per_bulan)}**, selama **{b.bulan} bulan**."
+                + (" Besaran ini ditetapkan bersama SK." if k.nomor_sk else ""))
     c = st.columns(3)
     c[0].metric("Peserta", fmt.angka(b.peserta))
     c[1].metric("Iuran per bulan", fmt.rupiah(b.peserta * r.per_bulan))
@@ -297,14 +365,13 @@ def _sk_budget(k, actor) -> None:
                         key="kohort-telusur")
     if pick:
         st.dataframe(_people([p for p in people if wil[p.desa_kode][0] == pick], wil), hide_index=True, width="stretch")
-    a, bcol = st.columns(2)
-    with a:
+    with st.container(horizontal=True):
         _download("Unduh rencana anggaran (XLSX)", lambda s, a_: kohort.budget_workbook(s, a_, k.id),
                   f"anggaran-kohort-{k.id}.xlsx", "kohort-anggaran")
-    if has_permission(actor, "export_personal_data", kohort.BIDANG_SCOPE):
-        with bcol:
+        if has_permission(actor, "export_personal_data", kohort.BIDANG_SCOPE):
             _download("Unduh lampiran SK (XLSX, NIK lengkap)" if k.nomor_sk else "Unduh rancangan lampiran SK (XLSX)",
-                      lambda s, a_: kohort.sk_workbook(s, a_, k.id), f"lampiran-sk-kohort-{k.id}.xlsx", "kohort-sk-unduh")
+                      lambda s, a_: kohort.sk_workbook(s, a_, k.id), f"lampiran-sk-kohort-{k.id}.xlsx",
+                      "kohort-sk-unduh")
     st.subheader("SK penetapan peserta", anchor=False)
     if k.nomor_sk:
         st.success(f"SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)} ditetapkan; daftar peserta tidak dapat "

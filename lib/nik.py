@@ -137,7 +137,10 @@ def check(raw, *, number_cell: bool = False, birth_date: dt.date | None = None, 
     errors = result.errors
     if number_cell:
         if digits[15] == "0":
+            # Excel kept 15 digits and zeroed the rest: a zero serial or birth date may be that damage, so
+            # the one message is "retype it as text".
             errors.append(_EXCEL_ZERO)
+            return result
         else:
             result.warnings.append(_TYPED_AS_NUMBER)
     if digits[:2] not in _PROVINCES:

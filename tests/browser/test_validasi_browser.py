@@ -184,7 +184,8 @@ def test_operator_karang_dalo_validates_the_list_on_a_slow_connection(server, ta
     ]
     for message in expected:
         assert page.get_by_text(message, exact=True).count() == 1, message
-    assert page.get_by_text("8 masalah membuat baris tidak sah, pada 5 baris.", exact=False).count() == 1
+    # One message per damaged NIK: its zeroed serial or birth date is the same damage, not told again.
+    assert page.get_by_text("5 masalah membuat baris tidak sah, pada 5 baris.", exact=False).count() == 1
     assert page.get_by_role("button", name="Terima 4 baris sah (lewati 5 tidak sah)").count() == 1
     # The number NIK of row 9 is a note, not a reason: that row is refused for its status.
     page.get_by_text("1 catatan (tidak menghalangi penerimaan baris)").click()

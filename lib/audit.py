@@ -64,6 +64,7 @@ ACTIONS: dict[str, str] = {
     "kirim_surat_desa": "Catat surat konfirmasi ke desa",
     "catat_jawaban_desa": "Catat jawaban surat desa",
     "susun_peserta": "Susun daftar peserta kohort",
+    "atur_kuota": "Atur kuota peserta desa",
     "impor_cek_bpjs": "Impor hasil cek BPJS Ketenagakerjaan",
     "tetapkan_sk": "Tetapkan SK peserta kohort",
 }

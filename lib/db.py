@@ -361,6 +361,7 @@ class KohortDesa(Base):
     diverifikasi_oleh: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     diverifikasi_pada: Mapped[dt.datetime | None]
     jumlah_diverifikasi: Mapped[int | None] = mapped_column(Integer)
+    kuota: Mapped[int | None] = mapped_column(Integer)  # participants the desa may have; None: every Valid one
     surat_nomor: Mapped[str | None] = mapped_column(String(100))
     surat_tanggal: Mapped[dt.date | None] = mapped_column(Date)
     surat_batas: Mapped[dt.date | None] = mapped_column(Date)

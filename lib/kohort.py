@@ -10,10 +10,13 @@ The rules of the agency, in the order the SOP runs them:
   :func:`record_answer` records the answer; an accepted validation file records it too
   (:func:`lib.rentan.accept`). :func:`desa_status` shows who is overdue.
 * **Participants** (step 19) — :func:`take_validated`: the people the villages confirmed as *Valid* join
-  the cohort's list (:func:`to_take` says who would join now).
+  the cohort's list in the order of the desa's list, up to the desa's quota when staff set one
+  (:func:`set_quota`, its share of the allocation); the Valid candidates beyond it are the desa's reserve.
+  A later answer, or a gap left by a replacement, is filled up to the quota (:func:`to_take` says who
+  would join now).
 * **BPJS check** (steps 20–22) — :func:`bpjs_export` is the list sent to BPJS Ketenagakerjaan,
   :func:`bpjs_import` reads its answer: a person already covered by another programme is replaced by the
-  next validated candidate of the same desa. Nobody is deleted: the replaced row stays, marked ``diganti``,
+  first of the same desa's reserve. Nobody is deleted: the replaced row stays, marked ``diganti``,
   and the replacement points back to it.
 * **SK** (step 23) — :func:`set_sk` freezes the list once every participant has been checked, and keeps the
   contribution basis in force that day for the cohort; :func:`sk_workbook` is the SK attachment.
@@ -289,6 +292,8 @@ class DesaStatus:
     jawaban: dt.date | None
     peserta: int                     # active participants in the cohort
     terlambat: bool                  # letter sent, no answer, deadline passed
+    kuota: int | None = None         # participants the desa may have (None: every Valid candidate)
+    cadangan: int = 0                # Valid candidates not on the cohort's list: the desa's reserve
 
     @property
     def berubah(self) -> bool:
@@ -319,6 +324,11 @@ def desa_status(session: Session, kohort_id: int, today: dt.date | None = None) 
                                    .where(PesertaKohort.kohort_id == kohort_id, PesertaKohort.state == "aktif")
                                    .group_by(PesertaKohort.desa_kode)).all())
     rows = {r.desa_kode: r for r in session.scalars(select(KohortDesa).where(KohortDesa.kohort_id == kohort_id))}
+    listed = (select(PesertaKohort.nik).where(PesertaKohort.kohort_id == kohort_id,
+                                              PesertaKohort.desa_kode == CalonPenerima.desa_kode))
+    reserve = dict(session.execute(select(CalonPenerima.desa_kode, func.count())
+                                   .where(CalonPenerima.status_validasi == "valid", CalonPenerima.nik.not_in(listed))
+                                   .group_by(CalonPenerima.desa_kode)).all())
     out = []
     for d, kec in session.execute(select(Desa, Kecamatan.nama).join(Kecamatan, Desa.kecamatan_kode == Kecamatan.kode)
                                   .order_by(Kecamatan.nama, Desa.nama)):
@@ -330,7 +340,8 @@ def desa_status(session: Session, kohort_id: int, today: dt.date | None = None) 
                               r.diverifikasi_pada if r else None, r.jumlah_diverifikasi if r else None,
                               r.surat_nomor if r else None, sent, batas,
                               answered, peserta.get(d.kode, 0),
-                              bool(sent and not answered and batas and today > batas)))
+                              bool(sent and not answered and batas and today > batas),
+                              r.kuota if r else None, reserve.get(d.kode, 0)))
     return out
 
 
@@ -352,19 +363,51 @@ def _answered(session: Session, kohort_id: int) -> set[str]:
 
 def to_take(session: Session, kohort_id: int) -> list[CalonPenerima]:
     """The candidates :func:`take_validated` would add now: answered *Valid* in a desa that answered the
-    letter, not on the cohort's list yet (in any state), one per NIK."""
+    letter, not on the cohort's list yet (in any state), one per NIK, in the order of the desa's list, and
+    no more than fill the desa's quota (:func:`set_quota`). Those left over are the desa's reserve."""
     answered = _answered(session, kohort_id)
     if not answered:
         return []
+    quota = dict(session.execute(select(KohortDesa.desa_kode, KohortDesa.kuota)
+                                 .where(KohortDesa.kohort_id == kohort_id)).all())
+    room = {kode: None if quota.get(kode) is None else quota[kode] for kode in answered}
+    for kode, n in session.execute(select(PesertaKohort.desa_kode, func.count())
+                                   .where(PesertaKohort.kohort_id == kohort_id, PesertaKohort.state == "aktif")
+                                   .group_by(PesertaKohort.desa_kode)):
+        if room.get(kode) is not None:
+            room[kode] -= n
     on_list = set(session.scalars(select(PesertaKohort.nik).where(PesertaKohort.kohort_id == kohort_id)))
     out = []
     for c in session.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode.in_(answered),
                                                          CalonPenerima.status_validasi == "valid")
                              .order_by(CalonPenerima.desa_kode, CalonPenerima.id)):
-        if c.nik not in on_list:
-            on_list.add(c.nik)
-            out.append(c)
+        if c.nik in on_list or (room[c.desa_kode] is not None and room[c.desa_kode] <= 0):
+            continue
+        on_list.add(c.nik)
+        out.append(c)
+        if room[c.desa_kode] is not None:
+            room[c.desa_kode] -= 1
     return out
+
+
+def set_quota(session: Session, actor: Actor, kohort_id: int, desa_kode: str, kuota: int | None) -> KohortDesa:
+    """How many participants the desa may have in the cohort (its share of the allocation); ``None`` takes
+    every Valid candidate. Valid candidates beyond the quota stay as the desa's reserve, from which people
+    BPJS reports as already covered are replaced. A quota below the participants already taken removes no
+    one: it only stops new ones."""
+    _staff(actor)
+    k = _open(session, kohort_id)
+    desa = rentan._desa(session, desa_kode)
+    if kuota is not None and (kuota < 0 or kuota > 100_000):
+        raise KohortError("Kuota harus bilangan bulat 0 sampai 100.000, atau dikosongkan untuk semua calon Valid.")
+    row = _kohort_desa(session, kohort_id, desa_kode)
+    old = row.kuota
+    row.kuota = kuota
+    session.flush()
+    audit.record(session, actor, "atur_kuota", "desa", desa_kode,
+                 f"{k.nama}: kuota {desa.nama} {old if old is not None else 'semua'} → "
+                 f"{kuota if kuota is not None else 'semua'}")
+    return row
 
 
 def take_validated(session: Session, actor: Actor, kohort_id: int) -> int:

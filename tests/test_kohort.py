@@ -196,16 +196,13 @@ def test_no_candidate_is_taken_before_any_desa_answered(sf):
 
 # --- steps 20–22 --------------------------------------------------------------------------------------
 def _cohort_with_valid_list(s, replacements: int = 0) -> tuple[int, list[PesertaKohort]]:
-    """Karang Dalo answered Valid for everyone; ``replacements`` of them are kept out of the cohort at first
-    (as if the quota were smaller) so that BPJS's answer can be replaced from them."""
+    """Karang Dalo (8 candidates) answered Valid for everyone; with ``replacements`` its quota leaves that
+    many of them in the reserve, from which BPJS's answer can be replaced."""
     kid = new_kohort(s)
+    if replacements:
+        kohort.set_quota(s, actor(s, "stafku"), kid, "karang-dalo", 8 - replacements)
     letter_answered(s, kid)
     kohort.take_validated(s, actor(s, "stafku"), kid)
-    people = kohort.participants(s, kid)
-    if replacements:
-        for p in people[-replacements:]:
-            s.delete(p)
-        s.flush()
     return kid, kohort.participants(s, kid)
 
 
@@ -422,3 +419,50 @@ def test_the_cohort_bidang_is_the_bidang_of_the_pekerja_rentan_sop():
     from lib.catalog import load_catalog
 
     assert kohort.BIDANG_SCOPE == load_catalog()["pekerja-rentan"].scope
+
+
+# --- quota and reserve ----------------------------------------------------------------------------------
+def test_a_desa_quota_takes_the_first_valid_candidates_of_its_list_and_keeps_the_rest_in_reserve(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        kohort.set_quota(s, actor(s, "stafku"), kid, "karang-dalo", 5)
+        letter_answered(s, kid)
+        assert kohort.take_validated(s, actor(s, "stafku"), kid) == 5
+        assert kohort.take_validated(s, actor(s, "stafku"), kid) == 0  # the quota is full
+        first_five = list(s.scalars(select(CalonPenerima.nik).where(CalonPenerima.desa_kode == "karang-dalo")
+                                    .order_by(CalonPenerima.id).limit(5)))
+        assert [p.nik for p in kohort.participants(s, kid)] == first_five
+        kd = next(d for d in kohort.desa_status(s, kid) if d.kode == "karang-dalo")
+        assert (kd.kuota, kd.peserta, kd.cadangan) == (5, 5, 3)
+
+
+def test_a_gap_left_by_a_replacement_without_reserve_is_filled_by_the_next_valid_candidate_up_to_the_quota(sf):
+    with sf.begin() as s:
+        kid, people = _cohort_with_valid_list(s, replacements=1)  # quota 7, reserve 1
+        covered = {people[0].nik, people[1].nik}
+        result = kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, covered), "j.xlsx")
+        assert [new is None for _, new in result.diganti].count(True) == 1  # one reserve for two
+        assert len(kohort.participants(s, kid)) == 6
+        assert kohort.to_take(s, kid) == []  # nobody valid is left outside the list
+        nik, born, sex = rentan.demo_nik(0, 50)
+        s.add(CalonPenerima(desa_kode="karang-dalo", nik=nik, nama="Warsini", tanggal_lahir=born, jenis_kelamin=sex,
+                            status_validasi="valid"))
+        s.add(CalonPenerima(desa_kode="karang-dalo", nik=rentan.demo_nik(0, 51)[0], nama="Kasno",
+                            status_validasi="valid"))
+        s.flush()
+        assert [c.nama for c in kohort.to_take(s, kid)] == ["Warsini"]  # one seat free under the quota of 7
+        assert kohort.take_validated(s, actor(s, "stafku"), kid) == 1
+        assert len(kohort.participants(s, kid)) == 7
+
+
+def test_a_quota_is_staff_work_and_logged_and_must_be_a_sensible_number(sf):
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        with pytest.raises(PermissionDenied):
+            kohort.set_quota(s, actor(s, "opdesa"), kid, "karang-dalo", 3)
+        with pytest.raises(kohort.KohortError, match="Kuota harus"):
+            kohort.set_quota(s, actor(s, "stafku"), kid, "karang-dalo", -1)
+        kohort.set_quota(s, actor(s, "stafku"), kid, "karang-dalo", 3)
+    with sf() as s:
+        assert "kuota Karang Dalo semua → 3" in s.scalars(select(AuditEntry.detail)
+                                                         .where(AuditEntry.action == "atur_kuota")).one()

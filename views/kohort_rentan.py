@@ -102,7 +102,8 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor) -> None:
     st.subheader("Daftar calon per desa", anchor=False)
     frame = pd.DataFrame([{"Kecamatan": d.kecamatan, "Desa/Kelurahan": d.nama, "Data DTKS/P3KE": d.referensi,
                            "Calon": d.calon, "Diverifikasi Kabid": fmt.waktu_pendek(d.diverifikasi) if d.diverifikasi
-                           else "—", "Tahap": d.tahap} for d in status])
+                           else "—", "Tahap": d.tahap, "Kuota": "semua Valid" if d.kuota is None else d.kuota,
+                           "Peserta": d.peserta, "Cadangan": d.cadangan} for d in status])
     st.dataframe(frame, hide_index=True, width="stretch")
     by_kode = {d.kode: d for d in status}
     kode = st.selectbox("Desa/kelurahan", list(by_kode), key="kohort-desa",
@@ -125,6 +126,8 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor) -> None:
         if d.calon and has_permission(actor, "upload_validation", rentan.scope_of(kode)):
             _download("Unduh daftar/templat validasi desa", lambda s, a: rentan.template(s, a, kode),
                       f"validasi-{kode}.xlsx", f"kohort-templat-{kode}")
+    if staff and not _frozen(kid):
+        _quota(kid, d)
     if d.calon:
         with context.db()() as session:
             people = rentan.candidates(session, actor, kode)
@@ -132,6 +135,24 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor) -> None:
                                     "JK": c.jenis_kelamin, "Alamat": c.alamat,
                                     "Jawaban desa": (c.status_validasi or "—").replace("_", " ").capitalize()}
                                    for c in people]), hide_index=True, width="stretch")
+
+
+def _frozen(kid: int) -> bool:
+    with context.db()() as session:
+        return kohort.get(session, kid).state != "disusun"
+
+
+def _quota(kid: int, d: kohort.DesaStatus) -> None:
+    """The desa's share of the allocation: how many Valid candidates join; the rest are its reserve."""
+    with st.form(f"kohort-kuota-{d.kode}", border=False), st.container(horizontal=True, vertical_alignment="bottom"):
+        value = st.number_input(f"Kuota peserta {d.nama} (kosongkan: semua calon Valid)", min_value=0,
+                                max_value=100_000, step=1, value=d.kuota, placeholder="semua calon Valid",
+                                key=f"kohort-kuota-nilai-{d.kode}", width=360)
+        if st.form_submit_button("Simpan kuota"):
+            n = None if value is None else int(value)
+            widgets.apply(lambda s: kohort.set_quota(s, context.actor(), kid, d.kode, n),
+                          f"Kuota {d.nama}: " + ("semua calon Valid." if n is None else f"{fmt.angka(n)} peserta; "
+                                                 "calon Valid selebihnya menjadi cadangan pengganti."), ERRORS)
 
 
 def _date(d: dt.date | None) -> str:

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("diverifikasi_oleh", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
         sa.Column("diverifikasi_pada", sa.DateTime(timezone=True), nullable=True),
         sa.Column("jumlah_diverifikasi", sa.Integer(), nullable=True),
+        sa.Column("kuota", sa.Integer(), nullable=True),
         sa.Column("surat_nomor", sa.String(length=100), nullable=True),
         sa.Column("surat_tanggal", sa.Date(), nullable=True),
         sa.Column("surat_batas", sa.Date(), nullable=True),

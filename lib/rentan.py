@@ -313,6 +313,7 @@ class Accepted:
     imported: int
     already: bool        # the same file had been accepted before: nothing changed
     updated_candidates: int
+    letters_answered: int = 0   # confirmation letters this file answered (lib.kohort, step 17)
 
 
 def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
@@ -352,17 +353,18 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
     session.add(WorkflowHistory(object_type="validasi_batch", object_id=str(batch.id), from_state=None,
                                 to_state="diterima", actor_id=actor.user_id, at=now,
                                 comment=f"{upload.filename}: {len(validation.valid_rows)} baris diterima"))
-    _answer_letters(session, actor, desa_kode, batch.id, upload.filename)
+    answered = _answer_letters(session, actor, desa_kode, batch.id, upload.filename)
     audit.record(session, actor, "impor_validasi", "validasi_batch", batch.id,
                  f"{desa_kode} · {upload.filename} · {len(validation.valid_rows)} baris diterima, "
                  f"{validation.summary.invalid} tidak sah · sha256 {upload.sha256[:12]}")
     session.flush()
-    return Accepted(batch.id, len(validation.valid_rows), False, updated)
+    return Accepted(batch.id, len(validation.valid_rows), False, updated, answered)
 
 
-def _answer_letters(session: Session, actor: Actor, desa_kode: str, batch_id: int, filename: str) -> None:
+def _answer_letters(session: Session, actor: Actor, desa_kode: str, batch_id: int, filename: str) -> int:
     """An accepted file is the desa's answer (step 17) to a confirmation letter still waiting for one."""
     today = to_wib(utcnow()).date()
+    n = 0
     for row in session.scalars(select(KohortDesa).join(Kohort, KohortDesa.kohort_id == Kohort.id)
                                .where(KohortDesa.desa_kode == desa_kode, Kohort.state == "disusun",
                                       KohortDesa.surat_tanggal.is_not(None), KohortDesa.jawaban_tanggal.is_(None))):
@@ -371,6 +373,8 @@ def _answer_letters(session: Session, actor: Actor, desa_kode: str, batch_id: in
         session.add(WorkflowHistory(object_type="kohort_desa", object_id=str(row.id), from_state="surat_dikirim",
                                     to_state="dijawab", actor_id=actor.user_id, at=utcnow(),
                                     comment=f"Jawaban melalui berkas validasi {filename}"))
+        n += 1
+    return n
 
 
 def error_report(session: Session, actor: Actor, checked: Checked) -> bytes:

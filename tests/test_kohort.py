@@ -57,7 +57,7 @@ def letter_answered(s, kid, kode="karang-dalo", status="Valid", sent: dt.date | 
     kohort.verify_desa(s, actor(s, "kabidku"), kid, kode)
     kohort.send_letter(s, actor(s, "stafku"), kid, [kode], "400/1/2026", sent or TODAY)
     checked = rentan.check_upload(s, actor(s, "stafku"), kode, filled(s, kode, status), f"{kode}.xlsx")
-    rentan.accept(s, actor(s, "stafku"), checked)
+    return rentan.accept(s, actor(s, "stafku"), checked)
 
 
 def bpjs_answer(s, kid, covered: set[str], status_text="Sudah Terdaftar", program="JKN PBI Kemnaker") -> bytes:
@@ -155,7 +155,7 @@ def test_a_desa_that_has_not_answered_by_the_deadline_is_on_the_overdue_list(sf)
 def test_an_accepted_validation_file_is_the_desa_answer_to_the_letter(sf):
     with sf.begin() as s:
         kid = new_kohort(s)
-        letter_answered(s, kid)
+        assert letter_answered(s, kid).letters_answered == 1
     with sf() as s:
         row = s.scalars(select(KohortDesa).where(KohortDesa.desa_kode == "karang-dalo")).one()
         assert row.jawaban_tanggal == TODAY and row.batch_id is not None

@@ -184,12 +184,15 @@ def _actions(checked: rentan.Checked, desa: rentan.DesaInfo, key: str) -> None:
     label = f"Terima {fmt.angka(s.valid)} baris sah" + (f" (lewati {fmt.angka(s.invalid)} tidak sah)"
                                                          if s.invalid else "")
     if c2.button(label, type="secondary" if s.invalid else "primary", icon=":material/check:", key="val-terima"):
-        def accept(session):
-            rentan.accept(session, context.actor(), checked)
+        def accept(session) -> rentan.Accepted:
+            done = rentan.accept(session, context.actor(), checked)
             st.session_state.pop(key, None)  # checked again after the rerun: now recognised as accepted
             st.session_state[_JUST_ACCEPTED] = checked.upload.sha256
+            return done
 
-        widgets.apply(accept, f"Berkas diterima untuk {desa.label}: {fmt.angka(s.valid)} baris disimpan.", ERRORS)
+        widgets.apply(accept, lambda done: f"Berkas diterima untuk {desa.label}: {fmt.angka(s.valid)} baris disimpan."
+                      + (" Berkas ini juga tercatat sebagai jawaban desa atas surat konfirmasi dinas."
+                         if done.letters_answered else ""), ERRORS)
 
 
 def _history(desa: rentan.DesaInfo) -> None:

@@ -44,14 +44,15 @@ def show_flash() -> None:
         st.success(message)
 
 
-def apply(action, message: str, errors: tuple[type[Exception], ...]) -> None:
-    """Run ``action(session)`` in one transaction; show a user error in Indonesian, or flash ``message``."""
+def apply(action, message, errors: tuple[type[Exception], ...]) -> None:
+    """Run ``action(session)`` in one transaction; show a user error in Indonesian, or flash ``message``
+    (a text, or a function of what ``action`` returned)."""
     from lib.ui import context
 
     try:
         with context.db().begin() as session:
-            action(session)
+            result = action(session)
     except errors as err:
         st.error(str(err))
     else:
-        flash(message)
+        flash(message(result) if callable(message) else message)

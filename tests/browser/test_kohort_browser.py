@@ -388,6 +388,8 @@ def _journey(server, page, kabid_page, tmp_path):
         choose_file(page, tmp_path / f"jawaban-{desa}-1.xlsx")
         main(page).get_by_role("button", name=f"Terima {n} baris sah").click()
         wait_text(page, f"Berkas diterima untuk {label}: {n} baris disimpan.")
+        if desa == "kaling":  # the letter recorded above was waiting: this file is the desa's answer
+            assert main(page).get_by_text("juga tercatat sebagai jawaban desa atas surat konfirmasi dinas").count() == 1
         shot(page, f"06_validasi_{desa}")
     assert answered == {"kaling": 6, "karang-dalo": 8}
     lap("two village files")

@@ -382,7 +382,8 @@ class PesertaKohort(Base):
     nik: Mapped[str] = mapped_column(String(16))
     nama: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20), default="aktif")            # aktif | diganti
-    bpjs_status: Mapped[str] = mapped_column(String(20), default="belum_dicek")  # belum_dicek | belum_terdaftar | terdaftar_lain
+    # belum_dicek | belum_terdaftar | terdaftar_lain
+    bpjs_status: Mapped[str] = mapped_column(String(20), default="belum_dicek")
     bpjs_keterangan: Mapped[str | None] = mapped_column(String(200))
     cek_id: Mapped[int | None] = mapped_column(ForeignKey("bpjs_cek.id"))
     pengganti_untuk: Mapped[int | None] = mapped_column(ForeignKey("peserta_kohort.id"))

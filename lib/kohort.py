@@ -523,7 +523,8 @@ def bpjs_import(session: Session, actor: Actor, kohort_id: int, data: bytes, fil
     for excel_row, nik, status, program in rows:
         p = by_nik.get(nik)
         if p is None:
-            unknown.append(f"Baris {excel_row}: NIK {nik[:6]}…{nik[-4:] if len(nik) > 4 else ''} bukan peserta aktif kohort ini.")
+            tail = nik[-4:] if len(nik) > 4 else ""
+            unknown.append(f"Baris {excel_row}: NIK {nik[:6]}…{tail} bukan peserta aktif kohort ini.")
             continue
         if nik in seen:
             unknown.append(f"Baris {excel_row}: NIK {nik[:6]}…{nik[-4:]} sudah ada di baris {seen[nik]}; baris ini "
@@ -679,7 +680,8 @@ def budget_workbook(session: Session, actor: Actor, kohort_id: int) -> bytes:
     rows += [_budget_record(b, f"Jumlah Kec. {r.kecamatan}", "", r.peserta) for r in b.kecamatan]
     rows.append(_budget_record(b, "JUMLAH SELURUHNYA", "", b.peserta))
     note = (f"{k.nama}, {fmt.bulan_tahun(k.mulai)} – {fmt.bulan_tahun(k.selesai)} ({b.bulan} bulan), sumber dana "
-            f"{k.sumber_dana}. Iuran per orang per bulan: JKK {b.iuran.jkk_persen}% × {fmt.rupiah(b.iuran.penghasilan)} "
+            f"{k.sumber_dana}. Iuran per orang per bulan: JKK {b.iuran.jkk_persen}% × "
+            f"{fmt.rupiah(b.iuran.penghasilan)} "
             f"= {fmt.rupiah(b.iuran.jkk)} + JKM {fmt.rupiah(b.iuran.jkm)} = {fmt.rupiah(b.iuran.per_bulan)}.")
     out = records_workbook([("Anggaran", f"Rencana anggaran iuran JKK+JKM — {k.nama}", note, _BUDGET_HEADERS, rows)],
                            money_columns=_MONEY)

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from . import audit, validasi
 from . import nik as nik_rules
-from .db import (ROOT, CalonPenerima, Desa, Kecamatan, Kohort, KohortDesa, ReferensiRentan, ValidasiBaris, ValidasiBatch,
-                 WorkflowHistory, utcnow)
+from .db import (ROOT, CalonPenerima, Desa, Kecamatan, Kohort, KohortDesa, ReferensiRentan, ValidasiBaris,
+                 ValidasiBatch, WorkflowHistory, utcnow)
 from .permissions import Actor, PermissionDenied, has_permission, require, scopes_for
 from .worktime import to_wib
 

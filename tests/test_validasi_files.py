@@ -104,7 +104,8 @@ def with_cached_results(data: bytes, results: dict[str, tuple[str, str]]) -> byt
                 text = body.decode()
                 for ref, (typ, value) in results.items():
                     kind = "" if typ == "n" else f' t="{typ}"'
-                    text, n = re.subn(rf'<c r="{ref}"><f>(.*?)</f><v />',
+                    # openpyxl writes an empty value as <v /> (its own writer) or <v/> (with lxml)
+                    text, n = re.subn(rf'<c r="{ref}"><f>(.*?)</f>(?:<v ?/>|<v></v>)',
                                       lambda m, ref=ref, kind=kind, value=value:
                                       f'<c r="{ref}"{kind}><f>{m.group(1)}</f><v>{value}</v>', text)
                     assert n == 1, ref

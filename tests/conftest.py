@@ -279,41 +279,40 @@ def _with_search_path(conn: Connection, schema: str) -> Connection:
     return conn
 
 
-def _pg_template(key: Hashable, build: Callable[[str], None]) -> tuple[str, str | None]:
+def _pg_template(key: Hashable, build: Callable[[str], None]) -> tuple[str | None, str | None]:
     """The template schema for ``key`` (built with ``build`` the first time) and its copy script (None: copying
     is off or would not give an identical database)."""
     if key in _PG_TEMPLATES:
         return _PG_TEMPLATES[key]
+    if os.environ.get("PORTAL_TEST_PG_TEMPLATE", "1") == "0":
+        return None, None
     schema = _pg_create_schema("tpl_")
     url = pg_schema_url(schema)
     _PG_TEMPLATES[key] = (schema, None)  # dropped at the end of the session even if building fails
     build(url)
     db.get_engine(url).dispose()
-    script = None
-    if os.environ.get("PORTAL_TEST_PG_TEMPLATE", "1") != "0":
-        problem = None
-        scratch = _pg_create_schema("chk_")
-        try:
-            with _pg_admin().begin() as conn:
-                script = _pg_copy_script(_with_search_path(conn, schema), schema)
-                expected = _pg_fingerprint(conn, schema)
-            with _pg_admin().begin() as conn:
-                _run_script(_with_search_path(conn, scratch), script)
-            with _pg_admin().begin() as conn:
-                copied = _pg_fingerprint(_with_search_path(conn, scratch), scratch)
-            diff = {k: (sorted(set(expected[k]) - set(copied[k]), key=repr)[:3],
-                        sorted(set(copied[k]) - set(expected[k]), key=repr)[:3])
-                    for k in expected if expected[k] != copied[k]}
-            if diff:
-                problem = f"the copy differs from the template: {diff}"
-        except Exception as e:  # noqa: BLE001 - any failure means: build each database the slow way
-            problem = f"{type(e).__name__}: {e}"
-        finally:
-            _pg_drop_schema(scratch)
-        if problem:
-            script = None
-            warnings.warn(f"PostgreSQL test databases are built one by one (slow), not copied: {problem}",
-                          stacklevel=2)
+    problem = script = None
+    scratch = _pg_create_schema("chk_")
+    try:
+        with _pg_admin().begin() as conn:
+            script = _pg_copy_script(_with_search_path(conn, schema), schema)
+            expected = _pg_fingerprint(conn, schema)
+        with _pg_admin().begin() as conn:
+            _run_script(_with_search_path(conn, scratch), script)
+        with _pg_admin().begin() as conn:
+            copied = _pg_fingerprint(_with_search_path(conn, scratch), scratch)
+        diff = {k: (sorted(set(expected[k]) - set(copied[k]), key=repr)[:3],
+                    sorted(set(copied[k]) - set(expected[k]), key=repr)[:3])
+                for k in expected if expected[k] != copied[k]}
+        if diff:
+            problem = f"the copy differs from the template: {diff}"
+    except Exception as e:  # noqa: BLE001 - any failure means: build each database the slow way
+        problem = f"{type(e).__name__}: {e}"
+    finally:
+        _pg_drop_schema(scratch)
+    if problem:
+        script = None
+        warnings.warn(f"PostgreSQL test databases are built one by one (slow), not copied: {problem}", stacklevel=3)
     _PG_TEMPLATES[key] = (schema, script)
     return _PG_TEMPLATES[key]
 

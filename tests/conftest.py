@@ -12,6 +12,7 @@ import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Hashable
+from pathlib import Path
 
 # Cheap bcrypt for the many test accounts (the app uses cost 12); set before lib.config is imported.
 os.environ.setdefault("PORTAL_BCRYPT_ROUNDS", "4")
@@ -356,6 +357,25 @@ def ready_db(db_url, request):
         shutil.copyfile(request.getfixturevalue("_sqlite_ready"), db_url.removeprefix("sqlite:///"))
     else:
         pg_copy(db_url, "ready", store.init)
+    return db_url
+
+
+_SQLITE_TEMPLATES: dict[Hashable, Path] = {}
+
+
+def prepared_db(db_url: str, tmp_path_factory, key: Hashable, build: Callable[[str], None]) -> str:
+    """Make the empty test database ``db_url`` what ``build(url)`` makes of an empty one, from a template built
+    once per test process and key: a file copy on SQLite, :func:`pg_copy` on PostgreSQL."""
+    if not db_url.startswith("sqlite:///"):
+        pg_copy(db_url, key, build)
+        return db_url
+    template = _SQLITE_TEMPLATES.get(key)
+    if template is None:
+        template = tmp_path_factory.mktemp("template") / "portal.db"
+        build(f"sqlite:///{template}")
+        db.get_engine(f"sqlite:///{template}").dispose()  # the last connection closing folds the WAL in
+        _SQLITE_TEMPLATES[key] = template
+    shutil.copyfile(template, db_url.removeprefix("sqlite:///"))
     return db_url
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -15,7 +14,7 @@ from lib import db, kohort, rentan, store
 from lib.db import AuditEntry, CalonPenerima, KohortDesa, PesertaKohort, WorkflowHistory
 from lib.permissions import PermissionDenied
 
-from .conftest import add_users
+from .conftest import add_users, prepared_db
 from .test_rentan import actor, filled
 
 USERS = (("opdesa", "operator_desa", "desa:karang-dalo"), ("stafku", "staf", None),
@@ -31,21 +30,9 @@ def _prepare(url: str) -> None:
         rentan.seed_demo(s)
 
 
-@pytest.fixture(scope="module")
-def kohort_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("kohort") / "portal.db"
-    _prepare(f"sqlite:///{path}")
-    db.get_engine(f"sqlite:///{path}").dispose()
-    return path
-
-
 @pytest.fixture
-def sf(db_url, kohort_template):
-    if db_url.startswith("sqlite:///"):
-        shutil.copyfile(kohort_template, db_url.removeprefix("sqlite:///"))
-    else:
-        _prepare(db_url)
-    return db.session_factory(db_url)
+def sf(db_url, tmp_path_factory):
+    return db.session_factory(prepared_db(db_url, tmp_path_factory, "kohort", _prepare))
 
 
 def new_kohort(s, nama="Pekerja Rentan 2027") -> int:

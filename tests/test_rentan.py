@@ -3,7 +3,6 @@ PostgreSQL), and the Validasi desa page (AppTest)."""
 from __future__ import annotations
 
 import io
-import shutil
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -14,36 +13,24 @@ from lib.accounts import load_actor
 from lib.db import AuditEntry, CalonPenerima, ReferensiRentan, ValidasiBaris, ValidasiBatch, WorkflowHistory
 from lib.permissions import PermissionDenied
 
-from .conftest import add_users
+from .conftest import add_users, prepared_db
 from .test_pages import open_app, texts
 
 USERS = (("opdesa", "operator_desa", "desa:karang-dalo"), ("stafku", "staf", None), ("kabidku", "kepala_bidang",
                                                                                      "bidang:jaminan-sosial"))
 
 
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory):
-    """One migrated SQLite database with the catalogue, the users and the demo wilayah, copied for each test."""
-    path = tmp_path_factory.mktemp("rentan") / "portal.db"
-    url = f"sqlite:///{path}"
+def _prepare(url: str) -> None:
+    """The catalogue, the users and the demo wilayah with Karang Dalo's and Jatiharjo's candidate lists."""
     store.init(url)
     add_users(url, *USERS)
     with db.session_factory(url).begin() as s:
         rentan.seed_demo(s)
-    db.get_engine(url).dispose()  # the last connection closing folds the WAL into the file
-    return path
 
 
 @pytest.fixture
-def sf(db_url, template_db):
-    if db_url.startswith("sqlite:///"):
-        shutil.copyfile(template_db, db_url.removeprefix("sqlite:///"))
-    else:
-        store.init(db_url)
-        add_users(db_url, *USERS)
-        with db.session_factory(db_url).begin() as s:
-            rentan.seed_demo(s)
-    return db.session_factory(db_url)
+def sf(db_url, tmp_path_factory):
+    return db.session_factory(prepared_db(db_url, tmp_path_factory, "rentan", _prepare))
 
 
 def actor(s, username):

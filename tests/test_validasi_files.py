@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import random
 import re
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from lib.db import CalonPenerima, ValidasiBaris, ValidasiBatch
 from lib.desa_cli import SYSTEM_ACTOR
 from lib.validasi import UploadError, read_upload
 
-from .conftest import pg_copy
+from .conftest import prepared_db
 
 DATA = Path(__file__).parent / "data" / "validasi"
 TODAY = dt.date(2026, 11, 22)
@@ -354,21 +353,9 @@ def _build(url: str) -> None:
         rentan.seed_demo(s)
 
 
-@pytest.fixture(scope="module")
-def _template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("validasi-files") / "portal.db"
-    _build(f"sqlite:///{path}")
-    db.get_engine(f"sqlite:///{path}").dispose()
-    return path
-
-
 @pytest.fixture
-def sf(db_url, _template):
-    if db_url.startswith("sqlite:///"):
-        shutil.copyfile(_template, db_url.removeprefix("sqlite:///"))
-    else:
-        pg_copy(db_url, "validasi-files", _build)
-    return db.session_factory(db_url)
+def sf(db_url, tmp_path_factory):
+    return db.session_factory(prepared_db(db_url, tmp_path_factory, "validasi-files", _build))
 
 
 def counts(sf) -> tuple[int, int, int, int]:

@@ -14,7 +14,8 @@ from lib import db, kohort, rentan, store
 from lib.db import AuditEntry, CalonPenerima, KohortDesa, PesertaKohort, WorkflowHistory
 from lib.permissions import PermissionDenied
 
-from .conftest import add_users, prepared_db
+from .conftest import prepared_db
+from .test_rentan import _prepare as prepare_rentan
 from .test_rentan import actor, filled
 
 USERS = (("opdesa", "operator_desa", "desa:karang-dalo"), ("stafku", "staf", None),
@@ -24,10 +25,7 @@ TODAY = kohort.today_wib()
 
 
 def _prepare(url: str) -> None:
-    store.init(url)
-    add_users(url, *USERS)
-    with db.session_factory(url).begin() as s:
-        rentan.seed_demo(s)
+    prepare_rentan(url, USERS)
 
 
 @pytest.fixture

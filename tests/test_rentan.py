@@ -20,10 +20,10 @@ USERS = (("opdesa", "operator_desa", "desa:karang-dalo"), ("stafku", "staf", Non
                                                                                      "bidang:jaminan-sosial"))
 
 
-def _prepare(url: str) -> None:
+def _prepare(url: str, users=USERS) -> None:
     """The catalogue, the users and the demo wilayah with Karang Dalo's and Jatiharjo's candidate lists."""
     store.init(url)
-    add_users(url, *USERS)
+    add_users(url, *users)
     with db.session_factory(url).begin() as s:
         rentan.seed_demo(s)
 

@@ -96,11 +96,24 @@ def page(browser):
     context.close()
 
 
+#: The app is connected and its script has finished.
+IDLE = "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
+#: Where screenshots go for a person to look at (``PORTAL_SHOTS=/tmp/shots``); none without it.
+SHOTS = Path(os.environ["PORTAL_SHOTS"]) if os.environ.get("PORTAL_SHOTS") else None
+
+
+def screenshot(page, name: str, full_page: bool = False) -> None:
+    """Save ``<name>.png`` under :data:`SHOTS`, when set."""
+    if SHOTS is None:
+        return
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until the app is connected and its script has finished (Streamlit's e2e ``wait_for_app_run``)."""
     page.wait_for_timeout(150)  # let a rerun that an action triggered start before waiting for its end
-    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']"
-                           "[data-test-script-state='notRunning']", timeout=timeout)
+    page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_timeout(200)
 
 

@@ -8,19 +8,15 @@ Set PORTAL_SHOTS=/some/dir to keep screenshots of each stage.
 """
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 
-from .conftest import login, wait_idle
+from .conftest import IDLE, login, screenshot, wait_idle
 
-SHOTS = Path(os.environ["PORTAL_SHOTS"]) if os.environ.get("PORTAL_SHOTS") else None
 REGISTER_NO = re.compile(r"AK1/\d{4}/\d{5}")
 ROW_PX = 35  # st.dataframe's header and row height
-IDLE = "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
 
 
 @pytest.fixture
@@ -34,10 +30,7 @@ def tall_page(browser):
 
 
 def shot(page, name: str) -> None:
-    if SHOTS is None:
-        return
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"cases_{name}.png"))
+    screenshot(page, f"cases_{name}")
 
 
 class Laps:

@@ -17,7 +17,6 @@ PORTAL_SHOTS=/some/dir to keep screenshots of each stage.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
 from pathlib import Path
@@ -28,11 +27,9 @@ from openpyxl import Workbook, load_workbook
 from lib import fmt, rentan
 from lib.worktime import WorkCalendar, to_wib
 
-from .conftest import login
+from .conftest import IDLE, login, screenshot
 from .test_cases_browser import Laps, grid_column
 
-SHOTS = Path(os.environ["PORTAL_SHOTS"]) if os.environ.get("PORTAL_SHOTS") else None
-IDLE = "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
 PAGE = "/pekerja-rentan-kohort"
 UPLOAD_INPUT = "[data-testid='stFileUploaderDropzoneInput']"
 TAB = {n: name for n, name in enumerate(["1. Data dan daftar calon", "2. Surat ke desa", "3. Peserta dan cek BPJS",
@@ -72,10 +69,7 @@ def kabid_page(browser):
 
 
 def shot(page, name: str) -> None:
-    if SHOTS is None:
-        return
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"kohort_{name}.png"))
+    screenshot(page, f"kohort_{name}")
 
 
 def idle(page) -> None:
@@ -291,7 +285,7 @@ def records(path: Path, sheet: str | None = None) -> tuple[list[str], list[dict]
 def failure_shots(request, tall_page, kabid_page):
     """On a failure, a screenshot of both browsers into PORTAL_SHOTS (what the page said is the first clue)."""
     yield
-    if SHOTS is not None and getattr(request.node, "_kohort_failed", False):
+    if getattr(request.node, "_kohort_failed", False):
         shot(tall_page, "zz_failure_staf")
         shot(kabid_page, "zz_failure_kabid")
 

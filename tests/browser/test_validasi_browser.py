@@ -12,7 +12,6 @@ restored. Set PORTAL_SHOTS=/some/dir to keep screenshots.
 """
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -20,10 +19,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from .conftest import login, wait_idle
+from .conftest import IDLE, login, screenshot, wait_idle
 
-SHOTS = Path(os.environ["PORTAL_SHOTS"]) if os.environ.get("PORTAL_SHOTS") else None
-IDLE = "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
 KARANG_DALO = "Desa Karang Dalo, Kec. Jatipuro"
 # 400 kbit/s each way and 400 ms round trip: a village office on a weak mobile signal.
 SLOW = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
@@ -47,10 +44,7 @@ _T0 = [0.0]
 
 def shot(page, name: str) -> None:
     print(f"  {name}: {time.monotonic() - _T0[0]:.1f} s")
-    if SHOTS is None:
-        return
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"validasi_{name}.png"), full_page=True)
+    screenshot(page, f"validasi_{name}", full_page=True)
 
 
 def network(page):

@@ -173,9 +173,14 @@ def get(session: Session, kohort_id: int) -> Kohort:
     return k
 
 
+def frozen(k: Kohort) -> bool:
+    """The cohort's SK is set: its list, quotas and letters can no longer change."""
+    return k.state != "disusun"
+
+
 def _open(session: Session, kohort_id: int) -> Kohort:
     k = get(session, kohort_id)
-    if k.state != "disusun":
+    if frozen(k):
         raise KohortError(f"SK kohort {k.nama} sudah ditetapkan; daftarnya tidak dapat diubah lagi.")
     return k
 

@@ -42,13 +42,13 @@ def render() -> None:
     tabs = st.tabs(names, key="kohort-tab", on_change="rerun")
     if tabs[0].open:
         with tabs[0]:
-            _lists(kid, status, actor)
+            _lists(kid, status, actor, frozen=kohort.frozen(k))
     if tabs[1].open:
         with tabs[1]:
-            _letters(kid, status, frozen=bool(k.nomor_sk))
+            _letters(kid, status, frozen=kohort.frozen(k))
     if tabs[2].open:
         with tabs[2]:
-            _bpjs(kid, actor, frozen=bool(k.nomor_sk))
+            _bpjs(kid, actor, frozen=kohort.frozen(k))
     if tabs[3].open:
         with tabs[3]:
             _sk_budget(k, actor)
@@ -94,7 +94,7 @@ def _download(label: str, build, file_name: str, key: str) -> None:
 
 
 # --- 1. reference data and candidate lists -------------------------------------------------------------
-def _lists(kid: int, status: list[kohort.DesaStatus], actor) -> None:
+def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> None:
     staff = has_permission(actor, "manage_candidates", kohort.BIDANG_SCOPE)
     kabid = has_permission(actor, "verify_candidates", kohort.BIDANG_SCOPE)
     if staff:
@@ -126,7 +126,7 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor) -> None:
         if d.calon and has_permission(actor, "upload_validation", rentan.scope_of(kode)):
             _download("Unduh daftar/templat validasi desa", lambda s, a: rentan.template(s, a, kode),
                       f"validasi-{kode}.xlsx", f"kohort-templat-{kode}")
-    if staff and not _frozen(kid):
+    if staff and not frozen:
         _quota(kid, d)
     if d.calon:
         with context.db()() as session:
@@ -135,11 +135,6 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor) -> None:
                                     "JK": c.jenis_kelamin, "Alamat": c.alamat,
                                     "Jawaban desa": (c.status_validasi or "—").replace("_", " ").capitalize()}
                                    for c in people]), hide_index=True, width="stretch")
-
-
-def _frozen(kid: int) -> bool:
-    with context.db()() as session:
-        return kohort.get(session, kid).state != "disusun"
 
 
 def _quota(kid: int, d: kohort.DesaStatus) -> None:

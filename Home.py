@@ -4,13 +4,30 @@ Run with: streamlit run Home.py
 """
 import streamlit as st
 
-from lib import catalog, config, rentan
-from lib.db import database_url
+from lib.base import config
+from lib.base.db import database_url
+from lib.catalogue import model as catalog
+from lib.rentan import desa as rentan
 from lib.ui import auth, context, data, nav, widgets
-from views import (admin_audit, admin_kalender, admin_pengguna, akun, beranda, berkas, dasbor, editor_sop,
-                   pengesahan_sop, skm, sop, tugas)
-from views import evaluasi, skm_hasil
-from views import admin_iuran, kohort_rentan, validasi_desa
+from views import (
+    admin_audit,
+    admin_iuran,
+    admin_kalender,
+    admin_pengguna,
+    akun,
+    beranda,
+    berkas,
+    dasbor,
+    editor_sop,
+    evaluasi,
+    kohort_rentan,
+    pengesahan_sop,
+    skm,
+    skm_hasil,
+    sop,
+    tugas,
+    validasi_desa,
+)
 
 st.set_page_config(page_title="Portal SOP", page_icon="assets/logo.svg", layout="wide",
                    initial_sidebar_state="expanded")

@@ -45,11 +45,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/portal.db"
-        from lib import store
         from streamlit.testing.v1 import AppTest
 
+        from lib.setup import database as setup
+
         started = time.perf_counter()
-        report = store.init(os.environ["DATABASE_URL"], demo=True)
+        report = setup.init(os.environ["DATABASE_URL"], demo=True)
         print(f"demo database: {report.demo_cases:,} cases in {time.perf_counter() - started:.2f} s")
         first = open_dashboard(AppTest)
         again = [open_dashboard(AppTest) for _ in range(args.repeat)]

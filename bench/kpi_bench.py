@@ -32,8 +32,11 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PORTAL_BCRYPT_ROUNDS", "4")
-from lib import accounts, demo, kpi, store
-from lib.db import session_factory
+from lib.base import accounts
+from lib.base.db import session_factory
+from lib.measure import kpi
+from lib.setup import database as setup
+from lib.setup import demo
 
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 
@@ -62,7 +65,7 @@ def split(url: str) -> tuple[float, float]:
 
 
 def run(label: str, url: str, scale: float, repeat: int) -> None:
-    store.init(url)
+    setup.init(url)
     with session_factory(url).begin() as s:
         accounts.ensure_demo_users(s)
     with session_factory(url).begin() as s:

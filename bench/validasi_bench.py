@@ -172,9 +172,10 @@ def timed2(fn):
 
 
 def fresh_database(url: str) -> None:
-    from lib import db, store
-    store.init(url)  # schema, catalogue; demo=False: no users, no history
-    from lib import rentan
+    from lib.base import db
+    from lib.setup import database as setup
+    setup.init(url)  # schema, catalogue; demo=False: no users, no history
+    from lib.rentan import desa as rentan
     with db.session_factory(url).begin() as s:
         rentan.seed_demo(s)  # the demo regency's kecamatan and desa (and a few candidates)
     db.get_engine(url).dispose()
@@ -184,8 +185,9 @@ def bench_import(label: str, fresh, path: Path, repeat: int) -> None:
     """``fresh()`` is a context manager giving the URL of a freshly initialised database (not timed)."""
     import json
 
-    from lib import db, rentan
-    from lib.desa_cli import SYSTEM_ACTOR
+    from lib.base import db
+    from lib.rentan import desa as rentan
+    from lib.rentan.cli import SYSTEM_ACTOR
 
     data = path.read_bytes()
     walls, cpus, rss = [], [], []
@@ -221,7 +223,7 @@ def sqlite_fresh(template: str):
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copyfile(template, f"{tmp}/bench.db")
         yield f"sqlite:///{tmp}/bench.db"
-        from lib import db
+        from lib.base import db
         db.get_engine(f"sqlite:///{tmp}/bench.db").dispose()
 
 
@@ -231,7 +233,7 @@ def postgres_fresh(base_url: str):
     imported rows are append-only: the database refuses to delete them, so each run gets its own schema)."""
     from sqlalchemy import create_engine, text
 
-    from lib import db
+    from lib.base import db
     schema = f"validasi_bench_{os.getpid()}_{time.monotonic_ns()}"
     admin = create_engine(base_url)
     with admin.begin() as conn:
@@ -284,13 +286,14 @@ def main() -> None:
     print(f"python -m lib desa validate --json: wall min {min(walls):.2f} s / median {statistics.median(walls):.2f} s "
           f"(CPU min {min(cpus):.2f} s), peak RSS {max(rss)} MB")
     print(f"  rows_total {report['rows_total']:,}, rows_valid {report['rows_valid']:,}, rows_invalid "
-          f"{report['rows_invalid']:,}, rows_warning {report['rows_warning']:,}, {len(report['errors']):,} errors listed")
+          f"{report['rows_invalid']:,}, rows_warning {report['rows_warning']:,}, "
+          f"{len(report['errors']):,} errors listed")
     start = min(run_child(["-m", "lib", "desa", "validate", "/nonexistent.xlsx"])[0] for _ in range(args.repeat))
     bare = min(run_child(["-c", "pass"])[0] for _ in range(args.repeat))
     print(f"  start-up (the same command on a missing file) {start:.2f} s, of which Python itself {bare:.2f} s")
 
     # 2. in this process, split (wall and CPU seconds, minimum of --repeat runs)
-    from lib import validasi
+    from lib.rentan import validasi
     data = path.read_bytes()
     reads, checks = [], []
     for _ in range(args.repeat):
@@ -318,7 +321,7 @@ def main() -> None:
         validasi.validate(validasi.read_upload(data, path.name))
         prof.disable()
         pstats.Stats(prof).sort_stats("tottime").print_stats(15)
-    del upload, result, report_bytes
+    upload = result = report_bytes = None  # free the 100,000 rows before the next part
 
     # 3. import
     with tempfile.TemporaryDirectory() as tmp:

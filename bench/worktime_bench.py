@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from lib.worktime import WorkCalendar  # noqa: E402
+from lib.base.worktime import WorkCalendar  # noqa: E402
 
 
 def make_pairs(rows: int, seed: int) -> tuple[pd.Series, pd.Series]:

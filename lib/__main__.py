@@ -27,13 +27,18 @@ import sys
 if __name__ == "__main__" and sys.argv[1:3] == ["desa", "validate"]:
     # Checking a file touches no database: run it before the imports below (SQLAlchemy, Alembic, pandas), which
     # take longer to load than a 100,000-row file takes to check (lib/desa_cli.py).
-    from .desa_cli import main_validate
+    from lib.rentan.cli import main_validate
 
     sys.exit(main_validate(sys.argv[3:]))
 
-from . import accounts, catalog, desa_cli, eventlog, fmt, kpi, mutu_baku, revisions, store
-from .db import database_url, session_factory
-from .worktime import parse_local
+from lib.base import accounts, fmt, kalender, mutu_baku
+from lib.base.db import database_url, session_factory
+from lib.base.worktime import parse_local
+from lib.catalogue import model as catalog
+from lib.catalogue import revisions, store
+from lib.measure import eventlog, kpi
+from lib.rentan import cli as desa_cli
+from lib.setup import database as setup
 
 
 class CliError(Exception):
@@ -50,7 +55,7 @@ def _emit(data, as_json: bool, text: str) -> None:
 def _ready_db():
     """The session factory of DATABASE_URL, with the schema migrated and the catalogue loaded."""
     url = database_url()
-    store.init(url)
+    setup.init(url)
     return session_factory(url)
 
 
@@ -66,7 +71,7 @@ def _step_json(step: catalog.Langkah) -> dict:
 
 
 def cmd_init(args) -> None:
-    report = store.init(database_url(), demo=args.demo)
+    report = setup.init(database_url(), demo=args.demo)
     _emit({"database": database_url().split("@")[-1], "added": report.added, "updated": report.updated,
            "unchanged": report.unchanged}, args.json,
           "Basis data siap (" + database_url().split("@")[-1] + ").\n" + "\n".join(report.lines()))
@@ -139,7 +144,7 @@ def cmd_worktime(args) -> None:
     if end < start:
         raise CliError("Waktu selesai tidak boleh sebelum waktu mulai.")
     with _ready_db()() as session:
-        cal = store.load_calendar(session)
+        cal = kalender.load_calendar(session)
     minutes = cal.working_minutes(start, end)
     value = int(minutes) if float(minutes).is_integer() else round(minutes, 2)
     _emit({"working_minutes": value}, args.json,
@@ -252,7 +257,8 @@ def cmd_kpi(args) -> None:
             names = {d.doc.id: d.doc.nama for d in store.active_documents(session).values()}
     except kpi.KpiError as err:
         raise CliError(str(err)) from None
-    period = f"{fmt.tanggal(date_from) if date_from else 'awal data'} s.d. {fmt.tanggal(date_to) if date_to else 'hari ini'}"
+    start = fmt.tanggal(date_from) if date_from else "awal data"
+    period = f"{start} s.d. {fmt.tanggal(date_to) if date_to else 'hari ini'}"
     lines = [f"Kinerja langkah SOP, {period} (waktu dalam menit; kerja = jam kerja tanpa hari libur)", ""]
     head = (f"{'No':>3} {'n':>6} {'median kerja':>13} {'p90 kerja':>10} {'median kal.':>12} {'p90 kal.':>10} "
             f"{'target':>8} {'% tepat':>8} {'tunggu':>9} {'ulang':>6}")
@@ -272,7 +278,7 @@ def cmd_kpi(args) -> None:
 
 
 def cmd_skm_ikm(args) -> None:
-    from . import skm
+    from lib.evaluation import skm
 
     try:
         data = skm.cli_ikm(args.file, args.weight)
@@ -296,8 +302,9 @@ def cmd_desa_validate(args) -> None:
 
 
 def cmd_desa_import(args) -> None:
-    from . import rentan, validasi
-    from .db import Desa, Kecamatan
+    from lib.base.db import Desa, Kecamatan
+    from lib.rentan import desa as rentan
+    from lib.rentan import validasi
 
     try:
         data, name = desa_cli.read_file(args.file)

@@ -23,7 +23,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 
-from lib import db, store
+from lib.base import db
+from lib.setup import database as setup
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -84,8 +85,8 @@ def db_url(request, tmp_path):
 
 # --- PostgreSQL: a template schema built once per test process, copied into each test's schema -------------
 #
-# ``store.init`` (every Alembic migration and the catalogue) costs a quarter to a whole second on PostgreSQL. Instead
-# the template is built once with the real ``store.init``, and the SQL that recreates it is read from the system
+# ``setup.init`` (every Alembic migration and the catalogue) costs a quarter to a whole second on PostgreSQL. Instead
+# the template is built once with the real ``setup.init``, and the SQL that recreates it is read from the system
 # catalogue: functions, sequences (with their positions), tables (LIKE the template's, so types, NOT NULL, CHECK,
 # identity and generated columns are exactly its), column defaults, the rows (alembic_version too), primary
 # keys, unique constraints and indexes under their own names, foreign keys, and triggers (the append-only
@@ -345,7 +346,7 @@ def _sqlite_ready(tmp_path_factory):
     """One SQLite database migrated and loaded once; each test gets a copy (a file copy is much faster
     than running the migrations and loading the catalogue again)."""
     path = tmp_path_factory.mktemp("ready") / "portal.db"
-    store.init(f"sqlite:///{path}")
+    setup.init(f"sqlite:///{path}")
     db.get_engine(f"sqlite:///{path}").dispose()  # closing the last connection folds the WAL into the file
     return path
 
@@ -356,7 +357,7 @@ def ready_db(db_url, request):
     if db_url.startswith("sqlite:///"):
         shutil.copyfile(request.getfixturevalue("_sqlite_ready"), db_url.removeprefix("sqlite:///"))
     else:
-        pg_copy(db_url, "ready", store.init)
+        pg_copy(db_url, "ready", setup.init)
     return db_url
 
 
@@ -389,8 +390,8 @@ def app_db(tmp_path, monkeypatch):
 
 def add_users(url: str, *users: tuple[str, str, str | None]) -> None:
     """Accounts (username, role, scope) whose password is ``sandi-<username>-123``."""
-    from lib import accounts
-    from lib.db import session_factory
+    from lib.base import accounts
+    from lib.base.db import session_factory
 
     with session_factory(url).begin() as s:
         for username, role, scope in users:

@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from lib import db, store
+from lib.base import db
+from lib.setup import database as setup
 
 from .conftest import add_users, pg_copy
 
@@ -20,7 +21,7 @@ def template_fixture(*users: tuple[str, str, str | None]):
     def template(tmp_path_factory):
         path = tmp_path_factory.mktemp("template") / "portal.db"
         url = f"sqlite:///{path}"
-        store.init(url)
+        setup.init(url)
         add_users(url, *users)
         db.get_engine(url).dispose()  # the last connection closing folds the WAL into the file
         return path, users
@@ -39,5 +40,5 @@ def ready(db_url: str, template) -> db.sessionmaker:
 
 
 def _init(url: str, users) -> None:
-    store.init(url)
+    setup.init(url)
     add_users(url, *users)

@@ -4,11 +4,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from lib import accounts, config
-from lib.accounts import AccountError
-from lib.db import AuditEntry, User, session_factory
-from lib.permissions import Actor, Grant, PermissionDenied
-
+from lib.base import accounts, config
+from lib.base.accounts import AccountError
+from lib.base.db import AuditEntry, User, session_factory
+from lib.base.permissions import Actor, Grant, PermissionDenied
 
 
 @pytest.fixture
@@ -156,7 +155,7 @@ def test_demo_mode_creates_a_user_for_every_role_and_a_kepala_bidang_per_bidang(
     with session_factory(ready_db)() as s:
         roles = {r for u in created for r in accounts.load_actor(s, u).roles}
         assert accounts.authenticate(s, "staf", accounts.DEMO_PASSWORD).ok
-    from lib.roles import ROLE_CODES
+    from lib.base.roles import ROLE_CODES
     assert roles == set(ROLE_CODES)
 
 

@@ -7,9 +7,10 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DatabaseError
 
-from lib import accounts, audit, nik
-from lib.db import AuditEntry, session_factory
-from lib.permissions import Actor, PermissionDenied
+from lib.base import accounts, audit
+from lib.base.db import AuditEntry, session_factory
+from lib.base.permissions import Actor, PermissionDenied
+from lib.casework import nik
 
 
 @pytest.fixture

@@ -4,12 +4,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from lib import audit, case_detail, case_files, cases, register, worklist
-from lib.cases import CaseError, FormInvalid
-from lib.db import AuditEntry, Case, CaseComment, session_factory
-from lib.mutu_baku import parse
-from lib.permissions import PermissionDenied
-from lib.worktime import WorkCalendar
+from lib.base import audit
+from lib.base.db import AuditEntry, Case, CaseComment, session_factory
+from lib.base.mutu_baku import parse
+from lib.base.permissions import PermissionDenied
+from lib.base.worktime import WorkCalendar
+from lib.casework import case_detail, case_files, cases, register, worklist
+from lib.casework.cases import CaseError, FormInvalid
 
 from .conftest import add_users
 from .test_cases import T0, act, step, who
@@ -23,7 +24,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
 @pytest.fixture
 def db(ready_db):
-    add_users(ready_db, ("rina", "staf", None), ("dewi", "kasi", None), ("budi", "kepala_bidang", "bidang:tenaga-kerja"),
+    add_users(ready_db, ("rina", "staf", None), ("dewi", "kasi", None),
+              ("budi", "kepala_bidang", "bidang:tenaga-kerja"),
               ("wahyu", "kepala_bidang", "bidang:jaminan-sosial"), ("agus", "operator_desa", "desa:karang-dalo"),
               ("maya", "evaluator", None))
     return session_factory(ready_db)

@@ -6,10 +6,13 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from lib import accounts, cases, catalog, store
-from lib.cases import CaseError, Conflict
-from lib.db import Case, StepRun, session_factory
-from lib.permissions import PermissionDenied
+from lib.base import accounts
+from lib.base.db import Case, StepRun, session_factory
+from lib.base.permissions import PermissionDenied
+from lib.casework import cases
+from lib.casework.cases import CaseError, Conflict
+from lib.catalogue import model as catalog
+from lib.setup import database as setup
 
 from .conftest import add_users
 
@@ -18,7 +21,8 @@ T0 = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.timezone.utc)  # Monday 08:00 WIB
 
 @pytest.fixture
 def db(ready_db):
-    add_users(ready_db, ("rina", "staf", None), ("dewi", "kasi", None), ("budi", "kepala_bidang", "bidang:tenaga-kerja"),
+    add_users(ready_db, ("rina", "staf", None), ("dewi", "kasi", None),
+              ("budi", "kepala_bidang", "bidang:tenaga-kerja"),
               ("agus", "operator_desa", "desa:karang-dalo"), ("hendra", "kepala_dinas", None),
               ("siti", "sekretaris", None), ("tono", "staf", None))
     return session_factory(ready_db)
@@ -194,7 +198,7 @@ def test_a_running_case_keeps_the_revision_it_started_under(db, tmp_path):
     text = path.read_text(encoding="utf-8").replace("waktu: 10 Menit", "waktu: 8 Menit")
     path.write_text(text, encoding="utf-8")
     with db.begin() as s:
-        store.sync_catalog(s, folder)
+        setup.sync_catalog(s, folder)
     new = act(db, "rina", cases.open_case, "kartu-ak1", now=T0)
     assert new.revision_id != old.revision_id
     with db() as s:

@@ -3,8 +3,8 @@ import copy
 
 import pytest
 
-from lib import catalog
-from lib.catalog import CatalogError
+from lib.catalogue import model as catalog
+from lib.catalogue.model import CatalogError
 
 DOCS = catalog.load_catalog()
 EXPECTED_IDS = {"pekerja-rentan", "klaim-jht", "iuran-jasa-konstruksi", "perselisihan-hi", "pelatihan", "kartu-ak1",

@@ -3,11 +3,9 @@ import json
 
 import pytest
 
-from lib import catalog
+from lib.catalogue import model as catalog
 
 from .cli import run, run_process
-
-
 
 
 @pytest.fixture(scope="module")

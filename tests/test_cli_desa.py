@@ -13,8 +13,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from lib import db, rentan, store
-from lib.db import AuditEntry, CalonPenerima, ValidasiBaris, ValidasiBatch, WorkflowHistory
+from lib.base import db
+from lib.base.db import AuditEntry, CalonPenerima, ValidasiBaris, ValidasiBatch, WorkflowHistory
+from lib.rentan import desa as rentan
+from lib.setup import database as setup
 
 from .cli import ROOT, run, run_process
 
@@ -55,7 +57,7 @@ def good(tmp_path) -> Path:
 def _template(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli-desa") / "portal.db"
     url = f"sqlite:///{path}"
-    store.init(url)
+    setup.init(url)
     with db.session_factory(url).begin() as s:
         rentan.seed_demo(s)
     db.get_engine(url).dispose()
@@ -97,8 +99,9 @@ def test_validate_without_json_prints_a_readable_indonesian_summary(mixed, tmp_p
     out = run("desa", "validate", str(mixed), url=f"sqlite:///{tmp_path / 'none.db'}")
     assert out.returncode == 0
     text = out.stdout
-    for words in ("Berkas desa.xlsx (lembar “Sheet”, judul kolom di baris 3)", "Baris data: 5", "dapat diterima: 2 (di antaranya 1 "
-                  "dengan catatan)", "tidak sah: 3", "Per status: Valid 1, Meninggal 1",
+    for words in ("Berkas desa.xlsx (lembar “Sheet”, judul kolom di baris 3)", "Baris data: 5",
+                  "dapat diterima: 2 (di antaranya 1 dengan catatan)", "tidak sah: 3",
+                  "Per status: Valid 1, Meninggal 1",
                   "Masalah yang membuat baris tidak sah: 3", "Baris 8, kolom D (Status): Status “Menigal” tidak "
                   "dikenal (maksudnya “Meninggal”?)", "Catatan (baris tetap diterima): 1",
                   "Baris 5, kolom B (NIK): NIK diketik sebagai angka"):

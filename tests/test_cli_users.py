@@ -13,8 +13,8 @@ def test_the_first_admin_is_made_with_the_cli_and_can_log_in(tmp_path):
     rows = json.loads(run("users", "list", "--json", url=url, env_extra=prod).stdout)
     assert rows == [{"username": "kepala", "name": "Admin Pertama", "email": None, "active": True,
                      "roles": [{"role": "admin", "scope": None}]}]
-    from lib import accounts
-    from lib.db import session_factory
+    from lib.base import accounts
+    from lib.base.db import session_factory
     with session_factory(url).begin() as s:
         assert accounts.authenticate(s, "kepala", "sandi-admin-pertama").ok
 

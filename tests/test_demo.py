@@ -8,8 +8,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from lib import accounts, cases, demo, kpi, store
-from lib.db import Case, StepRun, User, session_factory
+from lib.base import accounts, kalender
+from lib.base.db import Case, StepRun, User, session_factory
+from lib.casework import cases
+from lib.catalogue import store
+from lib.measure import kpi
+from lib.setup import database as setup
+from lib.setup import demo
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = dt.datetime(2026, 3, 10, 9, 30, tzinfo=WIB)  # a Tuesday morning
@@ -17,7 +22,7 @@ NOW = dt.datetime(2026, 3, 10, 9, 30, tzinfo=WIB)  # a Tuesday morning
 
 def fill(url: str, seed: int = 2026, years: int = 1) -> demo.DemoHistory:
     """Schema, catalogue and demo users, then the history (with a fixed ``now``)."""
-    store.init(url)
+    setup.init(url)
     with session_factory(url).begin() as s:
         accounts.ensure_demo_users(s)
         return demo.fill_history(s, seed=seed, years=years, now=NOW)
@@ -46,7 +51,7 @@ def reference(tmp_path_factory):
 def frames(url: str):
     with session_factory(url)() as s:
         docs = {k: v.doc for k, v in store.active_documents(s).items()}
-        cal = store.load_calendar(s)
+        cal = kalender.load_calendar(s)
         users = dict(s.execute(select(User.id, User.username)).all())
     c, r = rows(url)
     case_df = pd.DataFrame(c, columns=["register_no", "sop_id", "state", "applicant_name", "created_at", "closed_at",
@@ -176,12 +181,12 @@ def test_the_engine_opens_the_next_case_after_the_demo_history_without_a_clash(d
 def test_init_in_demo_mode_fills_the_history_once_and_reports_it(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'init.db'}"
     monkeypatch.setenv("PORTAL_ENV", "production")
-    assert store.init(url, demo=True).demo_cases == 0
+    assert setup.init(url, demo=True).demo_cases == 0
     monkeypatch.setenv("PORTAL_ENV", "demo")
     monkeypatch.setenv("PORTAL_DEMO_HISTORY", "1")
-    report = store.init(url, demo=True)
+    report = setup.init(url, demo=True)
     assert report.demo_cases > 2000
     assert any(line.startswith("Riwayat demo: ") and line.endswith(" berkas") and "." in line
                for line in report.lines())
-    assert store.init(url, demo=True).demo_cases == 0
+    assert setup.init(url, demo=True).demo_cases == 0
 

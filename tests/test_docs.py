@@ -2,8 +2,8 @@
 import re
 from pathlib import Path
 
-from lib import catalog
 from lib.__main__ import build_parser
+from lib.catalogue import model as catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMAT_DOC = (ROOT / "data" / "sop" / "README.md").read_text(encoding="utf-8")
@@ -40,8 +40,8 @@ def test_the_readme_has_exactly_the_two_setup_commands():
 
 
 def test_every_permission_is_documented_with_its_holders():
-    from lib.permissions import PERMISSIONS, ROLE_PERMISSIONS
-    from lib.roles import ROLES
+    from lib.base.permissions import PERMISSIONS, ROLE_PERMISSIONS
+    from lib.base.roles import ROLES
 
     doc = (ROOT / "docs" / "permissions.md").read_text(encoding="utf-8")
     rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([a-z_]+)` \|.*$", doc, re.M)}

@@ -7,8 +7,11 @@ from functools import partial
 import pytest
 from sqlalchemy import func, select
 
-from lib import accounts, cases, eventlog
-from lib.db import Case, StepRun, session_factory
+from lib.base import accounts
+from lib.base.db import Case, StepRun, session_factory
+from lib.casework import cases
+from lib.measure import eventlog
+from lib.setup import database as setup
 
 from .cli import run as run_cli
 from .conftest import add_users
@@ -55,8 +58,7 @@ def test_an_event_log_round_trips_through_import_and_export(db, ready_db, tmp_pa
     _ak1_case(db, rework=True)
     first = export_csv(ready_db)
     other = f"sqlite:///{tmp_path / 'lain.db'}"
-    from lib import store
-    store.init(other)
+    setup.init(other)
     with session_factory(other).begin() as s:
         counts = eventlog.import_csv(s, first)
     assert counts == {"cases": 1, "step_runs": 6}

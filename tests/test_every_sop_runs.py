@@ -4,8 +4,11 @@ import datetime as dt
 
 import pytest
 
-from lib import accounts, cases, catalog, store
-from lib.db import Case, session_factory
+from lib.base import accounts
+from lib.base.db import Case, session_factory
+from lib.casework import cases
+from lib.catalogue import model as catalog
+from lib.setup import database as setup
 
 DOCS = {i: d for i, d in catalog.load_catalog().items() if d.jenis == "sop"}
 T0 = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.timezone.utc)
@@ -14,7 +17,7 @@ T0 = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.timezone.utc)
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('every') / 'portal.db'}"
-    store.init(url, demo=True)
+    setup.init(url, demo=True)
     return url
 
 

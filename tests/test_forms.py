@@ -3,7 +3,8 @@ import datetime as dt
 
 import pytest
 
-from lib import catalog, forms
+from lib.casework import forms
+from lib.catalogue import model as catalog
 
 DOCS = catalog.load_catalog()
 AK1 = DOCS["kartu-ak1"]

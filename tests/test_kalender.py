@@ -4,10 +4,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from lib import accounts, kalender, store
-from lib.db import AuditEntry, session_factory
-from lib.permissions import PermissionDenied
-from lib.worktime import parse_local
+from lib.base import accounts, kalender
+from lib.base.db import AuditEntry, session_factory
+from lib.base.permissions import PermissionDenied
+from lib.base.worktime import parse_local
 
 from .conftest import add_users
 
@@ -25,7 +25,7 @@ def who(db, username):
 
 def minutes(db, a, b):
     with db() as s:
-        return store.load_calendar(s).working_minutes(parse_local(a), parse_local(b))
+        return kalender.load_calendar(s).working_minutes(parse_local(a), parse_local(b))
 
 
 def test_a_new_skb_day_off_removes_working_time_and_is_audited(db):
@@ -51,7 +51,7 @@ def test_the_year_list_shows_holidays_and_overrides(db):
     with db.begin() as s:
         kalender.set_override(s, who(db, "admin"), dt.date(2025, 5, 10), "kerja", "Sabtu pengganti")
     with db() as s:
-        rows = kalender.days_off(store.load_calendar(s), 2025)
+        rows = kalender.days_off(kalender.load_calendar(s), 2025)
     by_day = {r.day: r for r in rows}
     assert by_day[dt.date(2025, 3, 31)].source == "libur nasional/cuti bersama"
     assert by_day[dt.date(2025, 5, 10)].source == "pengecualian admin"

@@ -10,9 +10,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from lib import db, kohort, rentan, store
-from lib.db import AuditEntry, CalonPenerima, KohortDesa, PesertaKohort, WorkflowHistory
-from lib.permissions import PermissionDenied
+from lib.base import db, kalender
+from lib.base.db import AuditEntry, CalonPenerima, KohortDesa, PesertaKohort, WorkflowHistory
+from lib.base.permissions import PermissionDenied
+from lib.rentan import desa as rentan
+from lib.rentan import kohort
 
 from .conftest import prepared_db
 from .test_rentan import _prepare as prepare_rentan
@@ -69,7 +71,8 @@ def test_only_the_kabid_of_jaminan_sosial_verifies_a_desa_list(sf):
         row = kohort.verify_desa(s, actor(s, "kabidku"), kid, "karang-dalo")
         assert row.jumlah_diverifikasi == 8
     with sf() as s:
-        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "verifikasi_calon")) == 1
+        verified = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "verifikasi_calon")
+        assert s.scalar(verified) == 1
 
 
 def test_a_desa_without_candidates_cannot_be_verified(sf):
@@ -110,7 +113,7 @@ def test_a_list_changed_after_the_kabid_verified_it_needs_verifying_again_before
 def test_the_answer_is_due_five_working_days_after_the_letter_skipping_weekends_and_holidays(sf):
     with sf() as s:
         # Friday 2026-12-18 → Mon 21, Tue 22, Wed 23, Thu 24 (cuti bersama?), ... per the agency calendar
-        cal = store.load_calendar(s)
+        cal = kalender.load_calendar(s)
         sent = dt.date(2026, 12, 18)
         due = kohort.letter_deadline(s, sent)
         working = [sent + dt.timedelta(days=i) for i in range(1, (due - sent).days + 1)
@@ -401,7 +404,7 @@ def test_the_demo_cohort_has_one_letter_overdue_and_one_waiting(sf):
 
 
 def test_the_cohort_bidang_is_the_bidang_of_the_pekerja_rentan_sop():
-    from lib.catalog import load_catalog
+    from lib.catalogue.model import load_catalog
 
     assert kohort.BIDANG_SCOPE == load_catalog()["pekerja-rentan"].scope
 

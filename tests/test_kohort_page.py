@@ -7,9 +7,10 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from lib import kohort, rentan
-from lib.accounts import load_actor
-from lib.db import CalonPenerima, PesertaKohort, session_factory
+from lib.base.accounts import load_actor
+from lib.base.db import CalonPenerima, PesertaKohort, session_factory
+from lib.rentan import desa as rentan
+from lib.rentan import kohort
 
 from .test_pages import open_app, texts
 from .test_rentan import filled
@@ -78,7 +79,7 @@ def test_bpjs_answer_uploaded_on_the_page_replaces_nobody_when_everyone_is_new_a
 
 
 def test_a_first_cohort_is_created_from_the_empty_state(app_db):
-    from lib.db import Kohort, KohortDesa
+    from lib.base.db import Kohort, KohortDesa
     open_app(user="staf")  # the first run creates the demo database
     with session_factory(app_db).begin() as s:
         s.execute(KohortDesa.__table__.delete())

@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from lib import catalog, kpi, store
-from lib.db import Case, SopRevision, StepRun, session_factory
-from lib.mutu_baku import parse
-from lib.permissions import Actor, Grant, PermissionDenied
+from lib.base.db import Case, SopRevision, StepRun, session_factory
+from lib.base.mutu_baku import parse
+from lib.base.permissions import Actor, Grant, PermissionDenied
+from lib.catalogue import model as catalog
+from lib.catalogue import store
+from lib.measure import kpi
+from lib.setup import database as setup
 
 from .cli import run as run_cli
 
@@ -326,7 +329,7 @@ def test_unknown_filters_are_refused_in_indonesian(ready_db):
 def test_cli_kpi_json_is_the_summary_and_the_text_is_an_indonesian_table(app_db, capsys):
     from lib.__main__ import main
 
-    store.init(app_db)
+    setup.init(app_db)
     build_history(app_db)
     out = run_cli("kpi", "--sop", "kartu-ak1", "--from", "2025-06-01", "--to", "2025-06-30", "--json", url=app_db)
     assert out.returncode == 0, out.stderr

@@ -1,8 +1,9 @@
 """The mutu baku parser: every waktu text of the seeds, ranges, calendar windows, and refusals."""
 import pytest
 
-from lib import catalog, mutu_baku
-from lib.mutu_baku import MutuBaku, MutuBakuError, parse
+from lib.base import mutu_baku
+from lib.base.mutu_baku import MutuBaku, MutuBakuError, parse
+from lib.catalogue import model as catalog
 
 
 @pytest.mark.parametrize("text, expected", [

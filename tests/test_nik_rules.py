@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import nik
+from lib.casework import nik
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -2,7 +2,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import catalog
+from lib.catalogue import model as catalog
 
 DOCS = catalog.load_catalog()
 
@@ -198,8 +198,8 @@ def test_production_mode_refuses_to_start_with_the_default_cookie_key(app_db, mo
 
 
 def test_a_user_disabled_while_logged_in_loses_the_session_at_the_next_run(app_db):
-    from lib import accounts
-    from lib.db import session_factory
+    from lib.base import accounts
+    from lib.base.db import session_factory
 
     at = open_app("kartu-ak1", user="staf")
     assert at.title[0].value == DOCS["kartu-ak1"].nama

@@ -10,8 +10,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from lib import accounts, cases, store
-from lib.db import Case, session_factory
+from lib.base import accounts
+from lib.base.db import Case, session_factory
+from lib.casework import cases
+from lib.setup import database as setup
 
 from .test_pages import open_app, texts
 
@@ -32,7 +34,7 @@ def ak1_cases_named(url: str, name: str) -> list[Case]:
 @pytest.fixture
 def waiting(app_db) -> cases.CaseView:
     """Schema, catalogue, demo users and an AK1 case waiting at step 4 (Kasi)."""
-    store.init(app_db)
+    setup.init(app_db)
     with session_factory(app_db).begin() as s:
         accounts.ensure_demo_users(s)
     return ak1_case_waiting_for_kasi(app_db)

@@ -1,8 +1,10 @@
 """The KPI dashboard page: who sees it, and that it draws the demo history without errors."""
 import pytest
 
-from lib import accounts, cases, store
-from lib.db import session_factory
+from lib.base import accounts
+from lib.base.db import session_factory
+from lib.casework import cases
+from lib.setup import database as setup
 
 from .test_pages import open_app
 
@@ -10,7 +12,7 @@ from .test_pages import open_app
 @pytest.fixture
 def with_cases(app_db):
     """A few finished AK1 cases so that the dashboard has figures (the app_db has no demo history)."""
-    store.init(app_db, demo=True)
+    setup.init(app_db, demo=True)
     with session_factory(app_db).begin() as s:
         staf, kasi, kabid = (accounts.load_actor(s, u) for u in ("staf", "kasi", "kabid"))
         for _ in range(3):

@@ -2,8 +2,8 @@
 approved revision changes the page at once."""
 from sqlalchemy import select
 
-from lib import revisions, store
-from lib.db import SopRevision, session_factory
+from lib.base.db import SopRevision, session_factory
+from lib.catalogue import revisions, store
 
 from .test_pages import open_app
 
@@ -36,7 +36,8 @@ def test_saving_without_a_note_changes_nothing(app_db):
 def test_kepala_dinas_approves_a_submitted_revision_and_the_page_follows(app_db):
     at = open_app("editor-sop", user="admin")  # creates the database and the catalogue
     with session_factory(app_db).begin() as s:
-        from lib import accounts, catalog
+        from lib.base import accounts
+        from lib.catalogue import model as catalog
 
         admin = accounts.load_actor(s, "admin")
         data = catalog.to_data(store.active_documents(s)["kartu-ak1"].doc)

@@ -1,9 +1,20 @@
 """The access rules, one test per rule, in lib and without Streamlit (Plone-style security tests)."""
 import pytest
 
-from lib.permissions import (ANONYMOUS_PERMISSIONS, PERMISSIONS, ROLE_PERMISSIONS, Actor, Grant, PermissionDenied,
-                             check_scope, has_permission, holds_anywhere, require, scopes_for)
-from lib.roles import ROLE_CODES
+from lib.base.permissions import (
+    ANONYMOUS_PERMISSIONS,
+    PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Actor,
+    Grant,
+    PermissionDenied,
+    check_scope,
+    has_permission,
+    holds_anywhere,
+    require,
+    scopes_for,
+)
+from lib.base.roles import ROLE_CODES
 
 
 def actor(*grants) -> Actor:

@@ -8,10 +8,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from lib import db, rentan, store
-from lib.accounts import load_actor
-from lib.db import AuditEntry, CalonPenerima, ReferensiRentan, ValidasiBaris, ValidasiBatch, WorkflowHistory
-from lib.permissions import PermissionDenied
+from lib.base import db
+from lib.base.accounts import load_actor
+from lib.base.db import AuditEntry, CalonPenerima, ReferensiRentan, ValidasiBaris, ValidasiBatch, WorkflowHistory
+from lib.base.permissions import PermissionDenied
+from lib.rentan import desa as rentan
+from lib.setup import database as setup
 
 from .conftest import add_users, prepared_db
 from .test_pages import open_app, texts
@@ -22,7 +24,7 @@ USERS = (("opdesa", "operator_desa", "desa:karang-dalo"), ("stafku", "staf", Non
 
 def _prepare(url: str, users=USERS) -> None:
     """The catalogue, the users and the demo wilayah with Karang Dalo's and Jatiharjo's candidate lists."""
-    store.init(url)
+    setup.init(url)
     add_users(url, *users)
     with db.session_factory(url).begin() as s:
         rentan.seed_demo(s)
@@ -232,7 +234,7 @@ def test_an_invalid_file_shows_row_and_column_messages_and_imports_nothing(app_d
     assert "Baris 5, kolom B (NIK)" in body  # a number NIK ending in 2: a warning, row 4 stays importable
     assert "Baris 4, kolom B (NIK)" in body
     assert "1 masalah membuat baris tidak sah" in at.error[0].value
-    from lib.db import session_factory
+    from lib.base.db import session_factory
     with session_factory(app_db)() as s:
         assert s.scalar(select(func.count(ValidasiBatch.id))) == 0
 
@@ -247,7 +249,7 @@ def test_staf_sees_every_desa_and_an_empty_state_without_candidates(app_db):
 
 def test_operator_terima_on_the_page_imports_the_fixed_file_once(app_db):
     at = open_app("validasi-desa", user="operator")
-    from lib.db import session_factory
+    from lib.base.db import session_factory
     with session_factory(app_db).begin() as s:
         data = filled(s, by="staf")
     at.file_uploader[0].set_value(("desa.xlsx", data, XLSX))

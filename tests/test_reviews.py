@@ -9,9 +9,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
-from lib import kpi, reviews, skm_data
-from lib.db import AuditEntry, Review, ReviewAction, RoleAssignment, User, WorkflowHistory, session_factory
-from lib.permissions import PermissionDenied
+from lib.base.db import AuditEntry, Review, ReviewAction, RoleAssignment, User, WorkflowHistory, session_factory
+from lib.base.permissions import PermissionDenied
+from lib.evaluation import reviews, skm_data
+from lib.measure import kpi
 
 from .fast_db import ready, template_fixture
 from .test_cases import who
@@ -356,8 +357,8 @@ def review_page(review_id: int | None, user: str):
 
 
 def last_quarter() -> str:
-    from lib import periode
-    from lib.worktime import WIB
+    from lib.base import periode
+    from lib.base.worktime import WIB
 
     return reviews.quarter_code(periode.recent_quarters(dt.datetime.now(WIB).date(), 2)[1])
 

@@ -5,13 +5,18 @@ import re
 import pytest
 from sqlalchemy import select
 
-from lib import accounts, cases, catalog, kpi, revisions, store
-from lib.db import Case, SopRevision, session_factory
-from lib.permissions import PermissionDenied
+from lib.base import accounts
+from lib.base.db import Case, SopRevision, session_factory
+from lib.base.permissions import PermissionDenied
+from lib.casework import cases
+from lib.catalogue import model as catalog
+from lib.catalogue import revisions, store
+from lib.measure import kpi
 
 from .cli import run
 from .conftest import add_users
-from .test_cases import act as cases_act, who
+from .test_cases import act as cases_act
+from .test_cases import who
 
 T0 = dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.timezone.utc)
 DOCS = catalog.load_catalog()

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from lib import skm
+from lib.evaluation import skm
 
 # Hand-checked example, 4 respondents:
 #          U1 U2 U3 U4 U5 U6 U7 U8 U9   row sum

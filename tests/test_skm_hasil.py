@@ -8,10 +8,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from lib import skm, skm_data, skm_hasil, store
-from lib.db import AuditEntry, Case, SkmResponse, session_factory
-from lib.permissions import PermissionDenied
-from lib.worktime import WIB
+from lib.base.db import AuditEntry, Case, SkmResponse, session_factory
+from lib.base.permissions import PermissionDenied
+from lib.base.worktime import WIB
+from lib.catalogue import store
+from lib.evaluation import skm, skm_data, skm_hasil
 
 from .cli import run as run_cli
 from .fast_db import ready, template_fixture

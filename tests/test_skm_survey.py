@@ -4,8 +4,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from lib import skm, skm_data
-from lib.db import SkmResponse, session_factory
+from lib.base.db import SkmResponse, session_factory
+from lib.evaluation import skm, skm_data
 
 from .test_pages import open_app
 

@@ -4,8 +4,11 @@ import shutil
 
 from sqlalchemy import func, inspect, select
 
-from lib import catalog, store
-from lib.db import AuditEntry, CalendarOverride, SopRevision, WorkflowHistory, get_engine, session_factory
+from lib.base import kalender
+from lib.base.db import AuditEntry, CalendarOverride, SopRevision, WorkflowHistory, get_engine, session_factory
+from lib.catalogue import model as catalog
+from lib.catalogue import store
+from lib.setup import database as setup
 
 
 def _catalogue_with_a_shorter_ak1_step(tmp_path):
@@ -18,7 +21,7 @@ def _catalogue_with_a_shorter_ak1_step(tmp_path):
 
 
 def test_init_creates_the_core_tables_and_loads_every_document(db_url):
-    report = store.init(db_url)
+    report = setup.init(db_url)
     tables = set(inspect(get_engine(db_url)).get_table_names())
     assert {"users", "role_assignments", "sops", "sop_revisions", "cases", "step_runs", "audit_log", "settings",
             "calendar_overrides", "workflow_history", "alembic_version"} <= tables
@@ -30,7 +33,7 @@ def test_init_creates_the_core_tables_and_loads_every_document(db_url):
 
 
 def test_init_twice_changes_nothing(ready_db):
-    report = store.init(ready_db)
+    report = setup.init(ready_db)
     assert not report.added and not report.updated
     with session_factory(ready_db)() as s:
         assert s.scalar(select(func.count()).select_from(SopRevision)) == len(catalog.load_catalog())
@@ -39,7 +42,7 @@ def test_init_twice_changes_nothing(ready_db):
 def test_a_changed_catalogue_file_becomes_a_new_revision_and_the_old_one_stops(ready_db, tmp_path):
     folder = _catalogue_with_a_shorter_ak1_step(tmp_path)
     with session_factory(ready_db).begin() as s:
-        report = store.sync_catalog(s, folder)
+        report = setup.sync_catalog(s, folder)
     assert report.updated == ["kartu-ak1"]
     with session_factory(ready_db)() as s:
         logged = s.scalars(select(AuditEntry).where(AuditEntry.action == "muat_katalog")).all()
@@ -61,7 +64,7 @@ def test_a_revision_made_in_the_browser_is_never_overwritten_by_a_file(ready_db,
                           content_hash="x", source="web"))
     folder = _catalogue_with_a_shorter_ak1_step(tmp_path)
     with session_factory(ready_db).begin() as s:
-        report = store.sync_catalog(s, folder)
+        report = setup.sync_catalog(s, folder)
     assert report.kept_web == ["kartu-ak1"] and not report.updated
 
 
@@ -69,7 +72,7 @@ def test_the_calendar_reads_the_admins_overrides(ready_db):
     with session_factory(ready_db).begin() as s:
         s.add(CalendarOverride(day=dt.date(2025, 5, 6), kind="libur", keterangan="Cuti bersama tambahan"))
     with session_factory(ready_db)() as s:
-        cal = store.load_calendar(s)
+        cal = kalender.load_calendar(s)
     assert cal.minutes_in_day(dt.date(2025, 5, 6)) == 0
     assert cal.minutes_in_day(dt.date(2025, 5, 7)) == 450
 

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from lib import nik, validasi
-from lib.validasi import UploadError, read_upload, template_workbook, validate
+from lib.casework import nik
+from lib.rentan import validasi
+from lib.rentan.validasi import UploadError, read_upload, template_workbook, validate
 
 TODAY = dt.date(2026, 11, 22)
 DATA = Path(__file__).parent / "data" / "validasi"

@@ -21,10 +21,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from lib import db, rentan, store, validasi
-from lib.db import CalonPenerima, ValidasiBaris, ValidasiBatch
-from lib.desa_cli import SYSTEM_ACTOR
-from lib.validasi import UploadError, read_upload
+from lib.base import db
+from lib.base.db import CalonPenerima, ValidasiBaris, ValidasiBatch
+from lib.rentan import desa as rentan
+from lib.rentan import validasi
+from lib.rentan.cli import SYSTEM_ACTOR
+from lib.rentan.validasi import UploadError, read_upload
+from lib.setup import database as setup
 
 from .conftest import prepared_db
 
@@ -227,7 +230,8 @@ BAD = [
          "Baris judul kolom tidak ditemukan"),
     Case("no-status-column", "desa.xlsx", lambda: save_rows([["NIK", "Nama"], [SITI, "Siti"]]),
          "Kolom Status tidak ditemukan"),
-    Case("header-too-low", "desa.xlsx", lambda: save_rows([[]] * 40 + [["NIK", "Nama", "Status"], [SITI, "S", "Valid"]]),
+    Case("header-too-low", "desa.xlsx",
+         lambda: save_rows([[]] * 40 + [["NIK", "Nama", "Status"], [SITI, "S", "Valid"]]),
          "Baris judul kolom tidak ditemukan"),
     Case("two-data-sheets", "desa.xlsx", two_data_sheets, "lebih dari satu lembar"),
     Case("over-row-limit", "desa.xlsx", lambda: rows_at_limit(11), "11 baris data, lebih dari batas 10 baris",
@@ -348,7 +352,7 @@ def test_a_data_row_right_below_the_header_is_never_taken_for_a_heading_row():
 
 
 def _build(url: str) -> None:
-    store.init(url)
+    setup.init(url)
     with db.session_factory(url).begin() as s:
         rentan.seed_demo(s)
 

@@ -6,9 +6,10 @@ import io
 
 from openpyxl import load_workbook
 
-from lib import rentan, validasi
-from lib.accounts import load_actor
-from lib.db import session_factory
+from lib.base.accounts import load_actor
+from lib.base.db import session_factory
+from lib.rentan import desa as rentan
+from lib.rentan import validasi
 from views.validasi_desa import PREVIEW_ROWS
 
 from .test_pages import open_app, texts

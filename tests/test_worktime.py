@@ -6,8 +6,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.mutu_baku import parse
-from lib.worktime import WIB, CalendarSettings, Override, WorkCalendar, parse_local
+from lib.base.mutu_baku import parse
+from lib.base.worktime import WIB, CalendarSettings, Override, WorkCalendar, parse_local
 
 CAL = WorkCalendar()
 

@@ -4,8 +4,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import audit
-from lib.permissions import PermissionDenied, has_permission
+from lib.base import audit
+from lib.base.permissions import PermissionDenied, has_permission
 from lib.ui import context, widgets
 
 

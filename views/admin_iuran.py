@@ -1,8 +1,8 @@
 """Iuran pekerja rentan: the contribution basis (declared income, JKK percentage, JKM) the budget uses."""
 import streamlit as st
 
-from lib import fmt, kohort
-from lib.permissions import PermissionDenied
+from lib.base import fmt
+from lib.rentan import kohort
 from lib.ui import context, widgets
 
 
@@ -22,7 +22,7 @@ def render() -> None:
         jkm = st.number_input("JKM (Rp per bulan)", min_value=0, step=100, value=now.jkm)
         if st.form_submit_button("Simpan", type="primary"):
             widgets.apply(lambda s: kohort.save_iuran(s, context.actor(), int(penghasilan), f"{jkk:.2f}", int(jkm)),
-                          "Besaran iuran disimpan.", (kohort.KohortError, PermissionDenied))
+                          "Besaran iuran disimpan.")
     st.caption("Ketentuan BPJS Ketenagakerjaan untuk BPU: JKK 1% dari penghasilan, JKM Rp6.800; pada penghasilan "
                "Rp1.000.000 iurannya Rp16.800 per bulan. Kohort yang SK-nya sudah ditetapkan tetap memakai besaran "
                "iuran pada saat SK ditetapkan.")

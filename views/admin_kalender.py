@@ -4,9 +4,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, kalender, mutu_baku, store
-from lib.permissions import PermissionDenied
-from lib.worktime import HARI
+from lib.base import fmt, kalender, mutu_baku
+from lib.base.worktime import HARI
 from lib.ui import context, widgets
 
 
@@ -19,7 +18,7 @@ def render() -> None:
                f"(istirahat 11.30–13.00); {mutu_baku.MINUTES_PER_WORKING_DAY} menit kerja per hari.")
     year = st.number_input("Tahun", min_value=2020, max_value=2035, value=dt.date.today().year, step=1)
     with context.db()() as session:
-        cal = store.load_calendar(session)
+        cal = kalender.load_calendar(session)
         rows = kalender.days_off(cal, int(year))
     if rows:
         st.dataframe(pd.DataFrame([{"Tanggal": fmt.tanggal(r.day), "Hari": HARI[r.day.weekday()], "Keterangan": r.name,
@@ -52,4 +51,4 @@ def render() -> None:
 
 
 def _change(action, message: str) -> None:
-    widgets.apply(action, message, (kalender.CalendarError, PermissionDenied))
+    widgets.apply(action, message)

@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from lib import accounts, fmt
-from lib.permissions import SCOPED_ROLES, PermissionDenied
-from lib.roles import ROLES
+from lib.base import accounts, fmt
+from lib.base.permissions import SCOPED_ROLES, PermissionDenied
+from lib.base.roles import ROLES
 from lib.ui import context, widgets
 
 
@@ -28,7 +28,7 @@ def _role_picker(prefix: str, current=()) -> list[tuple[str, str | None]]:
 
 
 def _run(action, ok_message: str) -> None:
-    widgets.apply(action, ok_message, (accounts.AccountError, PermissionDenied))
+    widgets.apply(action, ok_message)
 
 
 def render() -> None:

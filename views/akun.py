@@ -1,7 +1,7 @@
 """Akun saya: who I am, my roles, and changing my own password."""
 import streamlit as st
 
-from lib import accounts
+from lib.base import accounts
 from lib.ui import context, widgets
 
 

@@ -1,7 +1,9 @@
 """Landing page: the agency's SOPs grouped by instansi and unit, with search."""
 import streamlit as st
 
-from lib import catalog, document, mutu_baku
+from lib.base import mutu_baku
+from lib.catalogue import document
+from lib.catalogue import model as catalog
 from lib.ui import data, nav, widgets
 
 

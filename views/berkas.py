@@ -3,14 +3,14 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import case_detail, case_files, cases, config, fmt, nik, register, skm
-from lib.forms import MAX_FILE_MB
-from lib.mutu_baku import format_working_minutes as duration
-from lib.permissions import PermissionDenied, has_permission
+from lib.base import config, fmt
+from lib.base.mutu_baku import format_working_minutes as duration
+from lib.base.permissions import PermissionDenied, has_permission
+from lib.casework import case_detail, case_files, cases, nik, register
+from lib.casework.forms import MAX_FILE_MB
+from lib.casework.worklist import STATUS_LABELS
+from lib.evaluation import skm
 from lib.ui import context, nav, widgets
-from lib.worklist import STATUS_LABELS
-
-ERRORS = (cases.CaseError, PermissionDenied)
 
 
 def render() -> None:
@@ -21,7 +21,7 @@ def render() -> None:
         case_id = int(raw)
         with context.db()() as session:
             d = case_detail.detail(session, context.actor(), case_id)
-    except (ValueError, *ERRORS):
+    except (ValueError, PermissionDenied):
         widgets.header("Berkas tidak ditemukan")
         st.info("Berkas ini tidak ada atau Anda tidak memiliki akses ke berkas ini.")
         st.page_link(nav.page("berkas"), label="Cari berkas", icon=":material/search:")
@@ -42,7 +42,7 @@ def _search() -> None:
     try:
         with context.db().begin() as session:
             found = register.search(session, context.actor(), text)
-    except ERRORS as err:
+    except widgets.USER_ERRORS as err:
         st.error(str(err))
         return
     if not found:
@@ -134,7 +134,7 @@ def _open_step(d, s: case_detail.OpenStep) -> None:
         if s.started_at is None:
             if st.button(f"Mulai langkah {step.no}", key=f"mulai-{d.id}-{step.no}", icon=":material/play_arrow:"):
                 widgets.apply(lambda session: cases.start_step(session, actor, d.id, step.no, d.version),
-                              f"Langkah {step.no} dimulai.", ERRORS)
+                              f"Langkah {step.no} dimulai.")
         with st.form(f"selesai-{d.id}-{step.no}-{d.version}"):
             outcome = None
             if step.keputusan:
@@ -150,7 +150,7 @@ def _open_step(d, s: case_detail.OpenStep) -> None:
                     note = missing
                 widgets.apply(lambda session: cases.complete_step(session, actor, d.id, step.no, d.version,
                                                                   outcome=outcome, note=note),
-                              f"Langkah {step.no} selesai.", ERRORS)
+                              f"Langkah {step.no} selesai.")
 
 
 def _resubmit(d, s) -> None:
@@ -164,7 +164,7 @@ def _resubmit(d, s) -> None:
         if st.form_submit_button(f"Terima berkas kembali (langkah {s.step.no})", type="primary",
                                  icon=":material/assignment_return:"):
             widgets.apply(lambda session: cases.resubmit(session, context.actor(), d.id, d.version, ticked, note),
-                          "Berkas diterima kembali dan diteruskan.", ERRORS)
+                          "Berkas diterima kembali dan diteruskan.")
 
 
 def _skm(d) -> None:
@@ -195,7 +195,7 @@ def _attachments(d) -> None:
                               "png"], key=f"unggah-{d.id}-{len(files)}", max_upload_size=MAX_FILE_MB)
     if upload is not None and st.button("Lampirkan", key=f"lampirkan-{d.id}", icon=":material/upload:"):
         widgets.apply(lambda session: case_files.attach(session, actor, d.id, upload.name, upload.getvalue()),
-                      f"“{upload.name}” dilampirkan.", ERRORS)
+                      f"“{upload.name}” dilampirkan.")
 
 
 def _comments(d) -> None:
@@ -210,5 +210,4 @@ def _comments(d) -> None:
     with st.form(f"komentar-{d.id}-{len(notes)}", clear_on_submit=True):
         text = st.text_area("Tulis komentar", max_chars=case_files.MAX_COMMENT)
         if st.form_submit_button("Kirim komentar", icon=":material/chat:"):
-            widgets.apply(lambda session: case_files.add_comment(session, actor, d.id, text), "Komentar terkirim.",
-                          ERRORS)
+            widgets.apply(lambda session: case_files.add_comment(session, actor, d.id, text), "Komentar terkirim.")

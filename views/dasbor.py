@@ -1,10 +1,11 @@
 """Dasbor kinerja: real step times against mutu baku, bottlenecks, late files, drill-down to the cases."""
 import streamlit as st
 
-from lib import charts, fmt, kpi, kpi_tables, periode
-from lib.export import frame_workbook
-from lib.permissions import has_permission
-from lib.roles import ROLES
+from lib.base import fmt, periode
+from lib.base.permissions import has_permission
+from lib.base.roles import ROLES
+from lib.base.sheets import frame_workbook
+from lib.measure import charts, kpi, kpi_tables
 from lib.ui import context, data, filters, widgets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,7 +94,8 @@ def _bottlenecks(board, sops) -> None:
         st.markdown("**Langkah yang paling melewati mutu baku** (kelebihan median × jumlah langkah)")
         st.dataframe(b.head(15).assign(
             Langkah=[_step_name(sops, s, n, k) for s, n, k in zip(b["sop_id"], b["step_no"], b["kegiatan"])],
-            Median=b["median_working_min"].map(kpi_tables.minutes), Target=b["target_working_min"].map(kpi_tables.minutes),
+            Median=b["median_working_min"].map(kpi_tables.minutes),
+            Target=b["target_working_min"].map(kpi_tables.minutes),
             Kelebihan=b["excess_per_run_min"].map(kpi_tables.minutes),
             **{"% tepat": b["within_pct"].map(kpi_tables.pct)})[
             ["rank", "Langkah", "n", "Median", "Target", "Kelebihan", "% tepat"]].rename(

@@ -4,15 +4,13 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import select
 
-from lib import catalog, document, revisions, sop_form
-from lib.db import Sop
-from lib.permissions import PermissionDenied
-from lib.roles import ROLE_CODES, ROLES
+from lib.base.db import Sop
+from lib.base.roles import ROLE_CODES, ROLES
+from lib.catalogue import document, revisions, sop_form
+from lib.catalogue import model as catalog
 from lib.ui import context, widgets
 
 NEW, COPY = "__baru__", "__salin__"
-ERRORS = (revisions.RevisionError, catalog.CatalogError, PermissionDenied)
-
 
 def render() -> None:
     widgets.show_flash()
@@ -22,8 +20,8 @@ def render() -> None:
         ids = list(session.scalars(select(Sop.id).where(Sop.jenis == "sop").order_by(Sop.id)))
     c1, c2 = st.columns([2, 1])
     choice = c1.selectbox("SOP", [NEW, COPY, *ids], index=2 if ids else 0, key="ed-sop",
-                          format_func=lambda i: {NEW: "➕ SOP baru (kosong)", COPY: "➕ SOP baru, salinan dari SOP lain"}
-                          .get(i, i))
+                          format_func=lambda i: {NEW: "➕ SOP baru (kosong)",
+                                                 COPY: "➕ SOP baru, salinan dari SOP lain"}.get(i, i))
     base, sop_id = _base(choice, ids, c2)
     _import()
     if sop_id:
@@ -56,7 +54,7 @@ def _import() -> None:
                 st.error("Berkas harus teks UTF-8.")
                 return
             widgets.apply(lambda s: revisions.import_yaml(s, context.actor(), text, note),
-                          f"“{upload.name}” diimpor sebagai draf. Pilih SOP-nya untuk mengajukan.", ERRORS)
+                          f"“{upload.name}” diimpor sebagai draf. Pilih SOP-nya untuk mengajukan.")
 
 
 def _revisions(sop_id: str) -> None:
@@ -74,14 +72,14 @@ def _revisions(sop_id: str) -> None:
         if drafts and c1.button(f"Ajukan revisi {drafts[0].revision_no} untuk disahkan", icon=":material/send:",
                                 type="primary"):
             widgets.apply(lambda s: revisions.submit(s, actor, drafts[0].id),
-                          f"Revisi {drafts[0].revision_no} diajukan ke Kepala Dinas.", ERRORS)
+                          f"Revisi {drafts[0].revision_no} diajukan ke Kepala Dinas.")
         older = [r.revision_no for r in revs[1:]]
         if older:
             back = c2.selectbox("Kembalikan ke isi revisi", older, index=None, placeholder="Pilih revisi…",
                                 key=f"ed-revert-{sop_id}")
             if back and c3.button(f"Buat draf dari revisi {back}", icon=":material/history:"):
                 widgets.apply(lambda s: revisions.revert(s, actor, sop_id, back),
-                              f"Draf baru dibuat dari isi revisi {back}.", ERRORS)
+                              f"Draf baru dibuat dari isi revisi {back}.")
         if len(revs) > 1:
             a, b = st.columns(2)
             old = a.selectbox("Bandingkan revisi", [r.revision_no for r in revs], index=1, key=f"ed-da-{sop_id}")
@@ -155,7 +153,7 @@ def _edit(base: dict, sop_id: str | None) -> None:
         if st.form_submit_button("Simpan sebagai draf", type="primary", icon=":material/save:", disabled=doc is None):
             st.session_state["_ed_n"] = st.session_state.get("_ed_n", 0) + 1
             widgets.apply(lambda s: revisions.save_draft(s, context.actor(), doc, note),
-                          f"Draf “{doc.id}” tersimpan. Ajukan untuk disahkan dari riwayat revisi.", ERRORS)
+                          f"Draf “{doc.id}” tersimpan. Ajukan untuk disahkan dari riwayat revisi.")
 
 
 def _table(rows: list[dict], columns: list[str], key: str, config: dict) -> list[dict]:

@@ -5,13 +5,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, periode, reviews
-from lib.kpi_tables import minutes, pct
-from lib.permissions import PermissionDenied, has_permission
+from lib.base import fmt, periode
+from lib.base.permissions import PermissionDenied, has_permission
+from lib.base.worktime import WIB
+from lib.evaluation import reviews
+from lib.measure.kpi_tables import minutes, pct
 from lib.ui import context, nav, widgets
-from lib.worktime import WIB
 
-ERRORS = (reviews.ReviewError, PermissionDenied)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PROBLEMS = "_review_problems"
 BERJALAN = {True: "Berjalan dengan baik", False: "Tidak berjalan dengan baik"}
@@ -24,7 +24,7 @@ def render() -> None:
     try:
         with context.db()() as session:
             view = reviews.get(session, context.actor(), int(raw))
-    except (ValueError, *ERRORS):
+    except (ValueError, PermissionDenied):
         widgets.header("Evaluasi tidak ditemukan")
         st.info("Evaluasi ini tidak ada atau Anda tidak memiliki akses.")
         st.page_link(nav.page("evaluasi"), label="Semua evaluasi triwulan", icon=":material/fact_check:")
@@ -63,7 +63,7 @@ def _overview() -> None:
                 try:
                     with context.db().begin() as session:
                         review_id, _ = reviews.open_review(session, actor, sop_id, code)
-                except ERRORS as err:
+                except widgets.USER_ERRORS as err:
                     st.error(str(err))
                 else:
                     _open(review_id)
@@ -197,7 +197,7 @@ def _form(v: reviews.ReviewView) -> None:
     try:
         with context.db().begin() as session:
             version = reviews.save_draft(session, actor, v.id, v.version, answers, kesimpulan, findings, monitoring)
-    except ERRORS as err:
+    except widgets.USER_ERRORS as err:
         st.error(str(err))
         return
     if save:
@@ -208,7 +208,7 @@ def _form(v: reviews.ReviewView) -> None:
     except reviews.IncompleteReview as err:
         st.session_state[_PROBLEMS] = err.problems
         st.rerun()
-    except ERRORS as err:
+    except widgets.USER_ERRORS as err:
         st.session_state[_PROBLEMS] = [str(err)]
         st.rerun()
     widgets.flash("Evaluasi diajukan ke Kepala Dinas. Angka kinerja dan SKM sudah dibekukan.")
@@ -239,7 +239,7 @@ def _decision(v: reviews.ReviewView) -> None:
         if c1.button("Setujui", type="primary", icon=":material/verified:", key=f"eval-ok-{v.id}",
                      width="stretch"):
             widgets.apply(lambda s: reviews.approve(s, actor, v.id, v.version, comment),
-                          "Evaluasi disetujui.", ERRORS)
+                          "Evaluasi disetujui.")
         if c2.button("Kembalikan", icon=":material/undo:", key=f"eval-back-{v.id}", width="stretch"):
             widgets.apply(lambda s: reviews.return_to_draft(s, actor, v.id, v.version, comment),
-                          "Evaluasi dikembalikan ke tim evaluasi.", ERRORS)
+                          "Evaluasi dikembalikan ke tim evaluasi.")

@@ -4,11 +4,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, kohort, nik, rentan
-from lib.permissions import PermissionDenied, has_permission
+from lib.base import fmt
+from lib.base.permissions import has_permission
+from lib.casework import nik
+from lib.rentan import desa as rentan
+from lib.rentan import kohort
 from lib.ui import context, widgets
 
-ERRORS = (kohort.KohortError, rentan.RentanError, PermissionDenied)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _RESULT = "_kohort_result"
 _TAHAP_WARNA = {"Terlambat menjawab": "background-color: #fde2e1", "Sudah menjawab": "background-color: #e3f4e1"}
@@ -64,7 +66,7 @@ def _new_cohort(expanded: bool) -> None:
         sumber = st.selectbox("Sumber dana", kohort.SUMBER_DANA)
         if st.form_submit_button("Buat kohort", type="primary"):
             widgets.apply(lambda s: kohort.create(s, context.actor(), nama, mulai, selesai, sumber),
-                          f"Kohort {nama} dibuat.", ERRORS)
+                          f"Kohort {nama} dibuat.")
 
 
 def _keep(message: str, *notes: tuple[str, list[str]]) -> None:
@@ -117,12 +119,12 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> No
                 n = rentan.build_candidates(s, context.actor(), kode)
                 _keep(f"{fmt.angka(n)} calon ditambahkan ke daftar {d.nama}." if n else
                       f"Tidak ada calon baru: semua orang dalam data DTKS/P3KE {d.nama} sudah ada di daftar.")
-            widgets.apply(build, "", ERRORS)
+            widgets.apply(build, "")
         done = bool(d.diverifikasi and not d.berubah)
         if kabid and st.button("Verifikasi daftar (Kepala Bidang)", key="kohort-verifikasi", type="primary",
                                disabled=not d.calon or done, help="Daftar ini sudah diverifikasi." if done else None):
             widgets.apply(lambda s: kohort.verify_desa(s, context.actor(), kid, kode),
-                          f"Daftar calon {d.nama} ({fmt.angka(d.calon)} orang) diverifikasi.", ERRORS)
+                          f"Daftar calon {d.nama} ({fmt.angka(d.calon)} orang) diverifikasi.")
         if d.calon and has_permission(actor, "upload_validation", rentan.scope_of(kode)):
             _download("Unduh daftar/templat validasi desa", lambda s, a: rentan.template(s, a, kode),
                       f"validasi-{kode}.xlsx", f"kohort-templat-{kode}")
@@ -147,7 +149,7 @@ def _quota(kid: int, d: kohort.DesaStatus) -> None:
             n = None if value is None else int(value)
             widgets.apply(lambda s: kohort.set_quota(s, context.actor(), kid, d.kode, n),
                           f"Kuota {d.nama}: " + ("semua calon Valid." if n is None else f"{fmt.angka(n)} peserta; "
-                                                 "calon Valid selebihnya menjadi cadangan pengganti."), ERRORS)
+                                                 "calon Valid selebihnya menjadi cadangan pengganti."))
 
 
 def _date(d: dt.date | None) -> str:
@@ -196,7 +198,7 @@ def _import_reference() -> None:
                       + (f", {fmt.angka(r.unknown_desa)} dengan desa yang tidak dikenal" if r.unknown_desa else "")
                       + ".", (f"{fmt.angka(len(r.skipped))} baris dilewati", r.skipped))
             with st.spinner("Mengimpor…"):
-                widgets.apply(run, "", ERRORS)
+                widgets.apply(run, "")
 
 
 # --- 2. letters -----------------------------------------------------------------------------------------
@@ -238,7 +240,7 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
                 tanggal = st.date_input("Tanggal dikirim", value=kohort.today_wib(), format="DD/MM/YYYY")
                 if st.form_submit_button("Catat surat"):
                     widgets.apply(lambda s: kohort.send_letter(s, context.actor(), kid, desa, nomor, tanggal),
-                                  f"Surat {nomor} tercatat untuk {len(desa)} desa.", ERRORS)
+                                  f"Surat {nomor} tercatat untuk {len(desa)} desa.")
     with b, st.container(border=True):
         st.markdown("**Catat jawaban desa** (langkah 17)")
         if not waiting:
@@ -255,7 +257,7 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
                     st.error("Pilih desa yang menjawab.")
                 else:
                     widgets.apply(lambda s: kohort.record_answer(s, context.actor(), kid, kode, tanggal_j, catatan),
-                                  f"Jawaban {waiting[kode]} tercatat.", ERRORS)
+                                  f"Jawaban {waiting[kode]} tercatat.")
 
 
 # --- 3. participants and BPJS check -----------------------------------------------------------------------
@@ -305,7 +307,7 @@ def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, w
             def take(s):
                 n = kohort.take_validated(s, context.actor(), kid)
                 _keep(f"{fmt.angka(n)} calon berstatus Valid masuk daftar peserta.")
-            widgets.apply(take, "", ERRORS)
+            widgets.apply(take, "")
         if unchecked and has_permission(actor, "export_personal_data", kohort.BIDANG_SCOPE):
             _download(f"Unduh daftar untuk BPJS ({fmt.angka(unchecked)} orang)",
                       lambda s, a_: kohort.bpjs_export(s, a_, kid), f"cek-bpjs-kohort-{kid}.xlsx", "kohort-bpjs-unduh")
@@ -336,7 +338,7 @@ def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, w
                           f"{fmt.angka(r.terdaftar_lain)} sudah terdaftar di program lain.",
                           (f"Penggantian peserta ({fmt.angka(len(swaps))})", swaps),
                           (f"{fmt.angka(len(r.tidak_dikenal))} baris tidak dipakai", r.tidak_dikenal))
-                widgets.apply(run, "", ERRORS)
+                widgets.apply(run, "")
 
 
 def _people(people, wil) -> pd.DataFrame:
@@ -373,8 +375,9 @@ def _sk_budget(k, actor) -> None:
                                 "Jumlah": x.total} for x in b.kecamatan]).style.format(money),
                  hide_index=True, width="stretch")
     st.markdown("**Per desa**")
-    st.dataframe(pd.DataFrame([{"Kecamatan": x.kecamatan, "Desa/Kelurahan": x.desa, "Peserta": x.peserta,
-                                "Iuran per bulan": x.per_bulan, "Jumlah": x.total} for x in b.desa]).style.format(money),
+    rows = [{"Kecamatan": x.kecamatan, "Desa/Kelurahan": x.desa, "Peserta": x.peserta,
+             "Iuran per bulan": x.per_bulan, "Jumlah": x.total} for x in b.desa]
+    st.dataframe(pd.DataFrame(rows).style.format(money),
                  hide_index=True, width="stretch")
     desa_names = sorted({wil[p.desa_kode][0] for p in people})
     pick = st.selectbox("Lihat peserta di balik angka desa", desa_names, index=None, placeholder="Pilih desa",
@@ -398,4 +401,4 @@ def _sk_budget(k, actor) -> None:
         tanggal = st.date_input("Tanggal SK", value=kohort.today_wib(), format="DD/MM/YYYY")
         if st.form_submit_button("Tetapkan SK", type="primary"):
             widgets.apply(lambda s: kohort.set_sk(s, context.actor(), k.id, nomor, tanggal),
-                          f"SK {nomor} ditetapkan untuk {fmt.angka(b.peserta)} peserta.", ERRORS)
+                          f"SK {nomor} ditetapkan untuk {fmt.angka(b.peserta)} peserta.")

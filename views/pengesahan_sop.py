@@ -1,11 +1,9 @@
 """Pengesahan SOP: Kepala Dinas approves or returns the revisions submitted, and takes SOPs out of force."""
 import streamlit as st
 
-from lib import catalog, fmt, revisions, store
-from lib.permissions import PermissionDenied
+from lib.base import fmt
+from lib.catalogue import revisions, store
 from lib.ui import context, data, widgets
-
-errors = (revisions.RevisionError, catalog.CatalogError, PermissionDenied)
 
 
 def render() -> None:
@@ -33,10 +31,10 @@ def render() -> None:
             c1, c2, _ = st.columns([1, 1, 2])
             if c1.button("Sahkan", key=f"sah-{r.id}", type="primary", icon=":material/verified:"):
                 widgets.apply(lambda s, r=r: revisions.approve(s, actor, r.id, comment),
-                              f"Revisi {r.revision_no} {r.sop_id} disahkan dan berlaku.", errors)
+                              f"Revisi {r.revision_no} {r.sop_id} disahkan dan berlaku.")
             if c2.button("Kembalikan", key=f"kembali-{r.id}", icon=":material/undo:"):
                 widgets.apply(lambda s, r=r: revisions.send_back(s, actor, r.id, comment),
-                              f"Revisi {r.revision_no} {r.sop_id} dikembalikan ke penyusun.", errors)
+                              f"Revisi {r.revision_no} {r.sop_id} dikembalikan ke penyusun.")
     st.subheader("Nyatakan SOP tidak berlaku", anchor=False)
     docs = {i: a.doc.label for i, a in data.documents().items()}
     with st.form("cabut"):
@@ -47,4 +45,4 @@ def render() -> None:
                 st.error("Pilih SOP-nya.")
             else:
                 widgets.apply(lambda s: revisions.retire(s, actor, sop_id, reason),
-                              f"{docs[sop_id]} tidak berlaku lagi. Berkas yang berjalan tetap diselesaikan.", errors)
+                              f"{docs[sop_id]} tidak berlaku lagi. Berkas yang berjalan tetap diselesaikan.")

@@ -3,7 +3,7 @@ import time
 
 import streamlit as st
 
-from lib import skm, skm_data
+from lib.evaluation import skm, skm_data
 from lib.ui import context, widgets
 
 _SENT = "_skm_sent"     # timestamps of this browser session's answers (the limit is per session)

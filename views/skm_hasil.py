@@ -4,10 +4,11 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import config, fmt, skm, skm_data, skm_hasil
-from lib.permissions import PermissionDenied, has_permission
+from lib.base import config, fmt
+from lib.base.permissions import PermissionDenied, has_permission
+from lib.base.worktime import WIB
+from lib.evaluation import skm, skm_data, skm_hasil
 from lib.ui import context, filters, widgets
-from lib.worktime import WIB
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL = ""
@@ -155,5 +156,4 @@ def _import(services, sop_id: str) -> None:
 
     if st.button(f"Simpan {fmt.angka(len(batch.frame))} kuesioner", type="primary", icon=":material/save:",
                  key=f"skmh-imp-save-{n}"):
-        widgets.apply(save, f"{fmt.angka(len(batch.frame))} kuesioner kertas untuk {services[target]} disimpan.",
-                      (skm_hasil.PaperImportError, skm_data.SurveyError, PermissionDenied))
+        widgets.apply(save, f"{fmt.angka(len(batch.frame))} kuesioner kertas untuk {services[target]} disimpan.")

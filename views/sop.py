@@ -1,7 +1,10 @@
 """One page per catalogue document, built from its data: the SOP form, or a Standar Pelayanan."""
 import streamlit as st
 
-from lib import cases, document, export, fmt
+from lib.base import fmt
+from lib.base import sheets as export
+from lib.casework import cases
+from lib.catalogue import document
 from lib.ui import context, data, nav, widgets
 from views import sop_kasus
 

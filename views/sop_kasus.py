@@ -1,10 +1,10 @@
 """The working tabs of an SOP page: "Permohonan baru" (the intake form) and "Buku Register"."""
 import streamlit as st
 
-from lib import cases, case_files, register
-from lib.cases import STATES
-from lib.permissions import PermissionDenied, has_permission
-from lib.ui import context, formulir, nav
+from lib.base.permissions import has_permission
+from lib.casework import case_files, cases, register
+from lib.casework.cases import STATES
+from lib.ui import context, formulir, nav, widgets
 
 _LAST = "_portal_last_intake"
 
@@ -46,7 +46,7 @@ def intake_tab(doc) -> None:
     except cases.FormInvalid as err:
         st.session_state[key + "-errors"] = err.result.errors
         st.rerun()
-    except (cases.CaseError, PermissionDenied) as err:
+    except widgets.USER_ERRORS as err:
         st.error(str(err))
         return
     st.session_state.pop(key + "-errors", None)

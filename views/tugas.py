@@ -2,8 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, worklist
-from lib.mutu_baku import format_working_minutes as duration
+from lib.base import fmt
+from lib.base.mutu_baku import format_working_minutes as duration
+from lib.casework import worklist
 from lib.ui import context, nav, widgets
 
 COLOURS = {"Terlambat": "background-color: #fde2e1", "Segera jatuh tempo": "background-color: #fff1d6"}

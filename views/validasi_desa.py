@@ -5,11 +5,12 @@ import re
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, nik, rentan, validasi
-from lib.permissions import PermissionDenied
+from lib.base import fmt
+from lib.casework import nik
+from lib.rentan import desa as rentan
+from lib.rentan import validasi
 from lib.ui import context, widgets
 
-ERRORS = (rentan.RentanError, PermissionDenied)
 _RED, _YELLOW = "background-color: #fde2e1", "background-color: #fff4c2"
 _STATE = {"valid": "Sah", "warning": "Sah, dengan catatan", "invalid": "Tidak sah"}
 #: Rows the preview table shows at most (a pandas Styler refuses more than 262,144 cells, and a village needs
@@ -79,7 +80,7 @@ def _upload(desa: rentan.DesaInfo) -> None:
         except validasi.UploadError as err:
             st.error(str(err))
             return
-        except ERRORS as err:
+        except widgets.USER_ERRORS as err:
             st.error(str(err))
             return
     checked: rentan.Checked = st.session_state[key]
@@ -192,7 +193,7 @@ def _actions(checked: rentan.Checked, desa: rentan.DesaInfo, key: str) -> None:
 
         widgets.apply(accept, lambda done: f"Berkas diterima untuk {desa.label}: {fmt.angka(s.valid)} baris disimpan."
                       + (" Berkas ini juga tercatat sebagai jawaban desa atas surat konfirmasi dinas."
-                         if done.letters_answered else ""), ERRORS)
+                         if done.letters_answered else ""))
 
 
 def _history(desa: rentan.DesaInfo) -> None:

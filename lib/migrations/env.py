@@ -1,7 +1,7 @@
 """Alembic environment: the URL comes from the caller (lib.bootstrap) or DATABASE_URL."""
 from alembic import context
 
-from lib.db import Base, database_url, get_engine
+from lib.base.db import Base, database_url, get_engine
 
 config = context.config
 url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url") or database_url()

@@ -4,7 +4,7 @@ Design, around the library's known pitfalls:
 
 * Exactly one ``Authenticate`` per script run (it renders the cookie component): :class:`Gate` is built
   once in Home.py and passed along.
-* Credentials are checked by :func:`lib.accounts.authenticate` against the database (bcrypt, lock-out,
+* Credentials are checked by :func:`lib.base.accounts.authenticate` against the database (bcrypt, lock-out,
   audit); the library then holds the session and signs the re-authentication cookie (JWT, 8 hours).
   ``api_key`` is never passed, so nothing is sent to an outside server.
 * Never ``st.rerun()`` right after login or logout: the cookie is written or deleted by a component that
@@ -19,9 +19,9 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from lib import accounts, config
-from lib.db import session_factory
-from lib.permissions import Actor
+from lib.base import accounts, config
+from lib.base.db import session_factory
+from lib.base.permissions import Actor
 
 _AUDITED = "_portal_login_audited"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from lib.db import database_url, session_factory
-from lib.permissions import Actor
+from lib.base.db import database_url, session_factory
+from lib.base.permissions import Actor
 
 _KEY = "_portal_actor"
 

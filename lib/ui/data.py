@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import config, kpi, store
-from lib.db import database_url, session_factory
+from lib.base import config
+from lib.base.db import database_url, session_factory
+from lib.catalogue import store
+from lib.measure import kpi
+from lib.setup import database as setup
 
 
 @st.cache_resource(show_spinner="Menyiapkan basis data…")
 def ensure_database(url: str) -> list[str]:
     """Create or upgrade the schema and load the catalogue once per server process (and, in demo mode,
     create the demo users when the database has none)."""
-    return store.init(url, demo=not config.is_production()).lines()
+    return setup.init(url, demo=not config.is_production()).lines()
 
 
 def _catalog_version(url: str) -> tuple:

@@ -5,13 +5,14 @@ import datetime as dt
 
 import streamlit as st
 
-from lib import periode
-from lib.worktime import WIB
+from lib.base import periode
+from lib.base.worktime import WIB
 
 KINDS = ["Bulan", "Triwulan", "Tahun", "Rentang tanggal"]
 
 
-def period(kind_col, value_col, key: str, default_kind: int = 0, range_from_year_start: bool = False) -> periode.Periode:
+def period(kind_col, value_col, key: str, default_kind: int = 0,
+           range_from_year_start: bool = False) -> periode.Periode:
     """A period kind in ``kind_col`` and its value in ``value_col``; stops the page until a range is complete."""
     kind = kind_col.selectbox("Periode", KINDS, index=default_kind, key=f"{key}-kind")
     today = dt.datetime.now(WIB).date()

@@ -1,6 +1,7 @@
 """Widgets for an SOP's intake form, drawn from its ``formulir`` and ``kelengkapan`` data.
 
-Only widget code lives here; the checking is :func:`lib.forms.validate` (via :func:`lib.cases.intake`).
+Only widget code lives here; the checking is :func:`lib.casework.forms.validate` (via
+:func:`lib.casework.cases.intake`).
 """
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import datetime as dt
 
 import streamlit as st
 
-from lib.catalog import SOP, Isian
-from lib.forms import MAX_FILE_MB
+from lib.casework.forms import MAX_FILE_MB
+from lib.catalogue.model import SOP, Isian
 
 
 def field(f: Isian, key: str, error: str | None = None):
@@ -40,7 +41,7 @@ def field(f: Isian, key: str, error: str | None = None):
 
 
 def raw_values(sop: SOP, values: dict) -> dict:
-    """Values as :func:`lib.forms.validate` takes them (a file becomes its name and size)."""
+    """Values as :func:`lib.casework.forms.validate` takes them (a file becomes its name and size)."""
     out = {}
     for f in sop.formulir:
         v = values.get(f.nama)

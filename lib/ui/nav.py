@@ -11,8 +11,8 @@ from typing import Callable
 
 import streamlit as st
 
-from lib import catalog
-from lib.permissions import Actor, has_permission, holds_anywhere
+from lib.base.permissions import Actor, has_permission, holds_anywhere
+from lib.catalogue import model as catalog
 
 
 @dataclass(frozen=True)

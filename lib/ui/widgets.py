@@ -5,7 +5,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import document
+from lib.base.errors import UserError
+from lib.base.permissions import PermissionDenied
+from lib.catalogue import document
+
+#: What a page shows as a message instead of a traceback: every user-caused error and a refused permission.
+USER_ERRORS: tuple[type[Exception], ...] = (UserError, PermissionDenied)
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -44,9 +49,9 @@ def show_flash() -> None:
         st.success(message)
 
 
-def apply(action, message, errors: tuple[type[Exception], ...]) -> None:
-    """Run ``action(session)`` in one transaction; show a user error in Indonesian, or flash ``message``
-    (a text, or a function of what ``action`` returned)."""
+def apply(action, message, errors: tuple[type[Exception], ...] = USER_ERRORS) -> None:
+    """Run ``action(session)`` in one transaction; show a user error in Indonesian (:data:`USER_ERRORS`),
+    or flash ``message`` (a text, or a function of what ``action`` returned)."""
     from lib.ui import context
 
     try:

@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from lib import fmt, rentan
-from lib.worktime import WorkCalendar, to_wib
+from lib.base import fmt
+from lib.base.worktime import WorkCalendar, to_wib
+from lib.rentan import desa as rentan
 
 from .conftest import IDLE, login, screenshot
 from .test_cases_browser import Laps, grid_column
@@ -34,7 +35,7 @@ PAGE = "/pekerja-rentan-kohort"
 UPLOAD_INPUT = "[data-testid='stFileUploaderDropzoneInput']"
 TAB = {n: name for n, name in enumerate(["1. Data dan daftar calon", "2. Surat ke desa", "3. Peserta dan cek BPJS",
                                           "4. SK dan anggaran"], 1)}
-KALING = 3  # the demo regency's desa index of Kaling (lib.rentan.demo_nik)
+KALING = 3  # the demo regency's desa index of Kaling (lib.rentan.desa.demo_nik)
 # The extract: two people already in the demo DTKS rows of Kaling, four new, one of Ngijo, one NIK too short.
 NEW_KALING = {4: "Sumarni", 5: "Paiman", 6: "Rubiyem", 7: "Darmanto"}
 # Kaling's village answers for everyone but these two first (not visited yet), and for them later.

@@ -2,7 +2,7 @@
 logging in, in under a minute."""
 import time
 
-from lib import skm
+from lib.evaluation import skm
 
 from .conftest import wait_idle
 

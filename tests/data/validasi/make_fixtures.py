@@ -14,8 +14,8 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from msoffcrypto.format.ooxml import OOXMLFile
 import xlwt
+from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook
 
 HERE = Path(__file__).parent

@@ -1,0 +1,316 @@
+"""User accounts: passwords (bcrypt), login with lock-out, roles and local roles, demo users.
+
+Every function that changes an account takes the acting user and calls ``require(actor, "manage_users")``
+(changing one's own password excepted), and records the change in the audit log.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+
+import bcrypt
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lib.base import audit, config
+from lib.base.db import RoleAssignment, Setting, User, utcnow
+from lib.base.errors import UserError
+from lib.base.permissions import Actor, Grant, check_scope, require
+from lib.base.roles import ROLES
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+MIN_PASSWORD = 8
+_DUMMY_HASH = bcrypt.hashpw(b"tidak-dipakai", bcrypt.gensalt(rounds=config.BCRYPT_ROUNDS))
+
+#: Demo-only accounts, one per role (PORTAL_ENV=demo). The README lists them; never in production.
+DEMO_PASSWORD = "demo1234"
+DEMO_USERS: list[tuple[str, str, str, str | None]] = [
+    ("admin", "Admin Portal", "admin", None),
+    ("kadis", "Hendra Gunawan", "kepala_dinas", None),
+    ("sekdin", "Siti Rahmawati", "sekretaris", None),
+    ("kabid", "Budi Santoso", "kepala_bidang", "bidang:tenaga-kerja"),
+    ("kabidsos", "Wahyu Hidayat", "kepala_bidang", "bidang:jaminan-sosial"),
+    ("kasi", "Dewi Lestari", "kasi", None),
+    ("staf", "Rina Marlina", "staf", None),
+    ("operator", "Agus Pratama", "operator_desa", "desa:karang-dalo"),
+    ("evaluator", "Maya Sari", "evaluator", None),
+]
+
+
+class AccountError(UserError):
+    """A user-caused problem with an account change; the message is Indonesian and safe to show."""
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=config.BCRYPT_ROUNDS)).decode("ascii")
+
+
+def check_password(password: str, hashed: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), hashed.encode("ascii"))
+    except ValueError:
+        return False
+
+
+def validate_password(password: str, username: str | None = None) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"Kata sandi minimal {MIN_PASSWORD} karakter.")
+    if username and password.strip().lower() == username.lower():
+        raise AccountError("Kata sandi tidak boleh sama dengan nama pengguna.")
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"Pengguna “{username}” tidak ada.")
+    return user
+
+
+def _grants(session: Session, user_id: int) -> frozenset[Grant]:
+    rows = session.execute(select(RoleAssignment.role, RoleAssignment.scope)
+                           .where(RoleAssignment.user_id == user_id)).all()
+    return frozenset(Grant(r, s) for r, s in rows)
+
+
+def load_actor(session: Session, username: str) -> Actor | None:
+    """The acting user with their roles, or None when unknown or disabled."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        return None
+    return Actor(user.id, user.username, user.name, _grants(session, user.id))
+
+
+# --- login --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoginResult:
+    actor: Actor | None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.actor is not None
+
+
+GENERIC_FAILURE = "Nama pengguna atau kata sandi salah."
+
+
+def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> LoginResult:
+    """Check a login. Five failures in a row lock the account for 15 minutes. Every outcome is audited."""
+    from lib.base.fmt import waktu
+
+    now = now or utcnow()
+    username = (username or "").strip().lower()
+    user = session.scalar(select(User).where(User.username == username)) if username else None
+    if user is None:
+        check_password(password or "", _DUMMY_HASH.decode())  # same cost as a real check
+        audit.record(session, None, "gagal_masuk", "user", None, "nama pengguna tidak dikenal",
+                     username=username[:64] or None)
+        return LoginResult(None, GENERIC_FAILURE)
+    if user.locked_until and user.locked_until > now:
+        audit.record(session, None, "gagal_masuk", "user", user.id, "akun sedang terkunci", username=user.username)
+        return LoginResult(None, f"Akun dikunci sementara karena terlalu sering gagal masuk. Coba lagi setelah "
+                                 f"{waktu(user.locked_until)}.")
+    if not check_password(password or "", user.password_hash):
+        user.failed_logins += 1
+        detail = f"kata sandi salah ({user.failed_logins}x berturut-turut)"
+        audit.record(session, None, "gagal_masuk", "user", user.id, detail, username=user.username)
+        if user.failed_logins >= config.MAX_FAILED_LOGINS:
+            user.locked_until = now + dt.timedelta(minutes=config.LOCK_MINUTES)
+            user.failed_logins = 0
+            audit.record(session, None, "akun_terkunci", "user", user.id,
+                         f"dikunci {config.LOCK_MINUTES} menit", username=user.username)
+            return LoginResult(None, f"Akun dikunci sementara karena {config.MAX_FAILED_LOGINS} kali gagal masuk. "
+                                     f"Coba lagi setelah {waktu(user.locked_until)}.")
+        return LoginResult(None, GENERIC_FAILURE)
+    if not user.active:
+        audit.record(session, None, "gagal_masuk", "user", user.id, "akun nonaktif", username=user.username)
+        return LoginResult(None, "Akun ini dinonaktifkan. Hubungi pengelola portal.")
+    user.failed_logins = 0
+    user.locked_until = None
+    actor = Actor(user.id, user.username, user.name, _grants(session, user.id))
+    audit.record(session, actor, "masuk", "user", user.id)
+    return LoginResult(actor)
+
+
+def record_logout(session: Session, actor: Actor) -> None:
+    audit.record(session, actor, "keluar", "user", actor.user_id)
+
+
+def record_cookie_login(session: Session, actor: Actor) -> None:
+    """A session restored from the re-authentication cookie counts as a login."""
+    audit.record(session, actor, "masuk", "user", actor.user_id, "dari cookie sesi")
+
+
+# --- administration -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UserInfo:
+    username: str
+    name: str
+    email: str | None
+    active: bool
+    grants: tuple[Grant, ...]
+    failed_logins: int
+    locked_until: dt.datetime | None
+
+    def role_text(self) -> str:
+        return ", ".join(ROLES[g.role] + (f" ({g.scope})" if g.scope else "") for g in self.grants) or "—"
+
+
+def list_users(session: Session, actor: Actor | None) -> list[UserInfo]:
+    """All accounts; ``actor`` None is the server shell (the CLI)."""
+    if actor is not None:
+        require(actor, "manage_users")
+    users = session.scalars(select(User).order_by(User.username)).all()
+    return [UserInfo(u.username, u.name, u.email, u.active,
+                     tuple(sorted(_grants(session, u.id), key=lambda g: (g.role, g.scope or ""))),
+                     u.failed_logins, u.locked_until) for u in users]
+
+
+def _normalise_grants(grants) -> list[Grant]:
+    out = []
+    for g in grants:
+        role, scope = (g.role, g.scope) if isinstance(g, Grant) else g
+        try:
+            out.append(Grant(role, check_scope(role, scope)))
+        except ValueError as err:
+            raise AccountError(str(err)) from None
+    if not out:
+        raise AccountError("Pilih minimal satu peran.")
+    return sorted(set(out), key=lambda g: (g.role, g.scope or ""))
+
+
+def add_user(session: Session, actor: Actor | None, username: str, name: str, password: str,
+             grants, email: str | None = None) -> None:
+    """Create an account. ``actor`` None is allowed only for the bootstrap (CLI first admin, demo users)."""
+    if actor is not None:
+        require(actor, "manage_users")
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        raise AccountError("Nama pengguna 3–32 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung.")
+    if not (name or "").strip():
+        raise AccountError("Nama lengkap wajib diisi.")
+    validate_password(password, username)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(f"Nama pengguna “{username}” sudah dipakai.")
+    normal = _normalise_grants(grants)
+    user = User(username=username, name=name.strip(), email=(email or "").strip() or None,
+                password_hash=hash_password(password), active=True, failed_logins=0, created_at=utcnow())
+    session.add(user)
+    session.flush()
+    for g in normal:
+        session.add(RoleAssignment(user_id=user.id, role=g.role, scope=g.scope))
+    roles = ", ".join(g.role + (f"@{g.scope}" if g.scope else "") for g in normal)
+    audit.record(session, actor, "tambah_pengguna", "user", user.id, f"{username}; peran: {roles}",
+                 username=None if actor else "sistem")
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count(func.distinct(User.id))).join(
+        RoleAssignment, RoleAssignment.user_id == User.id).where(RoleAssignment.role == "admin", User.active))
+
+
+def set_active(session: Session, actor: Actor | None, username: str, active: bool) -> None:
+    """Disable or re-enable an account; ``actor`` None is the server shell (the CLI)."""
+    if actor is not None:
+        require(actor, "manage_users")
+    user = _user(session, username)
+    if user.active == active:
+        return
+    if not active and actor is not None and user.id == actor.user_id:
+        raise AccountError("Anda tidak dapat menonaktifkan akun Anda sendiri.")
+    if not active and "admin" in {g.role for g in _grants(session, user.id)} and _active_admins(session) <= 1:
+        raise AccountError("Ini admin aktif terakhir; tambahkan admin lain sebelum menonaktifkannya.")
+    user.active = active
+    audit.record(session, actor, "aktifkan_pengguna" if active else "nonaktifkan_pengguna", "user", user.id,
+                 username, username=None if actor else "sistem")
+
+
+def reset_password(session: Session, actor: Actor | None, username: str, new_password: str) -> None:
+    """Set a new password (admin, or the CLI with ``actor`` None) and lift a lock-out."""
+    if actor is not None:
+        require(actor, "manage_users")
+    user = _user(session, username)
+    validate_password(new_password, user.username)
+    user.password_hash = hash_password(new_password)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(session, actor, "atur_kata_sandi", "user", user.id, username, username=None if actor else "sistem")
+
+
+def change_own_password(session: Session, actor: Actor, old_password: str, new_password: str) -> None:
+    require(actor, "manage_own_account")
+    user = _user(session, actor.username)
+    if not check_password(old_password or "", user.password_hash):
+        raise AccountError("Kata sandi lama salah.")
+    validate_password(new_password, user.username)
+    user.password_hash = hash_password(new_password)
+    audit.record(session, actor, "ganti_kata_sandi", "user", user.id)
+
+
+def set_roles(session: Session, actor: Actor, username: str, grants) -> None:
+    """Replace a user's roles and local roles."""
+    require(actor, "manage_users")
+    user = _user(session, username)
+    normal = _normalise_grants(grants)
+    had_admin = "admin" in {g.role for g in _grants(session, user.id)}
+    if had_admin and "admin" not in {g.role for g in normal} and user.active and _active_admins(session) <= 1:
+        raise AccountError("Ini admin aktif terakhir; peran admin tidak dapat dicabut.")
+    for ra in session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user.id)):
+        session.delete(ra)
+    session.flush()
+    for g in normal:
+        session.add(RoleAssignment(user_id=user.id, role=g.role, scope=g.scope))
+    roles = ", ".join(g.role + (f"@{g.scope}" if g.scope else "") for g in normal)
+    audit.record(session, actor, "atur_peran", "user", user.id, f"{username}; peran: {roles}")
+
+
+def update_profile(session: Session, actor: Actor, username: str, name: str, email: str | None) -> None:
+    require(actor, "manage_users")
+    user = _user(session, username)
+    if not (name or "").strip():
+        raise AccountError("Nama lengkap wajib diisi.")
+    user.name, user.email = name.strip(), (email or "").strip() or None
+    audit.record(session, actor, "ubah_pengguna", "user", user.id, username)
+
+
+def credentials(session: Session) -> dict:
+    """Active accounts in the shape streamlit-authenticator expects (for its session cookie)."""
+    users = session.scalars(select(User).where(User.active)).all()
+    return {"usernames": {u.username: {"name": u.name, "email": u.email, "password": u.password_hash}
+                          for u in users}}
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User))
+
+
+def ensure_demo_users(session: Session) -> list[str]:
+    """In demo mode, one account per role when the database has no users yet."""
+    if config.is_production() or count_users(session):
+        return []
+    for username, name, role, scope in DEMO_USERS:
+        add_user(session, None, username, name, DEMO_PASSWORD, [(role, scope)])
+    return [u for u, *_ in DEMO_USERS]
+
+
+COOKIE_KEY_SETTING = "kunci_cookie_demo"
+
+
+def session_cookie_key(session: Session) -> str:
+    """The key that signs session cookies.
+
+    Production: ``PORTAL_COOKIE_KEY`` / secrets ``cookie_key``, at least 32 characters, never a default;
+    otherwise :class:`config.ConfigError`. Demo: the configured key when there is one, else a random key
+    kept in the settings table so that restarts and replicas share it.
+    """
+    configured = config.configured_cookie_key()
+    if config.is_production() or configured:
+        return config.check_cookie_key(configured)
+    row = session.get(Setting, COOKIE_KEY_SETTING)
+    if row is None:
+        row = Setting(key=COOKIE_KEY_SETTING, value={"key": secrets.token_urlsafe(48)}, updated_at=utcnow())
+        session.add(row)
+        session.flush()
+    return row.value["key"]

@@ -1,0 +1,148 @@
+"""The audit log: append-only. This module has no update or delete path, and the database refuses
+UPDATE and DELETE on the table (migration 0002).
+
+Recorded: logins, failed logins, logouts, every write, every full-NIK view, every export of personal
+data, with who, when, which object and a short detail.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lib.base import fmt
+from lib.base.db import AuditEntry, utcnow
+from lib.base.permissions import Actor, require
+from lib.base.sheets import safe_cell
+from lib.base.worktime import WIB
+
+#: action code -> Indonesian label (the viewer's filter shows these).
+ACTIONS: dict[str, str] = {
+    "masuk": "Masuk",
+    "gagal_masuk": "Gagal masuk",
+    "keluar": "Keluar",
+    "akun_terkunci": "Akun terkunci",
+    "tambah_pengguna": "Tambah pengguna",
+    "ubah_pengguna": "Ubah pengguna",
+    "nonaktifkan_pengguna": "Nonaktifkan pengguna",
+    "aktifkan_pengguna": "Aktifkan pengguna",
+    "atur_kata_sandi": "Atur ulang kata sandi",
+    "ganti_kata_sandi": "Ganti kata sandi sendiri",
+    "atur_peran": "Atur peran",
+    "lihat_nik": "Lihat NIK lengkap",
+    "ekspor": "Ekspor data",
+    "ubah_pengaturan": "Ubah pengaturan",
+    "muat_katalog": "Muat katalog SOP dari berkas",
+    "buka_permohonan": "Buka permohonan",
+    "mulai_langkah": "Mulai langkah",
+    "selesai_langkah": "Selesaikan langkah",
+    "impor_log": "Impor log langkah",
+    "tambah_komentar": "Tambah komentar pada berkas",
+    "tambah_lampiran": "Tambah lampiran pada berkas",
+    "cari_nik": "Cari berkas menurut NIK",
+    "impor_skm": "Impor kuesioner SKM kertas",
+    "buka_evaluasi": "Buka evaluasi triwulan",
+    "ubah_evaluasi": "Ubah draf evaluasi triwulan",
+    "ajukan_evaluasi": "Ajukan evaluasi triwulan",
+    "setujui_evaluasi": "Setujui evaluasi triwulan",
+    "kembalikan_evaluasi": "Kembalikan evaluasi triwulan",
+    "simpan_revisi_sop": "Simpan revisi SOP (draf)",
+    "ajukan_revisi_sop": "Ajukan revisi SOP",
+    "sahkan_revisi_sop": "Sahkan revisi SOP",
+    "kembalikan_revisi_sop": "Kembalikan revisi SOP",
+    "cabut_sop": "Nyatakan SOP tidak berlaku",
+    "impor_referensi": "Impor data referensi DTKS/P3KE",
+    "susun_calon": "Susun daftar calon penerima",
+    "impor_validasi": "Terima berkas validasi desa",
+    "buat_kohort": "Buat kohort pekerja rentan",
+    "verifikasi_calon": "Verifikasi daftar calon (Kabid)",
+    "kirim_surat_desa": "Catat surat konfirmasi ke desa",
+    "catat_jawaban_desa": "Catat jawaban surat desa",
+    "susun_peserta": "Susun daftar peserta kohort",
+    "atur_kuota": "Atur kuota peserta desa",
+    "impor_cek_bpjs": "Impor hasil cek BPJS Ketenagakerjaan",
+    "tetapkan_sk": "Tetapkan SK peserta kohort",
+}
+
+
+def record(session: Session, actor: Actor | None, action: str, object_type: str | None = None,
+           object_id: str | int | None = None, detail: str | None = None, username: str | None = None) -> None:
+    """Append one entry. ``username`` names the subject when there is no actor (e.g. a failed login)."""
+    if action not in ACTIONS:
+        raise KeyError(f"unknown audit action {action!r}")
+    session.add(AuditEntry(at=utcnow(), user_id=actor.user_id if actor else None,
+                           username=(actor.username if actor and actor.username else username),
+                           action=action, object_type=object_type,
+                           object_id=None if object_id is None else str(object_id),
+                           detail=(detail or "")[:2000] or None))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    username: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _wib_day_start(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time(), tzinfo=WIB).astimezone(dt.timezone.utc)
+
+
+def search(session: Session, actor: Actor, flt: AuditFilter = AuditFilter(), limit: int = 5000) -> list[AuditEntry]:
+    """Entries matching the filter, newest first (dates are WIB calendar days, both ends included)."""
+    require(actor, "view_audit_log")
+    q = select(AuditEntry)
+    if flt.username:
+        q = q.where(AuditEntry.username == flt.username)
+    if flt.action:
+        q = q.where(AuditEntry.action == flt.action)
+    if flt.object_type:
+        q = q.where(AuditEntry.object_type == flt.object_type)
+    if flt.object_id:
+        q = q.where(AuditEntry.object_id == flt.object_id)
+    if flt.date_from:
+        q = q.where(AuditEntry.at >= _wib_day_start(flt.date_from))
+    if flt.date_to:
+        q = q.where(AuditEntry.at < _wib_day_start(flt.date_to + dt.timedelta(days=1)))
+    return list(session.scalars(q.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
+
+
+def rows(entries: list[AuditEntry]) -> list[dict]:
+    """Entries as display rows (times in WIB, actions in Indonesian)."""
+    return [{"Waktu": fmt.waktu(e.at), "Pengguna": e.username or "—", "Aksi": ACTIONS.get(e.action, e.action),
+             "Objek": f"{e.object_type}:{e.object_id}" if e.object_type else "—", "Keterangan": e.detail or ""}
+            for e in entries]
+
+
+def export_xlsx(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()) -> bytes:
+    """The filtered log as XLSX; the export itself is recorded."""
+    require(actor, "export_audit_log")
+    entries = search(session, actor, flt, limit=1_000_000)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Log audit"
+    header = ["Waktu (WIB)", "Pengguna", "Aksi", "Jenis objek", "ID objek", "Keterangan"]
+    ws.append(header)
+    for e in entries:
+        ws.append([e.at.astimezone(WIB).replace(tzinfo=None), e.username, ACTIONS.get(e.action, e.action),
+                   e.object_type, e.object_id, safe_cell(e.detail)])
+    for col, width in zip("ABCDEF", (20, 16, 22, 14, 20, 60)):
+        ws.column_dimensions[col].width = width
+    for cell in ws["A"][1:]:
+        cell.number_format = "dd/mm/yyyy hh:mm:ss"
+    buf = io.BytesIO()
+    wb.save(buf)
+    record(session, actor, "ekspor", "audit_log", None, f"{len(entries)} baris; filter: {_describe(flt)}")
+    return buf.getvalue()
+
+
+def _describe(flt: AuditFilter) -> str:
+    parts = [f"{k}={v}" for k, v in flt.__dict__.items() if v]
+    return ", ".join(parts) or "semua"

@@ -1,0 +1,165 @@
+"""Who may do what: permissions as actions, roles as bundles of permissions, local roles as scopes.
+
+This module is the agency's access rulebook, in the manner of Plone's role/permission tables: read the
+two tables below to know who may do what. Every lib function that writes anything or reads personal
+data takes the acting user (an :class:`Actor`) and calls :func:`require` before it touches the
+database. Hiding a page is convenience; the check here is the security.
+
+A role held without a scope holds its permissions everywhere. A role held with a scope (a *local role*:
+``desa:<kode>`` for a village operator, ``bidang:<kode>`` for a Kepala Bidang) holds them on that scope
+only.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lib.base.roles import ROLE_CODES, ROLES
+
+#: permission -> what it allows (Indonesian; shown to admins and listed in docs/permissions.md).
+PERMISSIONS: dict[str, str] = {
+    "manage_own_account": "Mengganti kata sandi sendiri",
+    "view_catalogue": "Melihat katalog SOP dan halaman setiap SOP",
+    "view_dashboard": "Melihat dasbor kinerja (KPI) langkah SOP",
+    "run_cases": "Membuka permohonan dan mengerjakan langkah SOP sesuai peran",
+    "view_nik_full": "Melihat NIK lengkap (setiap tampilan dicatat di log audit)",
+    "export_personal_data": "Mengunduh data yang memuat data pribadi (setiap unduhan dicatat)",
+    "upload_validation": "Mengunggah berkas validasi calon penerima manfaat untuk desa/kelurahan",
+    "manage_candidates": "Menyusun daftar calon penerima manfaat dan memproses hasil validasi",
+    "verify_candidates": "Memverifikasi daftar calon penerima manfaat per desa (Kepala Bidang)",
+    "manage_reviews": "Menyusun evaluasi triwulan SOP dan analisis SKM",
+    "approve_reviews": "Menyetujui atau mengembalikan evaluasi triwulan",
+    "view_reviews": "Melihat evaluasi triwulan SOP",
+    "view_skm_results": "Melihat hasil survei kepuasan masyarakat (IKM per layanan)",
+    "submit_skm": "Mengisi survei kepuasan masyarakat (SKM)",
+    "manage_catalogue": "Menyunting SOP dan membuat revisinya",
+    "approve_sop": "Mengesahkan revisi SOP",
+    "manage_settings": "Mengubah pengaturan portal dan kalender kerja",
+    "manage_users": "Menambah, menonaktifkan dan mengatur peran pengguna",
+    "view_audit_log": "Melihat log audit",
+    "export_audit_log": "Mengunduh log audit (dicatat)",
+}
+
+_STAFF = {"manage_own_account", "view_catalogue", "submit_skm"}
+
+#: role -> the permissions it bundles.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(_STAFF | {"view_dashboard", "manage_catalogue", "manage_settings", "manage_users",
+                                 "view_audit_log", "export_audit_log"}),
+    "kepala_dinas": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "approve_reviews",
+                                        "view_reviews", "view_skm_results",
+                                        "approve_sop", "view_audit_log"}),
+    "sekretaris": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_reviews", "view_skm_results"}),
+    "kepala_bidang": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "manage_candidates",
+                                         "verify_candidates", "export_personal_data"}),
+    "kasi": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full"}),
+    "staf": frozenset(_STAFF | {"run_cases", "view_nik_full", "export_personal_data", "upload_validation",
+                                "manage_candidates"}),
+    "operator_desa": frozenset(_STAFF | {"run_cases", "upload_validation", "view_nik_full"}),
+    "evaluator": frozenset(_STAFF | {"view_dashboard", "manage_reviews", "view_reviews", "view_skm_results"}),
+}
+#: What a visitor who has not logged in may do.
+ANONYMOUS_PERMISSIONS: frozenset[str] = frozenset({"submit_skm"})
+
+#: Roles that are always held with a scope, and the kind of scope.
+SCOPED_ROLES: dict[str, str] = {"operator_desa": "desa", "kepala_bidang": "bidang"}
+SCOPE_PATTERN = re.compile(r"^(desa|bidang):[a-z0-9][a-z0-9-]{0,60}$")
+
+
+class PermissionDenied(Exception):
+    """The actor lacks the permission (on that scope). The message is Indonesian and safe to show."""
+
+    def __init__(self, actor: "Actor", permission: str, scope: str | None = None):
+        self.actor, self.permission, self.scope = actor, permission, scope
+        where = f" untuk {scope}" if scope else ""
+        super().__init__(f"Anda tidak memiliki hak “{PERMISSIONS.get(permission, permission)}”{where}.")
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user acting, with the roles (and local roles) they hold. ``user_id`` is None for anonymous."""
+    user_id: int | None
+    username: str | None
+    name: str
+    grants: frozenset[Grant] = field(default_factory=frozenset)
+
+    @classmethod
+    def anonymous(cls) -> "Actor":
+        return cls(None, None, "Pengunjung", frozenset())
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(g.role for g in self.grants)
+
+    def role_titles(self) -> list[str]:
+        out = []
+        for g in sorted(self.grants, key=lambda g: (ROLE_CODES.index(g.role), g.scope or "")):
+            out.append(ROLES[g.role] + (f" ({g.scope})" if g.scope else ""))
+        return out
+
+
+def _granting(actor: Actor, permission: str):
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    return [g for g in actor.grants if permission in ROLE_PERMISSIONS.get(g.role, ())]
+
+
+def has_permission(actor: Actor, permission: str, scope: str | None = None) -> bool:
+    """Whether ``actor`` holds ``permission``: globally, or on ``scope`` through a local role.
+
+    Without a scope only a global grant counts, so a village operator can never act "everywhere".
+    """
+    if permission in ANONYMOUS_PERMISSIONS and permission in PERMISSIONS:
+        return True
+    return any(g.scope is None or g.scope == scope for g in _granting(actor, permission))
+
+
+def holds_anywhere(actor: Actor, permission: str) -> bool:
+    """Whether ``actor`` holds ``permission`` on at least one scope (for menus: which pages to show)."""
+    if permission in ANONYMOUS_PERMISSIONS:
+        return True
+    return bool(_granting(actor, permission))
+
+
+def scopes_for(actor: Actor, permission: str) -> set[str] | None:
+    """``None`` when held globally; otherwise the set of scopes (possibly empty) it is held on."""
+    grants = _granting(actor, permission)
+    if any(g.scope is None for g in grants):
+        return None
+    return {g.scope for g in grants}
+
+
+def require(actor: Actor, permission: str, scope: str | None = None) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` holds ``permission`` (on ``scope``)."""
+    if not has_permission(actor, permission, scope):
+        raise PermissionDenied(actor, permission, scope)
+
+
+def check_scope(role: str, scope: str | None) -> str | None:
+    """Validate a role's scope; returns the normalised scope or raises ValueError (Indonesian)."""
+    if role not in ROLE_CODES:
+        raise ValueError(f"Peran “{role}” tidak dikenal. Pilihan: {', '.join(ROLE_CODES)}.")
+    scope = (scope or "").strip().lower() or None
+    kind = SCOPED_ROLES.get(role)
+    if kind and not scope:
+        raise ValueError(f"Peran {ROLES[role]} harus punya cakupan {kind}:KODE (misalnya {kind}:karang-dalo).")
+    if scope is None:
+        return None
+    if not SCOPE_PATTERN.match(scope):
+        raise ValueError(f"Cakupan “{scope}” tidak sah. Tulis desa:KODE atau bidang:KODE "
+                         "(huruf kecil, angka, tanda hubung).")
+    if kind and not scope.startswith(kind + ":"):
+        raise ValueError(f"Peran {ROLES[role]} harus bercakupan {kind}:KODE, bukan {scope}.")
+    if not kind:
+        raise ValueError(f"Peran {ROLES[role]} berlaku untuk seluruh dinas dan tidak memakai cakupan.")
+    return scope

@@ -1,0 +1,132 @@
+"""Spreadsheet exports (openpyxl). Cells that start with = + - @ are neutralised so a spreadsheet never
+runs text from the database as a formula."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from lib.base import fmt
+from lib.catalogue.model import SOP
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_HEAD = PatternFill("solid", fgColor="DCE6F1")
+_THIN = Side(style="thin", color="9CA3AF")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+def safe_cell(value):
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe-like quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _table(ws, header: list[str], rows: list[list], widths: list[int], start_row: int = 1) -> None:
+    for j, h in enumerate(header, start=1):
+        c = ws.cell(row=start_row, column=j, value=h)
+        c.font, c.fill, c.border = Font(bold=True), _HEAD, _BOX
+        c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for i, row in enumerate(rows, start=start_row + 1):
+        for j, v in enumerate(row, start=1):
+            c = ws.cell(row=i, column=j, value=safe_cell(v))
+            c.alignment, c.border = Alignment(wrap_text=True, vertical="top"), _BOX
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+
+
+def sop_workbook(sop: SOP, revision_no: int | None = None) -> bytes:
+    """The SOP as XLSX: an identity sheet and the procedure with its Mutu Baku and working-minute targets."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Identitas"
+    p = sop.disahkan_oleh
+    ident = [
+        ("Nama SOP", sop.nama), ("Nomor SOP", sop.nomor or ""), ("Revisi di portal", revision_no or ""),
+        ("Pemerintah", sop.pemerintah or ""), ("Instansi", sop.instansi), ("Unit", sop.unit or ""),
+        ("Tanggal Pembuatan", fmt.tanggal(sop.tanggal_pembuatan)), ("Tanggal Revisi", fmt.tanggal(sop.tanggal_revisi)),
+        ("Tanggal Efektif", fmt.tanggal(sop.tanggal_efektif)),
+        ("Disahkan oleh", "; ".join(x for x in (p.jabatan, p.nama, p.pangkat, f"NIP. {p.nip}" if p.nip else None) if x)
+         if p else ""),
+        ("Dasar Hukum", "\n".join(sop.dasar_hukum)), ("Kualifikasi Pelaksana", "\n".join(sop.kualifikasi_pelaksana)),
+        ("Keterkaitan", "\n".join(sop.keterkaitan)), ("Peralatan/Perlengkapan", "\n".join(sop.peralatan)),
+        ("Peringatan", "\n".join(sop.peringatan)), ("Pencatatan dan Pendataan", "\n".join(sop.pencatatan)),
+    ]
+    _table(ws, ["Unsur", "Isi"], [list(r) for r in ident], [26, 100])
+    ws2 = wb.create_sheet("Prosedur")
+    header = ["No", "No. asli", "Kegiatan", "Pelaksana", "Pelaksana disimpulkan", "Kelengkapan", "Waktu",
+              "Target (menit kerja)", "Output", "Keterangan", "Keputusan"]
+    rows = []
+    for s in sop.langkah:
+        t = s.target
+        dec = ""
+        if s.keputusan:
+            k = s.keputusan
+            dec = (f"{k.pertanyaan} {k.ya.label} → {k.ya.ke}; {k.tidak.label} → {k.tidak.ke}")
+        rows.append([s.no, s.no_asli, s.kegiatan, sop.actors[s.pelaksana].label, "ya" if s.pelaksana_inferred else "",
+                     s.kelengkapan, s.waktu, t.working_minutes if t else None, s.output, s.keterangan, dec])
+    _table(ws2, header, rows, [5, 8, 50, 20, 12, 28, 14, 12, 28, 24, 30])
+    total_row = len(rows) + 3
+    ws2.cell(row=total_row, column=3, value="Total target (menit kerja)").font = Font(bold=True)
+    ws2.cell(row=total_row, column=8, value=sop.target_working_minutes()).font = Font(bold=True)
+    ws2.page_setup.orientation = "landscape"
+    ws2.page_setup.paperSize = ws2.PAPERSIZE_A4
+    ws2.page_setup.fitToWidth = 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def frame_workbook(sheets: dict[str, pd.DataFrame], title: str | None = None) -> bytes:
+    """One sheet per frame (sheet name → frame), headers as given, times without zone (already WIB)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, frame in sheets.items():
+        ws = wb.create_sheet(name[:31])
+        start = 1
+        if title:
+            ws.cell(row=1, column=1, value=safe_cell(title)).font = Font(bold=True, size=12)
+            start = 3
+        rows = []
+        for rec in frame.itertuples(index=False):
+            rows.append([None if (not isinstance(v, str) and pd.isna(v)) else
+                         v.tz_localize(None) if isinstance(v, pd.Timestamp) and v.tzinfo else v for v in rec])
+        _table(ws, [str(c) for c in frame.columns], rows, [max(10, min(45, len(str(c)) + 4)) for c in frame.columns],
+               start_row=start)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def records_workbook(sheets: list[tuple[str, str, str | None, list[str], list[dict]]],
+                     text_columns: tuple[str, ...] = ("NIK",), money_columns: tuple[str, ...] = ()) -> bytes:
+    """Sheets of records: (sheet name, title, note or None, headers, rows as dicts). ``text_columns`` are
+    stored as text (a NIK never becomes a number); ``money_columns`` get a thousands format."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, title, note, headers, records in sheets:
+        ws = wb.create_sheet(name[:31])
+        ws.cell(row=1, column=1, value=safe_cell(title)).font = Font(bold=True, size=12)
+        if note:
+            ws.cell(row=2, column=1, value=safe_cell(note)).alignment = Alignment(wrap_text=False)
+        _table(ws, headers, [[r.get(h) for h in headers] for r in records],
+               [max(8, min(40, max([len(str(h)) + 2] + [len(str(r.get(h) or "")) + 2 for r in records[:200]])))
+                for h in headers], start_row=4)
+        for j, h in enumerate(headers, start=1):
+            fmt_code = "@" if h in text_columns else "#,##0" if h in money_columns else None
+            if fmt_code is None:
+                continue
+            for i in range(5, 5 + len(records)):
+                ws.cell(row=i, column=j).number_format = fmt_code
+        for j, h in enumerate(headers, start=1):
+            if any(isinstance(r.get(h), dt.date) for r in records[:5]):
+                for i in range(5, 5 + len(records)):
+                    ws.cell(row=i, column=j).number_format = "DD/MM/YYYY"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,108 @@
+"""What the case page shows: the case, its open steps for the acting user, and the timeline of every step
+with who did it, when, and how long it took against its target (mutu baku), in working time.
+
+* Waiting time = started − available; processing time = completed − started, both in working minutes.
+* A step completed without pressing "Mulai" has no processing time: it is shown as such, never guessed.
+* A step is judged on target by its processing time (a calendar-window target by its completion date).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from lib.base import fmt
+from lib.base.db import SopRevision, User, utcnow
+from lib.base.kalender import load_calendar
+from lib.base.mutu_baku import format_working_minutes
+from lib.base.permissions import Actor
+from lib.casework.cases import STATES, _case, require_run, sop_of, step_role, timeline
+from lib.casework.worklist import Clock, clock
+from lib.catalogue import model as catalog
+
+
+@dataclass(frozen=True)
+class OpenStep:
+    step: catalog.Langkah
+    pelaksana: str
+    attempt: int
+    available_at: dt.datetime
+    started_at: dt.datetime | None
+    clock: Clock
+    #: The role the acting user would do it as, or None when it is someone else's step.
+    my_role: str | None
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    id: int
+    register_no: str
+    sop: catalog.SOP
+    revision_no: int
+    state: str
+    state_label: str
+    version: int
+    applicant_name: str | None
+    nik: str | None
+    scope: str | None
+    data: dict
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    open_steps: list[OpenStep]
+    timeline: list[dict]
+    lead_working_min: float | None
+
+
+def detail(session: Session, actor: Actor, case_id: int, now: dt.datetime | None = None) -> CaseDetail:
+    now = now or utcnow()
+    case = _case(session, case_id)
+    sop = sop_of(session, case)
+    require_run(actor, sop, case.scope)
+    calendar = load_calendar(session)
+    runs = timeline(session, case.id)
+    names = {u.id: u.name for u in session.query(User).filter(User.id.in_({r.actor_id for r in runs} - {None}))}
+    rows, open_steps = [], []
+    for r in runs:
+        step = sop.langkah[r.step_no - 1]
+        target = step.target
+        who = sop.actors[step.pelaksana].label
+        if r.completed_at is None:
+            open_steps.append(OpenStep(step, who, r.attempt, r.available_at, r.started_at,
+                                       clock(calendar, r.available_at, target, now),
+                                       step_role(actor, sop, step, case.scope)))
+        wait = calendar.working_minutes(r.available_at, r.started_at) if r.started_at else None
+        work = (calendar.working_minutes(r.started_at, r.completed_at) if r.started_at and r.completed_at else None)
+        if r.completed_at is None:
+            verdict = "sedang dikerjakan" if r.started_at else "menunggu"
+        elif r.started_at is None:
+            verdict = "tanpa waktu proses (tidak ditekan Mulai)"
+        elif target is None:
+            verdict = "tanpa target"
+        else:
+            verdict = "sesuai target" if calendar.within_target(r.started_at, r.completed_at, target) \
+                else "melebihi target"
+        rows.append({"Langkah": step.no,
+                     "Kegiatan": step.kegiatan, "Pelaksana": who, "Ke-": r.attempt,
+                     "Tersedia": fmt.waktu_pendek(r.available_at), "Mulai": fmt.waktu_pendek(r.started_at),
+                     "Selesai": fmt.waktu_pendek(r.completed_at), "Waktu tunggu": format_working_minutes(wait),
+                     "Waktu proses": format_working_minutes(work), "Target": target.label() if target else "—",
+                     "Penilaian": verdict, "Oleh": names.get(r.actor_id, "—"), "Hasil": r.outcome or "—",
+                     "Catatan": r.note or ""})
+    rev = session.get(SopRevision, case.revision_id)
+    lead = calendar.working_minutes(case.created_at, case.closed_at) if case.closed_at else None
+    return CaseDetail(case.id, case.register_no, sop, rev.revision_no, case.state, STATES.get(case.state, case.state),
+                      case.version, case.applicant_name, case.nik, case.scope, case.data or {}, case.created_at,
+                      case.closed_at, open_steps, rows, lead)
+
+
+def return_note(detail: CaseDetail, step: catalog.Langkah) -> str:
+    """For a decision whose "no" branch returns the file to the applicant: the documents the applicant did
+    not bring at intake, as the note that goes back with the file ("" otherwise)."""
+    k = step.keputusan
+    if k is None or k.tidak.ke == catalog.END or k.tidak.ke > step.no:
+        return ""
+    if not detail.sop.actors[detail.sop.langkah[k.tidak.ke - 1].pelaksana].eksternal:
+        return ""
+    missing = detail.data.get("kurang") or []
+    return ("Belum lengkap: " + ", ".join(missing) + ".") if missing else ""

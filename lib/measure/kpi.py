@@ -1,0 +1,753 @@
+"""KPI engine: how long the steps of the SOPs really take, against their mutu baku.
+
+Pure pandas/numpy over one query: :func:`load` reads the step runs of the selected SOPs joined with
+their case, once, into a DataFrame; every other function computes from that frame, vectorised. No
+Streamlit here. Department heads quote these figures in official reports, so every figure is defined
+below, and :data:`DEFINISI` says the same in Indonesian for the dashboard's help texts.
+
+Inputs and conventions
+----------------------
+* **Period.** ``date_from`` .. ``date_to`` are calendar days in WIB (Asia/Jakarta), both included;
+  either may be left open. A run *belongs to the period* when it was **completed** in it.
+* **Filters.** ``sop_ids``; ``bidang`` (the SOP's ``bidang`` field in the revision in force); ``role``
+  (``StepRun.role``, the role the actor did the step in). A run not yet started has no recorded role;
+  it counts for the first role the SOP names for its actor column. The role filter applies to
+  run-level figures (steps, roles, open work, breaches, compliance); case-level figures ignore it.
+* **Targets.** Each run is judged against the mutu baku of the SOP revision **its case was opened
+  under** (``Case.revision_id``), never against a later one: a changed target does not rewrite history.
+  ``revision_id`` / ``revision_no`` stay in the frames so every figure can be grouped by revision.
+  Where runs of several revisions are pooled (one row per step), the target *shown* is that of the
+  revision in force (or of the newest revision with runs, for a step the revision in force no longer
+  has), while the percentages and ratios still judge each run by its own revision.
+* **Working time** is the agency's calendar (``kalender.load_calendar``: Perpres 21/2023 hours, holidays,
+  cuti bersama, admin overrides), computed with ``WorkCalendar.working_minutes_array``. *Elapsed*
+  (calendar) time is plain wall-clock time. Targets in ``menit``, ``jam``, ``hari`` (450 working
+  minutes), ``minggu`` (5 working days) have a working-minute value; ``bulan`` and ``tanggal`` targets
+  have none (``target_working_min`` is empty) and are judged on the calendar.
+
+Per run (columns of ``KpiData.runs``)
+-------------------------------------
+* ``processing_working_min`` / ``processing_elapsed_min``: completed − started. Empty when the run has
+  no start (a step recorded as done without being started) or is still open.
+* ``wait_working_min`` / ``wait_elapsed_min``: started − available (available = the previous step done).
+* ``within``: 1 when the run met its target, 0 when it did not, empty when it is not judged. Judged are
+  completed runs **with a start** whose step has a target. Working-unit targets: processing working
+  minutes ≤ target. ``bulan``: completed no later than started + that many calendar months.
+  ``tanggal`` ("Setiap Tanggal 1 - 15"): the WIB day of the month the step was completed lies in the
+  window (``WorkCalendar.within_target``).
+* ``ratio``: processing working minutes ÷ target working minutes (working-unit targets only).
+* ``step_runs_in_case``: how many runs the step has in the case (more than one = rework).
+
+Per step (:func:`step_stats`), over the runs completed in the period
+-------------------------------------------------------------------
+* ``n``: runs completed in the period (with or without a start). ``n_started``: those with a start;
+  ``n_without_start`` = ``n`` − ``n_started``. Runs without a start count in ``n`` only, never in a
+  processing statistic. Open runs are never in these figures.
+* ``median_*``, ``p90_*``, ``mean_*``, ``max_*`` of processing time, in working minutes (``*_working_min``)
+  and elapsed minutes (``*_elapsed_min``), over the runs with a start. p90 is the linearly interpolated
+  90th percentile (numpy's default, ``pandas.quantile(0.9)``).
+* ``judged``, ``within``, ``within_pct``: judged runs, those within target, and 100 × within ÷ judged.
+* ``median_ratio``: median of actual ÷ target (1.0 = exactly the target; working-unit targets only).
+* ``median_wait_working_min``: median of started − available, in working minutes.
+* ``rework_cases``: cases with a run of this step completed in the period in which the step ran more than
+  once (counting all its runs in that case, open ones included).
+
+Per case (:func:`case_stats`)
+----------------------------
+* ``lead_working_min`` / ``lead_elapsed_min``: closed − created (closed cases only).
+* ``touch_working_min`` / ``touch_elapsed_min``: sum of the processing times of the case's runs that have
+  a start (empty when none has).
+* ``flow_efficiency``: touch ÷ lead, both in working minutes (0–1; closed cases with lead > 0).
+* ``within_pct``: 100 × the case's judged runs within target ÷ its judged runs ("% of steps on time").
+* ``target_sum_working_min``: the sum of the working-minute targets of the case's revision (one pass
+  through every step); empty when that revision has a ``bulan`` or ``tanggal`` target, because such a
+  sum would leave out the longest steps.
+
+Per role (:func:`role_stats`): the per-step aggregates grouped by role, plus workload: ``completed`` (= ``n``)
+and ``open`` / ``open_overdue`` (open runs now, and those ``terlambat``).
+
+Open work (:func:`open_work`): every run not completed (``completed_at`` empty) at ``now``, whatever the
+period: ``age_working_min`` / ``age_elapsed_min`` since it became available; ``due_at`` =
+``WorkCalendar.due(available_at, target)``; ``used_pct`` = age ÷ target (working minutes; calendar time for
+``bulan``/``tanggal``); ``status``: ``terlambat`` when ``now`` is past ``due_at``, ``segera`` when more than
+half the target is used, else ``normal`` (also for steps without a target). Open work is measured from
+availability: the office answers for the whole time the file waits on a desk.
+
+Compliance over time: :func:`step_month_table` (% within target per step × WIB month of completion),
+:func:`monthly_trend` (per month: runs completed, judged, within, % within, cases started, cases
+completed). :func:`bottlenecks`: per step with a working-minute target, ``excess_per_run_min`` = median over
+its judged runs of (processing − own target) in working minutes (= median − target when the target did
+not change), ``excess_total_min`` = max(excess_per_run, 0) × ``n``; ranked by ``excess_total_min``.
+:func:`breaches`: the runs of one step completed in the period that missed their target.
+
+Headline (:func:`headline`): cases started (created in the period), cases completed (closed in the
+period), open cases and open runs now, overdue runs and cases now, % of judged runs within target in the
+period, median lead time of the cases closed in the period against the median of their target sums.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Float, String, and_, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from lib.base import audit, kalender
+from lib.base.db import Case, SopRevision, StepRun, utcnow
+from lib.base.errors import UserError
+from lib.base.mutu_baku import MutuBaku
+from lib.base.permissions import Actor, require
+from lib.base.roles import ROLE_CODES
+from lib.base.worktime import WIB, WorkCalendar
+from lib.catalogue import model as catalog
+from lib.catalogue import store
+
+#: Open-run status: past due, more than half the target used, otherwise.
+STATUS = {"terlambat": "Terlambat", "segera": "Segera jatuh tempo", "normal": "Normal"}
+
+#: Indonesian definitions for the dashboard (help texts, footnotes of printed reports).
+DEFINISI: dict[str, str] = {
+    "periode": "Periode: tanggal WIB, kedua ujung termasuk. Langkah dihitung pada periode saat langkah selesai.",
+    "n": "Jumlah langkah yang selesai dalam periode (termasuk yang dicatat selesai tanpa waktu mulai).",
+    "waktu_proses": "Waktu proses = selesai − mulai, dalam menit kerja (jam kerja Perpres 21/2023, tanpa hari "
+                    "libur dan cuti bersama) dan dalam menit kalender. Langkah tanpa waktu mulai tidak dihitung.",
+    "median": "Median: nilai tengah waktu proses.",
+    "p90": "P90: 90% langkah selesai dalam waktu ini atau lebih cepat (persentil ke-90, interpolasi linear).",
+    "target": "Target: mutu baku pada revisi SOP saat berkas dibuka; 1 hari = 450 menit kerja, 1 minggu = "
+              "5 hari kerja. Target bulan dan tanggal dinilai dengan kalender.",
+    "tepat_waktu": "% tepat waktu: langkah bertarget yang punya waktu mulai dan selesai dalam target, dibagi "
+                   "semua langkah tersebut. Target “Setiap Tanggal a - b” dinilai dari tanggal langkah selesai.",
+    "rasio": "Rasio: waktu proses ÷ target (1,0 = tepat sama dengan target).",
+    "tunggu": "Waktu tunggu = mulai − tersedia (langkah sebelumnya selesai), dalam menit kerja.",
+    "rework": "Pengulangan: jumlah berkas yang langkah ini dikerjakan lebih dari sekali.",
+    "lead_time": "Lead time berkas = ditutup − dibuat; waktu sentuh = jumlah waktu proses langkahnya; efisiensi "
+                 "alur = waktu sentuh ÷ lead time (menit kerja).",
+    "terbuka": "Pekerjaan terbuka: langkah yang belum selesai saat ini, umurnya dihitung sejak tersedia. "
+               "Terlambat: melewati jatuh tempo; segera: lebih dari separuh target terpakai.",
+    "hambatan": "Hambatan: (median waktu proses − target) × jumlah langkah, untuk langkah bertarget menit kerja.",
+}
+
+_RUN_COLUMNS = ["run_id", "case_id", "step_no", "attempt", "available_at", "started_at", "completed_at",
+                "actor_id", "role_recorded", "outcome"]
+_CASE_COLUMNS = ["case_id", "sop_id", "revision_id", "register_no", "case_state", "case_created_at",
+                 "case_closed_at"]
+_TIME_COLUMNS = ["available_at", "started_at", "completed_at", "case_created_at", "case_closed_at"]
+
+
+class KpiError(UserError):
+    """A filter that cannot be applied (unknown SOP, bidang or role); the message is Indonesian."""
+
+
+@dataclass
+class KpiData:
+    """Everything the figures are computed from, loaded once by :func:`load`."""
+    #: One row per step run of the loaded cases (columns: see the module docstring and :func:`load`).
+    runs: pd.DataFrame
+    #: One row per step of every revision involved: targets and labels.
+    steps: pd.DataFrame
+    #: Steps of the revisions in force of the selected SOPs (the rows every per-step table shows).
+    current_steps: pd.DataFrame
+    #: Selected SOPs: id → the SOP in force.
+    sops: dict[str, catalog.SOP]
+    calendar: WorkCalendar
+    now: pd.Timestamp
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    role: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    targets: dict[tuple[int, int], MutuBaku] = field(default_factory=dict)
+    #: Frames derived once per load (selected runs, runs done in the period, open work).
+    cache: dict = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Headline:
+    cases_started: int
+    cases_completed: int
+    open_cases: int
+    open_runs: int
+    overdue_runs: int
+    overdue_cases: int
+    judged_runs: int
+    within_pct: float | None
+    median_lead_working_min: float | None
+    median_lead_elapsed_min: float | None
+    median_target_sum_working_min: float | None
+
+
+@dataclass
+class Dashboard:
+    """All dashboard figures for one filter (what the KPI page draws)."""
+    data: KpiData
+    headline: Headline
+    steps: pd.DataFrame
+    cases: pd.DataFrame
+    roles: pd.DataFrame
+    open_work: pd.DataFrame
+    step_month: pd.DataFrame
+    trend: pd.DataFrame
+    bottlenecks: pd.DataFrame
+
+
+# --- loading ------------------------------------------------------------------------------------------
+def _wib_start(day: dt.date) -> pd.Timestamp:
+    return pd.Timestamp(dt.datetime.combine(day, dt.time(), tzinfo=WIB)).tz_convert("UTC")
+
+
+def _raw_time(column, dialect: str):
+    """A time column read without the per-value Python conversion of the UTC column type, in a form pandas
+    converts a whole column of at once: SQLite's stored text (naive UTC), elsewhere seconds since the epoch."""
+    if dialect == "sqlite":
+        return type_coerce(column, String())
+    return type_coerce(func.date_part("epoch", column), Float())
+
+
+def _frame(session: Session, query, columns: list[str], run: bool = True) -> pd.DataFrame:
+    """A query's rows as a DataFrame of object columns, straight from the driver's tuples (none of the
+    columns needs SQLAlchemy's per-value result processing; the time columns are converted by pandas)."""
+    rows = []
+    if run:
+        result = session.connection().execute(query)
+        try:
+            rows = result.cursor.fetchall()
+        finally:
+            result.close()
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def _to_utc(values: pd.Series, dialect: str) -> pd.Series:
+    """Stored text (SQLite) or epoch seconds as ``datetime64[ns, UTC]``; None gives NaT."""
+    if dialect == "sqlite":
+        return pd.to_datetime(values, utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
+    seconds = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    micros = np.rint(seconds * 1e6)
+    out = pd.to_datetime(pd.Series(micros).where(~np.isnan(micros)), unit="us", utc=True)
+    return out.astype("datetime64[ns, UTC]").set_axis(values.index)
+
+
+def _step_rows(rev_id: int, revision_no: int, sop: catalog.SOP) -> list[dict]:
+    has_calendar = bool(sop.calendar_targets())
+    total = None if has_calendar else sop.target_working_minutes()
+    rows = []
+    for s in sop.langkah:
+        t = s.target
+        actor = sop.actors[s.pelaksana]
+        rows.append({"revision_id": rev_id, "revision_no": revision_no, "sop_id": sop.id, "step_no": s.no,
+                     "kegiatan": s.kegiatan, "pelaksana": actor.label, "default_role": actor.peran[0],
+                     "target_text": s.waktu or None, "target_label": t.label() if t else None,
+                     "target_unit": t.unit if t else None, "target_value": t.value if t else np.nan,
+                     "target_max": t.max if t else np.nan,
+                     "target_working_min": t.working_minutes if t and t.working_minutes is not None else np.nan,
+                     "target_sum_working_min": np.nan if total is None else float(total)})
+    return rows
+
+
+_STEP_COLUMNS = ["revision_id", "revision_no", "sop_id", "step_no", "kegiatan", "pelaksana", "default_role",
+                 "target_text", "target_label", "target_unit", "target_value", "target_max", "target_working_min",
+                 "target_sum_working_min"]
+
+
+def load(session: Session, date_from: dt.date | None = None, date_to: dt.date | None = None,
+         sop_ids=None, bidang: str | None = None, role: str | None = None,
+         now: dt.datetime | None = None) -> KpiData:
+    """Load the step runs of the selected SOPs (see the module docstring) with their targets and measures.
+
+    Loaded are all runs of the cases alive in the period (created before its end and not closed before
+    its start) and of every case still open, so that case figures and rework see whole cases.
+    """
+    if date_from and date_to and date_from > date_to:
+        raise KpiError("Tanggal awal tidak boleh setelah tanggal akhir.")
+    if role is not None and role not in ROLE_CODES:
+        raise KpiError(f"Peran “{role}” tidak dikenal. Pilihan: {', '.join(ROLE_CODES)}.")
+    now_ts = pd.Timestamp(now or utcnow()).tz_convert("UTC")
+    dialect = session.get_bind().dialect.name
+
+    # the revisions in force: which SOPs exist, their bidang, the steps every table lists
+    in_force = session.execute(select(SopRevision.id, SopRevision.sop_id, SopRevision.revision_no,
+                                      SopRevision.content, SopRevision.content_hash)
+                               .where(SopRevision.state == "disahkan")
+                               .order_by(SopRevision.sop_id, SopRevision.revision_no)).all()
+    current: dict[str, tuple[int, int, catalog.SOP]] = {}
+    for rid, sid, no, content, digest in in_force:
+        doc = store.parse(sid, no, content, digest)
+        current[sid] = (rid, no, doc)  # the newest revision in force wins (ordered by revision_no)
+    sops = {sid: doc for sid, (_r, _n, doc) in current.items() if doc.jenis == "sop"}
+    if sop_ids is not None:
+        sop_ids = [sop_ids] if isinstance(sop_ids, str) else list(sop_ids)
+        for sid in sop_ids:
+            if sid not in current:
+                raise KpiError(f"SOP “{sid}” tidak ada. Lihat daftar dengan: python -m lib sop list")
+            if sid not in sops:
+                raise KpiError(f"“{sid}” adalah standar pelayanan, bukan SOP: tidak punya langkah untuk diukur.")
+        sops = {sid: sops[sid] for sid in sorted(set(sop_ids))}
+    if bidang is not None:
+        known = sorted({doc.bidang for doc in sops.values() if doc.bidang})
+        if bidang not in known:
+            raise KpiError(f"Bidang “{bidang}” tidak dikenal." + (f" Pilihan: {', '.join(known)}." if known else ""))
+        sops = {sid: doc for sid, doc in sops.items() if doc.bidang == bidang}
+
+    start = _wib_start(date_from) if date_from else None
+    end = _wib_start(date_to + dt.timedelta(days=1)) if date_to else None
+
+    case_filter = [Case.sop_id.in_(list(sops))]
+    in_range = []
+    if start is not None:
+        in_range.append(Case.closed_at >= start.to_pydatetime())
+    if end is not None:
+        in_range.append(Case.created_at < end.to_pydatetime())
+    if in_range:
+        case_filter.append(or_(Case.closed_at.is_(None), and_(*in_range)))
+    case_q = select(Case.id, Case.sop_id, Case.revision_id, Case.register_no, Case.state,
+                    _raw_time(Case.created_at, dialect), _raw_time(Case.closed_at, dialect)).where(*case_filter)
+    run_q = (select(StepRun.id, StepRun.case_id, StepRun.step_no, StepRun.attempt,
+                    _raw_time(StepRun.available_at, dialect), _raw_time(StepRun.started_at, dialect),
+                    _raw_time(StepRun.completed_at, dialect), StepRun.actor_id, StepRun.role, StepRun.outcome)
+             .join(Case, Case.id == StepRun.case_id).where(*case_filter).order_by(StepRun.case_id, StepRun.id))
+    cases = _frame(session, case_q, _CASE_COLUMNS, bool(sops))
+    runs = _frame(session, run_q, _RUN_COLUMNS, bool(sops))
+    runs = runs.merge(cases, on="case_id", how="inner", validate="many_to_one")
+
+    # targets of every revision involved
+    parsed: dict[int, tuple[int, catalog.SOP]] = {rid: (no, doc) for rid, no, doc in current.values()
+                                                  if doc.jenis == "sop"}
+    missing = sorted(set(runs["revision_id"].unique().tolist()) - set(parsed)) if len(runs) else []
+    if missing:
+        for rid, sid, no, content, digest in session.execute(
+                select(SopRevision.id, SopRevision.sop_id, SopRevision.revision_no, SopRevision.content,
+                       SopRevision.content_hash).where(SopRevision.id.in_(missing))):
+            parsed[rid] = (no, store.parse(sid, no, content, digest))
+    step_rows = [r for rid, (no, doc) in parsed.items() for r in _step_rows(rid, no, doc)]
+    steps = pd.DataFrame(step_rows, columns=_STEP_COLUMNS)
+    targets = {(rid, s.no): s.target for rid, (_no, doc) in parsed.items() for s in doc.langkah if s.target}
+    current_ids = [current[sid][0] for sid in sops]
+    current_steps = steps[steps["revision_id"].isin(current_ids)].reset_index(drop=True)
+
+    cal = kalender.load_calendar(session)
+    runs = _measure(runs, steps, cal, start, end, dialect)
+    return KpiData(runs=runs, steps=steps, current_steps=current_steps, sops=sops, calendar=cal, now=now_ts,
+                   start=start, end=end, role=role, date_from=date_from, date_to=date_to, targets=targets)
+
+
+def _measure(runs: pd.DataFrame, steps: pd.DataFrame, cal: WorkCalendar, start, end, dialect: str) -> pd.DataFrame:
+    """Add targets and the per-run measures (vectorised)."""
+    for c in _TIME_COLUMNS:
+        runs[c] = _to_utc(runs[c], dialect)
+    for c in ("run_id", "case_id", "step_no", "attempt", "revision_id"):
+        runs[c] = runs[c].astype("int64")
+    runs["actor_id"] = runs["actor_id"].astype("Int64")
+    info = steps[["revision_id", "step_no", "revision_no", "default_role", "target_unit", "target_value",
+                  "target_max", "target_working_min", "target_sum_working_min"]]
+    runs = runs.merge(info, on=["revision_id", "step_no"], how="left")
+    runs["revision_no"] = runs["revision_no"].astype("Int64")
+    runs["role"] = runs["role_recorded"].fillna(runs["default_role"])
+    minute = pd.Timedelta(minutes=1)
+    done = runs["completed_at"].notna()
+    runs["is_open"] = ~done
+    in_period = done.copy()
+    if start is not None:
+        in_period &= runs["completed_at"] >= start
+    if end is not None:
+        in_period &= runs["completed_at"] < end
+    runs["in_period"] = in_period
+    local_done = runs["completed_at"].dt.tz_convert(WIB)
+    runs["month"] = _month_labels(local_done)
+    runs["processing_working_min"] = cal.working_minutes_array(runs["started_at"], runs["completed_at"])
+    runs["processing_elapsed_min"] = (runs["completed_at"] - runs["started_at"]) / minute
+    runs["wait_working_min"] = cal.working_minutes_array(runs["available_at"], runs["started_at"])
+    runs["wait_elapsed_min"] = (runs["started_at"] - runs["available_at"]) / minute
+
+    judged = done & runs["started_at"].notna() & runs["target_unit"].notna()
+    within = pd.Series(np.nan, index=runs.index)
+    working = judged & runs["target_working_min"].notna()
+    within[working] = (runs.loc[working, "processing_working_min"]
+                       <= runs.loc[working, "target_working_min"] + 1e-9).astype(float)
+    window = judged & (runs["target_unit"] == "tanggal")
+    if window.any():
+        day = local_done[window].dt.day
+        within[window] = ((day >= runs.loc[window, "target_value"])
+                          & (day <= runs.loc[window, "target_max"])).astype(float)
+    months = judged & (runs["target_unit"] == "bulan")
+    if months.any():
+        started_local = runs.loc[months, "started_at"].dt.tz_convert(WIB).dt.tz_localize(None)
+        done_local = local_done[months].dt.tz_localize(None)
+        due = pd.Series(pd.NaT, index=started_local.index, dtype="datetime64[ns]")
+        for k in runs.loc[months, "target_max"].unique():
+            sel = runs.loc[months, "target_max"] == k
+            due[sel] = started_local[sel] + pd.DateOffset(months=int(k))
+        within[months] = (done_local <= due).astype(float)
+    runs["within"] = within
+    runs["ratio"] = runs["processing_working_min"] / runs["target_working_min"]
+    runs["step_runs_in_case"] = runs.groupby(["case_id", "step_no"])["run_id"].transform("size").astype("int64")
+    return runs
+
+
+def _month_labels(local: pd.Series) -> pd.Series:
+    """``YYYY-MM`` of local instants (None for NaT), formatted once per distinct month."""
+    ym = (local.dt.year * 100 + local.dt.month).to_numpy(dtype="float64", na_value=np.nan)
+    ok = ~np.isnan(ym)
+    out = np.full(len(ym), None, dtype=object)
+    if ok.any():
+        uniq, inverse = np.unique(ym[ok].astype(np.int64), return_inverse=True)
+        labels = np.array([f"{v // 100:04d}-{v % 100:02d}" for v in uniq.tolist()], dtype=object)
+        out[ok] = labels[inverse]
+    return pd.Series(out, index=local.index, dtype=object)
+
+
+def _cached(data: KpiData, key: str, make):
+    if key not in data.cache:
+        data.cache[key] = make()
+    return data.cache[key]
+
+
+def _selected(data: KpiData) -> pd.DataFrame:
+    runs = data.runs
+    if data.role is None:
+        return runs
+    return _cached(data, "selected", lambda: runs[runs["role"] == data.role])
+
+
+def _done_in_period(data: KpiData) -> pd.DataFrame:
+    return _cached(data, "done", lambda: _selected(data)[_selected(data)["in_period"]])
+
+
+def _labels(data: KpiData, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the step's labels (kegiatan, pelaksana, target texts) of the run's own revision."""
+    cols = ["revision_id", "step_no", "kegiatan", "pelaksana", "target_text", "target_label"]
+    return frame.merge(data.steps[cols], on=["revision_id", "step_no"], how="left")
+
+
+# --- aggregates ---------------------------------------------------------------------------------------
+_STAT_COLUMNS = ["n", "n_started", "n_without_start",
+                 "median_working_min", "p90_working_min", "mean_working_min", "max_working_min",
+                 "median_elapsed_min", "p90_elapsed_min", "mean_elapsed_min", "max_elapsed_min",
+                 "judged", "within", "within_pct", "median_ratio", "median_wait_working_min", "rework_cases"]
+
+
+def _aggregate(done: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The processing statistics of completed runs grouped by ``keys`` (definitions: module docstring)."""
+    if done.empty:
+        return pd.DataFrame(columns=keys + _STAT_COLUMNS).set_index(keys)
+    g = done.groupby(keys, sort=True)
+    out = pd.DataFrame({"n": g.size()})
+    started = done[done["started_at"].notna()]
+    gs = started.groupby(keys, sort=True)
+    pw, pe = gs["processing_working_min"], gs["processing_elapsed_min"]
+    stats = pd.DataFrame({
+        "n_started": gs.size(),
+        "median_working_min": pw.median(), "p90_working_min": pw.quantile(0.9),
+        "mean_working_min": pw.mean(), "max_working_min": pw.max(),
+        "median_elapsed_min": pe.median(), "p90_elapsed_min": pe.quantile(0.9),
+        "mean_elapsed_min": pe.mean(), "max_elapsed_min": pe.max(),
+        "judged": gs["within"].count(), "within": gs["within"].sum(min_count=1),
+        "median_ratio": gs["ratio"].median(), "median_wait_working_min": gs["wait_working_min"].median()})
+    out = out.join(stats, how="left")
+    rework = done[done["step_runs_in_case"] > 1].groupby(keys)["case_id"].nunique()
+    out["rework_cases"] = rework
+    for c in ("n_started", "judged", "within", "rework_cases"):
+        out[c] = out[c].fillna(0).astype("int64")
+    out["n_without_start"] = out["n"] - out["n_started"]
+    judged = out["judged"].where(out["judged"] > 0)
+    out["within_pct"] = np.where(out["judged"] > 0, 100.0 * out["within"] / judged, np.nan)
+    return out[_STAT_COLUMNS]
+
+
+def _step_labels(data: KpiData, by_revision: bool) -> pd.DataFrame:
+    """The rows a per-step table shows: the steps of the revisions in force, plus steps that only older
+    revisions with runs have; with by_revision every revision with runs gets its own rows."""
+    label_cols = ["kegiatan", "pelaksana", "target_text", "target_label", "target_unit", "target_working_min"]
+    if by_revision:
+        used = set(data.runs["revision_id"].unique().tolist()) | set(data.current_steps["revision_id"].tolist())
+        rows = data.steps[data.steps["revision_id"].isin(used) & data.steps["sop_id"].isin(list(data.sops))]
+        return rows[["sop_id", "revision_no", "step_no", "revision_id"] + label_cols].set_index(
+            ["sop_id", "revision_no", "step_no"]).sort_index()
+    cur = data.current_steps[["sop_id", "step_no", "revision_no"] + label_cols]
+    used = data.runs[["revision_id"]].drop_duplicates()
+    older = data.steps.merge(used, on="revision_id").sort_values("revision_no", ascending=False)
+    older = older[["sop_id", "step_no", "revision_no"] + label_cols].drop_duplicates(["sop_id", "step_no"])
+    both = pd.concat([cur, older], ignore_index=True).drop_duplicates(["sop_id", "step_no"], keep="first")
+    both = both.rename(columns={"revision_no": "target_revision_no"})
+    return both.set_index(["sop_id", "step_no"]).sort_index()
+
+
+def step_stats(data: KpiData, by_revision: bool = False) -> pd.DataFrame:
+    """One row per step (``sop_id``, ``step_no``; with ``by_revision`` also ``revision_no``).
+
+    Columns: ``kegiatan``, ``pelaksana``, ``target_text``, ``target_label``, ``target_unit``,
+    ``target_working_min`` (empty for ``bulan``/``tanggal``/no target), ``target_revision_no`` (pooled: the
+    revision whose target is shown) and the statistics of :data:`_STAT_COLUMNS` — ``n``, ``n_started``,
+    ``n_without_start``, ``median/p90/mean/max_working_min``, ``median/p90/mean/max_elapsed_min``,
+    ``judged``, ``within``, ``within_pct``, ``median_ratio``, ``median_wait_working_min``, ``rework_cases``.
+    Every step of the revisions in force is listed, with ``n`` = 0 when nothing was completed.
+    """
+    keys = ["sop_id", "revision_no", "step_no"] if by_revision else ["sop_id", "step_no"]
+    labels = _step_labels(data, by_revision)
+    stats = _aggregate(_done_in_period(data), keys)
+    out = labels.join(stats, how="outer")
+    for c in ("n", "n_started", "n_without_start", "judged", "within", "rework_cases"):
+        out[c] = out[c].fillna(0).astype("int64")
+    return out.reset_index()
+
+
+def role_stats(data: KpiData) -> pd.DataFrame:
+    """One row per role: the statistics of :func:`step_stats` over all steps done in that role, and the
+    workload ``completed`` (= ``n``), ``open`` and ``open_overdue`` (open runs now)."""
+    stats = _aggregate(_done_in_period(data), ["role"])
+    ow = open_work(data)
+    open_counts = ow.groupby("role").size().rename("open")
+    overdue = ow[ow["status"] == "terlambat"].groupby("role").size().rename("open_overdue")
+    out = stats.join(open_counts, how="outer").join(overdue, how="left")
+    for c in ("n", "n_started", "n_without_start", "judged", "within", "rework_cases", "open", "open_overdue"):
+        out[c] = out[c].fillna(0).astype("int64")
+    out["completed"] = out["n"]
+    out.index.name = "role"
+    return out.reset_index().sort_values("role", key=lambda s: s.map(
+        {r: i for i, r in enumerate(ROLE_CODES)})).reset_index(drop=True)
+
+
+def case_stats(data: KpiData) -> pd.DataFrame:
+    """One row per case created or closed in the period, or open now.
+
+    Columns: ``case_id``, ``register_no``, ``sop_id``, ``revision_id``, ``revision_no``, ``state``,
+    ``created_at``, ``closed_at``, ``created_in_period``, ``closed_in_period``, ``lead_working_min``,
+    ``lead_elapsed_min``, ``touch_working_min``, ``touch_elapsed_min``, ``flow_efficiency``, ``runs``,
+    ``judged``, ``within_pct``, ``rework_steps`` (steps that ran more than once), ``target_sum_working_min``.
+    """
+    runs = data.runs
+    cols = ["case_id", "register_no", "sop_id", "revision_id", "revision_no", "case_state", "case_created_at",
+            "case_closed_at", "target_sum_working_min"]
+    cases = runs[cols].drop_duplicates("case_id").set_index("case_id")
+    cases = cases.rename(columns={"case_state": "state", "case_created_at": "created_at",
+                                  "case_closed_at": "closed_at"})
+    g = runs.groupby("case_id")
+    started = runs[runs["started_at"].notna() & runs["completed_at"].notna()].groupby("case_id")
+    cases["runs"] = g.size()
+    cases["touch_working_min"] = started["processing_working_min"].sum()
+    cases["touch_elapsed_min"] = started["processing_elapsed_min"].sum()
+    cases["judged"] = g["within"].count()
+    cases["within_pct"] = 100.0 * g["within"].sum() / cases["judged"].where(cases["judged"] > 0)
+    rework = runs[runs["step_runs_in_case"] > 1].groupby("case_id")["step_no"].nunique()
+    cases["rework_steps"] = rework.reindex(cases.index).fillna(0).astype("int64")
+    closed = cases["closed_at"].notna()
+    cases["lead_working_min"] = np.nan
+    if closed.any():
+        cases.loc[closed, "lead_working_min"] = data.calendar.working_minutes_array(
+            cases.loc[closed, "created_at"], cases.loc[closed, "closed_at"])
+    cases["lead_elapsed_min"] = (cases["closed_at"] - cases["created_at"]) / pd.Timedelta(minutes=1)
+    cases["flow_efficiency"] = cases["touch_working_min"] / cases["lead_working_min"].where(
+        cases["lead_working_min"] > 0)
+    cases["created_in_period"] = _between(cases["created_at"], data)
+    cases["closed_in_period"] = _between(cases["closed_at"], data)
+    keep = cases["created_in_period"] | cases["closed_in_period"] | ~closed
+    out = cases[keep].reset_index()
+    order = ["case_id", "register_no", "sop_id", "revision_id", "revision_no", "state", "created_at", "closed_at",
+             "created_in_period", "closed_in_period", "lead_working_min", "lead_elapsed_min", "touch_working_min",
+             "touch_elapsed_min", "flow_efficiency", "runs", "judged", "within_pct", "rework_steps",
+             "target_sum_working_min"]
+    return out[order].sort_values(["sop_id", "created_at"]).reset_index(drop=True)
+
+
+def _between(values: pd.Series, data: KpiData) -> pd.Series:
+    ok = values.notna()
+    if data.start is not None:
+        ok &= values >= data.start
+    if data.end is not None:
+        ok &= values < data.end
+    return ok
+
+
+def open_work(data: KpiData) -> pd.DataFrame:
+    """Every run not completed at ``data.now`` (filters of SOP, bidang and role apply; the period does not).
+
+    Columns: ``run_id``, ``case_id``, ``register_no``, ``sop_id``, ``revision_no``, ``step_no``, ``kegiatan``,
+    ``pelaksana``, ``role``, ``attempt``, ``case_state``, ``available_at``, ``started_at``, ``age_working_min``,
+    ``age_elapsed_min``, ``target_label``, ``target_working_min``, ``due_at``, ``used_pct``, ``status``.
+    Sorted: ``terlambat`` first, then ``segera``, then ``normal``; within each, the earliest due first.
+    """
+    return _cached(data, "open_work", lambda: _open_work(data)).copy()
+
+
+def _open_work(data: KpiData) -> pd.DataFrame:
+    runs = _selected(data)
+    op = _labels(data, runs[runs["is_open"]])
+    now = data.now
+    op["age_working_min"] = data.calendar.working_minutes_array(
+        op["available_at"], pd.Series(now, index=op.index))
+    op["age_elapsed_min"] = (now - op["available_at"]) / pd.Timedelta(minutes=1)
+    due = []
+    for rid, no, avail in zip(op["revision_id"].tolist(), op["step_no"].tolist(), op["available_at"].tolist()):
+        t = data.targets.get((rid, no))
+        due.append(pd.Timestamp(data.calendar.due(avail.to_pydatetime(), t)).tz_convert("UTC") if t else pd.NaT)
+    op["due_at"] = pd.Series(due, index=op.index, dtype="datetime64[ns, UTC]")
+    window = (op["due_at"] - op["available_at"]) / pd.Timedelta(minutes=1)
+    used = np.where(op["target_working_min"].notna(), op["age_working_min"] / op["target_working_min"],
+                    op["age_elapsed_min"] / window.where(window > 0))
+    op["used_pct"] = 100.0 * used
+    status = np.where(op["due_at"].notna() & (op["due_at"] < now), "terlambat",
+                      np.where(op["used_pct"] > 50.0, "segera", "normal"))
+    op["status"] = status
+    op["_rank"] = op["status"].map({"terlambat": 0, "segera": 1, "normal": 2})
+    cols = ["run_id", "case_id", "register_no", "sop_id", "revision_no", "step_no", "kegiatan", "pelaksana", "role",
+            "attempt", "case_state", "available_at", "started_at", "age_working_min", "age_elapsed_min",
+            "target_label", "target_working_min", "due_at", "used_pct", "status"]
+    return op.sort_values(["_rank", "due_at", "available_at"], na_position="last")[cols].reset_index(drop=True)
+
+
+def step_month_table(data: KpiData) -> pd.DataFrame:
+    """% of judged runs within target, per step (rows: ``sop_id``, ``step_no``) and WIB month of completion
+    (columns ``YYYY-MM``). Empty cells: nothing judged that month."""
+    done = _done_in_period(data)
+    judged = done[done["within"].notna()]
+    if judged.empty:
+        return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=["sop_id", "step_no"]))
+    table = judged.pivot_table(index=["sop_id", "step_no"], columns="month", values="within", aggfunc="mean")
+    table = table * 100.0
+    table.columns.name = "month"
+    return table[sorted(table.columns)]
+
+
+def monthly_trend(data: KpiData) -> pd.DataFrame:
+    """Per WIB month of the period: ``completed_runs``, ``judged``, ``within``, ``within_pct``,
+    ``cases_started``, ``cases_completed``."""
+    done = _done_in_period(data)
+    g = done.groupby("month")
+    out = pd.DataFrame({"completed_runs": g.size(), "judged": g["within"].count(),
+                        "within": g["within"].sum(min_count=1)})
+    cases = data.runs.drop_duplicates("case_id")
+    for name, col in (("cases_started", "case_created_at"), ("cases_completed", "case_closed_at")):
+        sel = cases[_between(cases[col], data)]
+        local = sel[col].dt.tz_convert(WIB)
+        out = out.join(pd.Series([f"{y:04d}-{m:02d}" for y, m in zip(local.dt.year, local.dt.month)],
+                                 dtype=object).value_counts().rename(name), how="outer")
+    out = out.sort_index()
+    if len(out):
+        months = pd.period_range(out.index.min(), out.index.max(), freq="M").strftime("%Y-%m")
+        out = out.reindex(months)
+    for c in ("completed_runs", "judged", "within", "cases_started", "cases_completed"):
+        out[c] = out[c].fillna(0).astype("int64")
+    out["within_pct"] = 100.0 * out["within"] / out["judged"].where(out["judged"] > 0)
+    out.index.name = "month"
+    return out.reset_index()[["month", "completed_runs", "judged", "within", "within_pct", "cases_started",
+                              "cases_completed"]]
+
+
+def bottlenecks(data: KpiData, steps: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Steps with a working-minute target, ranked by ``excess_total_min`` (see the module docstring).
+
+    Columns: ``rank``, ``sop_id``, ``step_no``, ``kegiatan``, ``pelaksana``, ``n``, ``n_started``,
+    ``median_working_min``, ``target_working_min``, ``excess_per_run_min``, ``excess_total_min``, ``within_pct``.
+    """
+    steps = step_stats(data) if steps is None else steps
+    done = _done_in_period(data)
+    judged = done[done["target_working_min"].notna() & done["processing_working_min"].notna()]
+    excess = (judged["processing_working_min"] - judged["target_working_min"]).groupby(
+        [judged["sop_id"], judged["step_no"]]).median().rename("excess_per_run_min")
+    out = steps.set_index(["sop_id", "step_no"]).join(excess, how="inner").reset_index()
+    out["excess_total_min"] = out["excess_per_run_min"].clip(lower=0) * out["n"]
+    out = out.sort_values(["excess_total_min", "excess_per_run_min"], ascending=False).reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out[["rank", "sop_id", "step_no", "kegiatan", "pelaksana", "n", "n_started", "median_working_min",
+                "target_working_min", "excess_per_run_min", "excess_total_min", "within_pct"]]
+
+
+def breaches(session: Session, actor: Actor, data: KpiData, sop_id: str, step_no: int) -> pd.DataFrame:
+    """The runs of one step completed in the period that missed their target, for a drill-down download.
+
+    Requires ``view_dashboard`` on the SOP's bidang. Columns: ``register_no``, ``applicant_name``,
+    ``revision_no``, ``attempt``, ``role``, ``available_at``, ``started_at``, ``completed_at`` (WIB),
+    ``wait_working_min``, ``processing_working_min``, ``processing_elapsed_min``, ``target_label``,
+    ``target_working_min``, ``over_target_working_min``, ``outcome``. Call :func:`record_export` when the
+    rows leave the portal as a file (names are personal data).
+    """
+    sop = data.sops.get(sop_id)
+    require(actor, "view_dashboard", sop.scope if sop else None)
+    done = _done_in_period(data)
+    rows = _labels(data, done[(done["sop_id"] == sop_id) & (done["step_no"] == step_no) & (done["within"] == 0)])
+    names: dict[int, str | None] = {}
+    ids = rows["case_id"].unique().tolist()
+    for i in range(0, len(ids), 5000):
+        names.update(session.execute(select(Case.id, Case.applicant_name)
+                                     .where(Case.id.in_(ids[i:i + 5000]))).all())
+    rows["applicant_name"] = rows["case_id"].map(names)
+    for c in ("available_at", "started_at", "completed_at"):
+        rows[c] = rows[c].dt.tz_convert(WIB)
+    rows["over_target_working_min"] = rows["processing_working_min"] - rows["target_working_min"]
+    cols = ["register_no", "applicant_name", "revision_no", "attempt", "role", "available_at", "started_at",
+            "completed_at", "wait_working_min", "processing_working_min", "processing_elapsed_min", "target_label",
+            "target_working_min", "over_target_working_min", "outcome"]
+    return rows.sort_values("completed_at")[cols].reset_index(drop=True)
+
+
+def record_export(session: Session, actor: Actor, sop_id: str, step_no: int, rows: int) -> None:
+    """Log the download of a breach list (it holds applicants' names) in the audit log."""
+    audit.record(session, actor, "ekspor", "sop", sop_id,
+                 f"daftar langkah {step_no} melewati target ({rows} baris)")
+
+
+def headline(data: KpiData, open_runs: pd.DataFrame | None = None) -> Headline:
+    """The headline figures of a filter (definitions: module docstring)."""
+    ow = open_work(data) if open_runs is None else open_runs
+    cases = data.runs.drop_duplicates("case_id")
+    done = _done_in_period(data)
+    judged = int(done["within"].count())
+    closed = cases[_between(cases["case_closed_at"], data)]
+    lead_w = data.calendar.working_minutes_array(closed["case_created_at"], closed["case_closed_at"])
+    lead_e = (closed["case_closed_at"] - closed["case_created_at"]) / pd.Timedelta(minutes=1)
+    overdue = ow[ow["status"] == "terlambat"]
+    return Headline(
+        cases_started=int(_between(cases["case_created_at"], data).sum()),
+        cases_completed=len(closed),
+        open_cases=int(cases["case_closed_at"].isna().sum()),
+        open_runs=len(ow), overdue_runs=len(overdue), overdue_cases=int(overdue["case_id"].nunique()),
+        judged_runs=judged, within_pct=_num(100.0 * done["within"].sum() / judged) if judged else None,
+        median_lead_working_min=_num(np.median(lead_w)) if len(closed) else None,
+        median_lead_elapsed_min=_num(lead_e.median()) if len(closed) else None,
+        median_target_sum_working_min=_num(closed["target_sum_working_min"].median()))
+
+
+def dashboard(session: Session, date_from: dt.date | None = None, date_to: dt.date | None = None, sop_ids=None,
+              bidang: str | None = None, role: str | None = None, now: dt.datetime | None = None) -> Dashboard:
+    """Load once and compute every dashboard figure."""
+    data = load(session, date_from, date_to, sop_ids, bidang, role, now)
+    ow = open_work(data)
+    steps = step_stats(data)
+    return Dashboard(data=data, headline=headline(data, ow), steps=steps, cases=case_stats(data),
+                     roles=role_stats(data), open_work=ow, step_month=step_month_table(data),
+                     trend=monthly_trend(data), bottlenecks=bottlenecks(data, steps))
+
+
+# --- JSON for scripts ---------------------------------------------------------------------------------
+def _num(x) -> float | None:
+    if x is None or pd.isna(x):
+        return None
+    return round(float(x), 2)
+
+
+def summary_json(session: Session, sop_id: str | None = None, date_from: dt.date | None = None,
+                 date_to: dt.date | None = None) -> dict:
+    """Per SOP: cases started and completed in the period and the per-step figures (``python -m lib kpi``).
+
+    Floats are rounded to 2 decimals; a figure that does not apply is ``None``.
+    """
+    data = load(session, date_from, date_to, [sop_id] if sop_id else None)
+    steps = step_stats(data)
+    cases = data.runs.drop_duplicates("case_id")
+    out = []
+    for sid in data.sops:
+        mine = cases[cases["sop_id"] == sid]
+        rows = steps[steps["sop_id"] == sid].sort_values("step_no")
+        out.append({
+            "sop_id": sid,
+            "cases_started": int(_between(mine["case_created_at"], data).sum()),
+            "cases_completed": int(_between(mine["case_closed_at"], data).sum()),
+            "steps": [{"no": int(r.step_no), "n": int(r.n),
+                       "median_elapsed_min": _num(r.median_elapsed_min), "p90_elapsed_min": _num(r.p90_elapsed_min),
+                       "median_working_min": _num(r.median_working_min), "p90_working_min": _num(r.p90_working_min),
+                       "target_working_min": _num(r.target_working_min),
+                       "within_pct": _num(r.within_pct) if r.judged else None,
+                       "median_wait_working_min": _num(r.median_wait_working_min),
+                       "rework_cases": int(r.rework_cases)}
+                      for r in rows.itertuples(index=False)]})
+    return {"sops": out}

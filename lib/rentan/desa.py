@@ -1,0 +1,443 @@
+"""Pekerja rentan (seed 000, steps 8–19): the regency's kecamatan and desa, the DTKS/P3KE reference rows,
+the provisional candidate list per desa, and the villages' validation batches.
+
+* :func:`load_wilayah` — kecamatan and desa/kelurahan from a CSV under ``data/reference`` (the demo
+  regency in ``wilayah_demo.csv``); :func:`seed_demo` adds demo reference rows and a candidate list.
+* :func:`import_reference` — a DTKS/P3KE/DTSEN extract (XLSX/CSV); every row keeps its source and period.
+* :func:`build_candidates` — the Daftar Sementara Calon Penerima Manfaat of a desa from the reference rows.
+* :func:`template` — the validation spreadsheet of a desa (:func:`lib.rentan.validasi.template_workbook`).
+* :func:`check_upload` / :func:`accept` — a village's file read and judged without writing anything, then
+  imported on "Terima" in the caller's one transaction. The same file again for the same desa (same
+  SHA-256) is recognised and changes nothing.
+
+A desa operator acts on their own desa only: every function taking a desa calls
+``require(actor, "upload_validation", "desa:<kode>")`` (or ``manage_candidates``) itself. Imports and
+exports are recorded in the audit log.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import python_calamine
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from lib.base import audit
+from lib.base.db import (
+    ROOT,
+    CalonPenerima,
+    Desa,
+    Kecamatan,
+    Kohort,
+    KohortDesa,
+    ReferensiRentan,
+    ValidasiBaris,
+    ValidasiBatch,
+    WorkflowHistory,
+    utcnow,
+)
+from lib.base.errors import UserError
+from lib.base.permissions import Actor, PermissionDenied, has_permission, require, scopes_for
+from lib.base.worktime import to_wib
+from lib.casework import nik as nik_rules
+from lib.rentan import validasi
+
+WILAYAH_DEMO = ROOT / "data" / "reference" / "wilayah_demo.csv"
+SOURCES = ("DTKS", "P3KE", "DTSEN")
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: The bidang that owns SOP ``pekerja-rentan``: its Kepala Bidang and staff hold ``manage_candidates`` here.
+BIDANG_SCOPE = "bidang:jaminan-sosial"
+#: Rows one reference extract may hold.
+MAX_REFERENCE_ROWS = 200_000
+
+
+class RentanError(UserError):
+    """A user error (Indonesian message); nothing was changed."""
+
+
+def scope_of(kode: str) -> str:
+    return f"desa:{kode}"
+
+
+# --- wilayah ------------------------------------------------------------------------------------------
+def load_wilayah(session: Session, path: Path | str = WILAYAH_DEMO) -> int:
+    """Add the kecamatan and desa of ``path`` that are missing; returns how many desa were added."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    known_kec = set(session.scalars(select(Kecamatan.kode)))
+    known_desa = set(session.scalars(select(Desa.kode)))
+    added = 0
+    for r in rows:
+        if r["kecamatan_kode"] not in known_kec:
+            session.add(Kecamatan(kode=r["kecamatan_kode"], nama=r["kecamatan"]))
+            known_kec.add(r["kecamatan_kode"])
+            session.flush()
+        if r["desa_kode"] not in known_desa:
+            session.add(Desa(kode=r["desa_kode"], nama=r["desa"], jenis=r.get("jenis") or "desa",
+                             kecamatan_kode=r["kecamatan_kode"], kode_wilayah=r.get("kode_wilayah") or None))
+            known_desa.add(r["desa_kode"])
+            added += 1
+    session.flush()
+    return added
+
+
+@dataclass(frozen=True)
+class DesaInfo:
+    kode: str
+    nama: str
+    jenis: str
+    kecamatan: str
+    candidates: int
+
+    @property
+    def label(self) -> str:
+        return f"{'Kelurahan' if self.jenis == 'kelurahan' else 'Desa'} {self.nama}, Kec. {self.kecamatan}"
+
+
+def desa_for_upload(session: Session, actor: Actor) -> list[DesaInfo]:
+    """The desa ``actor`` may send validation files for: all for staf, their own for an operator."""
+    scopes = scopes_for(actor, "upload_validation")
+    q = (select(Desa, Kecamatan.nama, func.count(CalonPenerima.id))
+         .join(Kecamatan, Desa.kecamatan_kode == Kecamatan.kode)
+         .outerjoin(CalonPenerima, CalonPenerima.desa_kode == Desa.kode)
+         .group_by(Desa.kode, Desa.nama, Desa.jenis, Desa.kecamatan_kode, Desa.kode_wilayah, Kecamatan.nama)
+         .order_by(Kecamatan.nama, Desa.nama))
+    if scopes is not None:
+        kodes = [s.removeprefix("desa:") for s in scopes if s.startswith("desa:")]
+        q = q.where(Desa.kode.in_(kodes))
+    return [DesaInfo(d.kode, d.nama, d.jenis, kec, n) for d, kec, n in session.execute(q)]
+
+
+def _desa(session: Session, kode: str) -> Desa:
+    desa = session.get(Desa, kode)
+    if desa is None:
+        raise RentanError(f"Desa/kelurahan “{kode}” tidak ada dalam referensi wilayah.")
+    return desa
+
+
+def _label(session: Session, desa: Desa) -> str:
+    kec = session.get(Kecamatan, desa.kecamatan_kode)
+    return f"{'Kelurahan' if desa.jenis == 'kelurahan' else 'Desa'} {desa.nama}, Kec. {kec.nama if kec else '-'}"
+
+
+# --- reference data (DTKS / P3KE / DTSEN) -------------------------------------------------------------
+@dataclass(frozen=True)
+class ReferenceImport:
+    added: int
+    already: int
+    skipped: list[str]           # Indonesian messages: row number and reason
+    unknown_desa: int
+
+
+_REF_FIELDS = {"nik": ("nik", "no nik", "nik ktp", "nomor induk kependudukan"),
+               "nama": ("nama", "nama lengkap", "nama art", "nama penerima"),
+               "tanggal_lahir": ("tanggal lahir", "tgl lahir", "tgl. lahir"),
+               "jenis_kelamin": ("jenis kelamin", "jk", "l/p"),
+               "alamat": ("alamat", "alamat lengkap"),
+               "desa": ("desa", "kelurahan", "desa/kelurahan", "desa / kelurahan", "nama desa", "kode desa")}
+
+
+def _norm(text) -> str:
+    return re.sub(r"\s+", " ", str(text or "").strip().lower().replace(".", ". ")).replace(". ", ".").strip()
+
+
+def _sheet_rows(data: bytes, filename: str) -> list[list]:
+    if filename.lower().endswith(".csv"):
+        text = None
+        for enc in ("utf-8-sig", "cp1252"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        if text is None:
+            raise RentanError("Berkas CSV tidak dapat dibaca (pengodean huruf tidak dikenal).")
+        first = text.split("\n", 1)[0]
+        sep = ";" if first.count(";") > first.count(",") else ","
+        return list(csv.reader(io.StringIO(text), delimiter=sep))
+    try:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as err:  # calamine raises several kinds for a bad file
+        raise RentanError(f"Berkas “{filename}” tidak dapat dibaca sebagai XLSX/XLS/CSV.") from err
+
+
+def _header(rows: list[list]) -> tuple[int, dict[str, int]]:
+    for i, row in enumerate(rows[:validasi.HEADER_SCAN]):
+        found: dict[str, int] = {}
+        for j, cell in enumerate(row):
+            name = _norm(cell)
+            for field, aliases in _REF_FIELDS.items():
+                if field not in found and name in aliases:
+                    found[field] = j
+        if "nik" in found and "nama" in found:
+            return i, found
+    raise RentanError("Baris judul kolom tidak ditemukan: berkas referensi harus punya kolom NIK dan Nama "
+                      "(juga Desa/Kelurahan untuk menyusun daftar per desa).")
+
+
+def import_reference(session: Session, actor: Actor, data: bytes, filename: str, sumber: str,
+                     periode: str) -> ReferenceImport:
+    """Import a DTKS/P3KE/DTSEN extract. Rows with an unusable NIK are skipped and listed; a NIK already
+    present for the same source and period is left as it is. Desa are matched by slug or by name."""
+    require(actor, "manage_candidates", BIDANG_SCOPE)
+    sumber = sumber.strip().upper()
+    if sumber not in SOURCES:
+        raise RentanError(f"Sumber data harus salah satu dari {', '.join(SOURCES)}.")
+    if not _PERIOD.match(periode or ""):
+        raise RentanError("Periode data ditulis TTTT-BB, misalnya 2026-09.")
+    rows = _sheet_rows(data, filename)
+    h, cols = _header(rows)
+    body = rows[h + 1:]
+    if len(body) > MAX_REFERENCE_ROWS:
+        raise RentanError(f"Berkas memuat lebih dari {MAX_REFERENCE_ROWS:,} baris.".replace(",", "."))
+    desa_by = {}
+    for d in session.scalars(select(Desa)):
+        desa_by[d.kode] = d.kode
+        desa_by[_norm(d.nama)] = d.kode
+        if d.kode_wilayah:
+            desa_by[d.kode_wilayah] = d.kode
+    existing = set(session.scalars(select(ReferensiRentan.nik).where(ReferensiRentan.sumber == sumber,
+                                                                      ReferensiRentan.periode == periode)))
+    added = already = unknown = 0
+    skipped: list[str] = []
+    now = utcnow()
+
+    def cell(row, field):
+        j = cols.get(field)
+        return row[j] if j is not None and j < len(row) else None
+
+    for offset, row in enumerate(body):
+        excel_row = h + 2 + offset
+        raw = cell(row, "nik")
+        if raw in (None, "") and cell(row, "nama") in (None, ""):
+            continue
+        checked = nik_rules.check(raw, number_cell=isinstance(raw, float))
+        nama = re.sub(r"\s+", " ", str(cell(row, "nama") or "")).strip()
+        if not checked.ok or not nama:
+            reason = checked.errors[0][1] if checked.errors else "Nama kosong."
+            skipped.append(f"Baris {excel_row}: {reason}")
+            continue
+        if checked.nik in existing:
+            already += 1
+            continue
+        existing.add(checked.nik)
+        desa_raw = cell(row, "desa")
+        desa_kode = desa_by.get(_norm(desa_raw)) or desa_by.get(str(desa_raw or "").strip())
+        if desa_raw not in (None, "") and desa_kode is None:
+            unknown += 1
+        alamat = cell(row, "alamat")
+        session.add(ReferensiRentan(
+            sumber=sumber, periode=periode, nik=checked.nik, nama=nama[:200],
+            tanggal_lahir=validasi.parse_date(cell(row, "tanggal_lahir")),
+            jenis_kelamin=validasi.parse_sex(cell(row, "jenis_kelamin")),
+            alamat=str(alamat).strip()[:300] if alamat not in (None, "") else None,
+            desa_kode=desa_kode, berkas=filename[:200], imported_by=actor.user_id, imported_at=now))
+        added += 1
+    session.flush()
+    audit.record(session, actor, "impor_referensi", "referensi_rentan", f"{sumber}:{periode}",
+                 f"{filename}: {added} baris baru, {already} sudah ada, {len(skipped)} dilewati")
+    return ReferenceImport(added, already, skipped, unknown)
+
+
+# --- candidate lists ----------------------------------------------------------------------------------
+def build_candidates(session: Session, actor: Actor, desa_kode: str) -> int:
+    """Add to the desa's provisional list every person of the reference data living there who is not on it
+    yet (the newest period's row for a NIK). Returns how many were added."""
+    require(actor, "manage_candidates", BIDANG_SCOPE)
+    _desa(session, desa_kode)
+    on_list = set(session.scalars(select(CalonPenerima.nik).where(CalonPenerima.desa_kode == desa_kode)))
+    refs = session.scalars(select(ReferensiRentan).where(ReferensiRentan.desa_kode == desa_kode)
+                           .order_by(ReferensiRentan.periode.desc(), ReferensiRentan.id)).all()
+    added = 0
+    for r in refs:
+        if r.nik in on_list:
+            continue
+        on_list.add(r.nik)
+        session.add(CalonPenerima(desa_kode=desa_kode, nik=r.nik, nama=r.nama, tanggal_lahir=r.tanggal_lahir,
+                                  jenis_kelamin=r.jenis_kelamin, alamat=r.alamat, referensi_id=r.id,
+                                  created_by=actor.user_id, created_at=utcnow()))
+        added += 1
+    session.flush()
+    audit.record(session, actor, "susun_calon", "desa", desa_kode, f"{added} calon ditambahkan dari data referensi")
+    return added
+
+
+def candidates(session: Session, actor: Actor, desa_kode: str) -> list[CalonPenerima]:
+    """The desa's provisional list (personal data: the caller shows NIK masked)."""
+    _require_desa(actor, desa_kode)
+    return list(session.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode == desa_kode)
+                                .order_by(CalonPenerima.nama, CalonPenerima.id)))
+
+
+def _require_desa(actor: Actor, desa_kode: str) -> None:
+    if not (has_permission(actor, "manage_candidates", BIDANG_SCOPE) or has_permission(actor, "upload_validation",
+                                                                         scope_of(desa_kode))):
+        raise PermissionDenied(actor, "upload_validation", scope_of(desa_kode))
+
+
+def template(session: Session, actor: Actor, desa_kode: str, today: dt.date | None = None) -> bytes:
+    """The validation spreadsheet for the desa with its candidates; the export is recorded."""
+    require(actor, "upload_validation", scope_of(desa_kode))
+    desa = _desa(session, desa_kode)
+    rows = [{"nik": c.nik, "nama": c.nama, "tanggal_lahir": c.tanggal_lahir, "jenis_kelamin": c.jenis_kelamin,
+             "alamat": c.alamat, "status": c.status_validasi}
+            for c in candidates(session, actor, desa_kode)]
+    data = validasi.template_workbook(_label(session, desa), rows, today=today)
+    audit.record(session, actor, "ekspor", "desa", desa_kode, f"templat validasi: {len(rows)} calon")
+    return data
+
+
+# --- validation batches -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Checked:
+    """A village file read and judged; nothing written. ``previous`` is the batch of the same file already
+    accepted for this desa, if any."""
+    desa_kode: str
+    upload: validasi.Upload
+    validation: validasi.Validation
+    previous: ValidasiBatch | None
+
+
+def check_upload(session: Session, actor: Actor, desa_kode: str, data: bytes, filename: str) -> Checked:
+    """Read and validate a file for the desa (raises :class:`lib.rentan.validasi.UploadError` for a bad file)."""
+    require(actor, "upload_validation", scope_of(desa_kode))
+    _desa(session, desa_kode)
+    upload = validasi.read_upload(data, filename)
+    reference = set(session.scalars(select(CalonPenerima.nik).where(CalonPenerima.desa_kode == desa_kode)))
+    reference |= set(session.scalars(select(ReferensiRentan.nik).where(ReferensiRentan.desa_kode == desa_kode)))
+    validation = validasi.validate(upload, reference)
+    return Checked(desa_kode, upload, validation, _previous(session, desa_kode, upload.sha256))
+
+
+def _previous(session: Session, desa_kode: str, sha256: str) -> ValidasiBatch | None:
+    return session.scalars(select(ValidasiBatch).where(ValidasiBatch.desa_kode == desa_kode,
+                                                       ValidasiBatch.sha256 == sha256)).first()
+
+
+@dataclass(frozen=True)
+class Accepted:
+    batch_id: int
+    imported: int
+    already: bool        # the same file had been accepted before: nothing changed
+    updated_candidates: int
+    letters_answered: int = 0   # confirmation letters this file answered (lib.kohort, step 17)
+
+
+def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
+    """Import the valid rows of a checked file ("Terima") in the caller's transaction: a batch, its rows, and
+    the village's status on the matching candidates. The same file again changes nothing."""
+    desa_kode = checked.desa_kode
+    require(actor, "upload_validation", scope_of(desa_kode))
+    _desa(session, desa_kode)
+    upload, validation = checked.upload, checked.validation
+    previous = _previous(session, desa_kode, upload.sha256)
+    if previous is not None:
+        return Accepted(previous.id, previous.rows_imported, True, 0)
+    if not validation.valid_rows:
+        raise RentanError("Tidak ada baris yang sah untuk diterima. Perbaiki berkas lalu unggah kembali.")
+    now = utcnow()
+    batch = ValidasiBatch(desa_kode=desa_kode, filename=upload.filename[:200], sha256=upload.sha256,
+                          uploaded_by=actor.user_id, uploaded_at=now, state="diterima",
+                          rows_total=validation.summary.rows, rows_imported=len(validation.valid_rows),
+                          rows_invalid=validation.summary.invalid)
+    session.add(batch)
+    session.flush()
+    # One Core executemany with every key present (the ORM bulk insert splits rows by which values are None
+    # into thousands of small batches): a 100,000-row village file imports in seconds (bench/RESULTS.md).
+    session.execute(insert(ValidasiBaris.__table__), [
+        {"batch_id": batch.id, "excel_row": r.excel_row, "nik": r.nik, "nama": r.nama[:200],
+         "tanggal_lahir": r.tanggal_lahir, "jenis_kelamin": r.jenis_kelamin,
+         "alamat": (r.alamat or None) and r.alamat[:300], "status": r.status, "keterangan": r.keterangan,
+         "warnings": list(r.warnings)}
+        for r in validation.valid_rows])
+    by_nik = {c.nik: c for c in session.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode == desa_kode))}
+    updated = 0
+    for r in validation.valid_rows:
+        cand = by_nik.get(r.nik)
+        if cand is not None:
+            cand.status_validasi, cand.batch_id = r.status, batch.id
+            updated += 1
+    session.add(WorkflowHistory(object_type="validasi_batch", object_id=str(batch.id), from_state=None,
+                                to_state="diterima", actor_id=actor.user_id, at=now,
+                                comment=f"{upload.filename}: {len(validation.valid_rows)} baris diterima"))
+    answered = _answer_letters(session, actor, desa_kode, batch.id, upload.filename)
+    audit.record(session, actor, "impor_validasi", "validasi_batch", batch.id,
+                 f"{desa_kode} · {upload.filename} · {len(validation.valid_rows)} baris diterima, "
+                 f"{validation.summary.invalid} tidak sah · sha256 {upload.sha256[:12]}")
+    session.flush()
+    return Accepted(batch.id, len(validation.valid_rows), False, updated, answered)
+
+
+def _answer_letters(session: Session, actor: Actor, desa_kode: str, batch_id: int, filename: str) -> int:
+    """An accepted file is the desa's answer (step 17) to a confirmation letter still waiting for one."""
+    today = to_wib(utcnow()).date()
+    n = 0
+    for row in session.scalars(select(KohortDesa).join(Kohort, KohortDesa.kohort_id == Kohort.id)
+                               .where(KohortDesa.desa_kode == desa_kode, Kohort.state == "disusun",
+                                      KohortDesa.surat_tanggal.is_not(None), KohortDesa.jawaban_tanggal.is_(None))):
+        row.jawaban_tanggal, row.batch_id = today, batch_id
+        row.jawaban_catatan = f"Berkas validasi {filename}"[:500]
+        session.add(WorkflowHistory(object_type="kohort_desa", object_id=str(row.id), from_state="surat_dikirim",
+                                    to_state="dijawab", actor_id=actor.user_id, at=utcnow(),
+                                    comment=f"Jawaban melalui berkas validasi {filename}"))
+        n += 1
+    return n
+
+
+def error_report(session: Session, actor: Actor, checked: Checked) -> bytes:
+    """The village's file back with the reasons (:func:`lib.rentan.validasi.error_report`); the export is recorded."""
+    require(actor, "upload_validation", scope_of(checked.desa_kode))
+    data = validasi.error_report(checked.upload, checked.validation)
+    audit.record(session, actor, "ekspor", "desa", checked.desa_kode,
+                 f"laporan kesalahan validasi: {checked.upload.filename}")
+    return data
+
+
+def batches(session: Session, actor: Actor, desa_kode: str) -> list[ValidasiBatch]:
+    _require_desa(actor, desa_kode)
+    return list(session.scalars(select(ValidasiBatch).where(ValidasiBatch.desa_kode == desa_kode)
+                                .order_by(ValidasiBatch.uploaded_at.desc(), ValidasiBatch.id.desc())))
+
+
+# --- demo data ----------------------------------------------------------------------------------------
+_DEMO_NAMES = ("Suparmi", "Wagiman", "Sri Lestari", "Joko Susilo", "Tukiyem", "Slamet Riyadi", "Parni",
+               "Bambang Hartono", "Sutarni", "Mulyono", "Wartini", "Sugeng Raharjo")
+_DEMO_DISTRICT = {"karang-dalo": "01", "jatiharjo": "01", "jatisobo": "01", "kaling": "11", "ngijo": "11",
+                  "bejen": "14", "cangakan": "14"}
+
+
+def demo_nik(desa_index: int, n: int) -> tuple[str, dt.date, str]:
+    """A deterministic valid NIK of the demo regency (33 13), its birth date and sex."""
+    born = dt.date(1960 + (desa_index * 7 + n * 3) % 40, 1 + (n * 5) % 12, 1 + (n * 7 + desa_index) % 28)
+    sex = "L" if n % 2 else "P"  # the demo names alternate: Suparmi, Wagiman, ...
+    day = born.day + (40 if sex == "P" else 0)
+    return f"3313{list(_DEMO_DISTRICT.values())[desa_index]}{day:02d}{born:%m%y}{desa_index * 100 + n + 1:04d}", \
+        born, sex
+
+
+def seed_demo(session: Session) -> bool:
+    """Demo wilayah, a DTKS extract and the provisional lists of Karang Dalo and Jatiharjo, once (cheap)."""
+    if session.scalars(select(Desa.kode).limit(1)).first() is not None:
+        return False
+    load_wilayah(session)
+    now = utcnow()
+    for i, kode in enumerate(_DEMO_DISTRICT):
+        for n, nama in enumerate(_DEMO_NAMES[:8 if kode == "karang-dalo" else 4]):
+            nik, born, sex = demo_nik(i, n)
+            ref = ReferensiRentan(sumber="DTKS", periode="2026-09", nik=nik, nama=nama, tanggal_lahir=born,
+                                  jenis_kelamin=sex, alamat=f"RT 0{n % 5 + 1}/RW 0{n % 3 + 1}", desa_kode=kode,
+                                  berkas="demo", imported_at=now)
+            session.add(ref)
+            if kode in ("karang-dalo", "jatiharjo"):
+                session.flush()
+                session.add(CalonPenerima(desa_kode=kode, nik=nik, nama=nama, tanggal_lahir=born,
+                                          jenis_kelamin=sex, alamat=ref.alamat, referensi_id=ref.id,
+                                          created_at=now))
+    session.flush()
+    return True

@@ -1,0 +1,145 @@
+"""Setting up a database: the schema by Alembic, the catalogue files as SOP revisions, demo data.
+
+``init`` creates or upgrades the schema with Alembic and loads the SOP catalogue from ``data/sop``
+into SOP revisions. The YAML files are the profile the database is seeded from: a document missing
+from the database becomes revision 1 (``disahkan``); a file that changed since the revision it last
+produced becomes a new ``disahkan`` revision and the old one ``tidak_berlaku``. A revision made in the
+browser is never overwritten by a file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lib.base import accounts, audit, config
+from lib.base.db import ROOT, Setting, Sop, SopRevision, WorkflowHistory, database_url, get_engine, session_factory
+from lib.base.fmt import angka
+from lib.base.kalender import CALENDAR_KEY
+from lib.base.worktime import CalendarSettings
+from lib.catalogue import model as catalog
+from lib.catalogue.store import current_revision
+
+MIGRATIONS = ROOT / "lib" / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def migrate(url: str) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_web: list[str] = field(default_factory=list)
+    demo_users: list[str] = field(default_factory=list)
+    #: Cases of demo history created by :func:`lib.setup.demo.fill_history` (0 when none were made).
+    demo_cases: int = 0
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.added:
+            out.append(f"ditambahkan: {', '.join(self.added)}")
+        if self.updated:
+            out.append(f"revisi baru dari berkas: {', '.join(self.updated)}")
+        if self.kept_web:
+            out.append(f"dibiarkan (ada revisi dari editor): {', '.join(self.kept_web)}")
+        out.append(f"{len(self.unchanged)} dokumen tidak berubah")
+        if self.demo_users:
+            out.append(f"pengguna demo dibuat: {', '.join(self.demo_users)} (kata sandi di README)")
+        if self.demo_cases:
+            out.append(f"Riwayat demo: {angka(self.demo_cases)} berkas")
+        return out
+
+
+def sync_catalog(session: Session, directory: Path | str = catalog.CATALOG_DIR) -> SyncReport:
+    """Load every catalogue file into SOP revisions (see the module docstring)."""
+    report = SyncReport()
+    now = dt.datetime.now(dt.timezone.utc)
+    for doc_id, doc in catalog.load_catalog(directory).items():
+        data = catalog.to_data(doc)
+        digest = catalog.content_hash(data)
+        if session.get(Sop, doc_id) is None:
+            session.add(Sop(id=doc_id, jenis=doc.jenis, created_at=now))
+            session.flush()
+            _add_revision(session, doc_id, 1, data, digest, now, "Dimuat dari katalog (data/sop)")
+            report.added.append(doc_id)
+            continue
+        current = current_revision(session, doc_id)
+        latest = session.scalars(select(SopRevision).where(SopRevision.sop_id == doc_id)
+                                 .order_by(SopRevision.revision_no.desc()).limit(1)).first()
+        if current is not None and current.content_hash == digest:
+            report.unchanged.append(doc_id)
+            continue
+        if latest is not None and latest.source != "file":
+            report.kept_web.append(doc_id)
+            continue
+        if current is not None:
+            current.state = "tidak_berlaku"
+            session.add(WorkflowHistory(object_type="sop_revision", object_id=str(current.id),
+                                        from_state="disahkan", to_state="tidak_berlaku", at=now,
+                                        comment="Diganti oleh berkas katalog yang berubah"))
+        number = (latest.revision_no if latest else 0) + 1
+        _add_revision(session, doc_id, number, data, digest, now, "Berkas katalog berubah")
+        report.updated.append(doc_id)
+    for doc_id in report.added + report.updated:
+        audit.record(session, None, "muat_katalog", "sop", doc_id,
+                     "dokumen baru" if doc_id in report.added else "revisi baru dari berkas", username="sistem")
+    return report
+
+
+def _add_revision(session: Session, doc_id: str, number: int, data: dict, digest: str, now: dt.datetime,
+                  note: str) -> SopRevision:
+    rev = SopRevision(sop_id=doc_id, revision_no=number, state="disahkan", content=data, content_hash=digest,
+                      source="file", note=note, created_at=now)
+    session.add(rev)
+    session.flush()
+    session.add(WorkflowHistory(object_type="sop_revision", object_id=str(rev.id), from_state=None,
+                                to_state="disahkan", at=now, comment=note))
+    return rev
+
+
+def init(url: str | None = None, demo: bool = False) -> SyncReport:
+    """Create or upgrade the schema and load the catalogue. Safe to run again.
+
+    With ``demo`` (and not in production) an empty database also gets one demo user per role, and a
+    database without cases two years of demo history (:func:`lib.setup.demo.fill_history`).
+    """
+    url = url or database_url()
+    migrate(url)
+    with session_factory(url).begin() as session:
+        if session.get(Setting, CALENDAR_KEY) is None:
+            session.add(Setting(key=CALENDAR_KEY, value=CalendarSettings().to_dict()))
+        report = sync_catalog(session)
+        if demo:
+            report.demo_users = accounts.ensure_demo_users(session)
+            if not config.is_production():
+                # loaded here, not at the top: the CLI's other commands import this module and need neither
+                from lib.rentan import desa as rentan
+                from lib.rentan import kohort
+
+                rentan.seed_demo(session)  # a few desa and one candidate list, well under 0.1 s
+                kohort.seed_demo(session)  # a cohort whose letters went to two of them
+            if config.demo_history():
+                from lib.setup import demo as demo_history
+
+                report.demo_cases = demo_history.fill_history(session).cases
+    return report

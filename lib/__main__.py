@@ -26,7 +26,7 @@ import sys
 
 if __name__ == "__main__" and sys.argv[1:3] == ["desa", "validate"]:
     # Checking a file touches no database: run it before the imports below (SQLAlchemy, Alembic, pandas), which
-    # take longer to load than a 100,000-row file takes to check (lib/desa_cli.py).
+    # take longer to load than a 100,000-row file takes to check (lib/rentan/cli.py).
     from lib.rentan.cli import main_validate
 
     sys.exit(main_validate(sys.argv[3:]))

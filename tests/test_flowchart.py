@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from openpyxl import load_workbook
 
-from lib.base import sheets as export
 from lib.catalogue import document, flowchart
 from lib.catalogue import model as catalog
+from lib.catalogue import workbook as export
 
 SOPS = {k: v for k, v in catalog.load_catalog().items() if v.jenis == "sop"}
 NS = {"s": "http://www.w3.org/2000/svg"}

@@ -1,4 +1,4 @@
-"""A pekerja rentan cohort from the Kabid's verification to the SK and the budget (lib/kohort.py), on SQLite
+"""A pekerja rentan cohort from the Kabid's verification to the SK and the budget (lib/rentan/), on SQLite
 and PostgreSQL."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from lib.base import db, kalender
 from lib.base.db import AuditEntry, CalonPenerima, KohortDesa, PesertaKohort, WorkflowHistory
 from lib.base.permissions import PermissionDenied
+from lib.rentan import anggaran, bpjs, kohort
 from lib.rentan import desa as rentan
-from lib.rentan import kohort
 
 from .conftest import prepared_db
 from .test_rentan import _prepare as prepare_rentan
@@ -49,7 +49,7 @@ def letter_answered(s, kid, kode="karang-dalo", status="Valid", sent: dt.date | 
 
 def bpjs_answer(s, kid, covered: set[str], status_text="Sudah Terdaftar", program="JKN PBI Kemnaker") -> bytes:
     """BPJS's answer: the exported sheet with "Hasil Cek BPJS" filled."""
-    wb = load_workbook(io.BytesIO(kohort.bpjs_export(s, actor(s, "stafku"), kid)))
+    wb = load_workbook(io.BytesIO(bpjs.bpjs_export(s, actor(s, "stafku"), kid)))
     ws = wb.active
     for r in range(5, ws.max_row + 1):
         nik = ws.cell(r, 2).value
@@ -197,13 +197,13 @@ def _cohort_with_valid_list(s, replacements: int = 0) -> tuple[int, list[Peserta
 def test_bpjs_export_lists_unchecked_participants_with_nik_as_text_and_is_logged(sf):
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s)
-        wb = load_workbook(io.BytesIO(kohort.bpjs_export(s, actor(s, "stafku"), kid)))
+        wb = load_workbook(io.BytesIO(bpjs.bpjs_export(s, actor(s, "stafku"), kid)))
         ws = wb.active
         niks = [ws.cell(r, 2).value for r in range(5, ws.max_row + 1)]
         assert sorted(niks) == sorted(p.nik for p in people)
         assert all(ws.cell(r, 2).number_format == "@" for r in range(5, ws.max_row + 1))
         with pytest.raises(PermissionDenied):
-            kohort.bpjs_export(s, actor(s, "opdesa"), kid)
+            bpjs.bpjs_export(s, actor(s, "opdesa"), kid)
     with sf() as s:
         assert "daftar cek BPJS: 8 peserta" in s.scalars(select(AuditEntry.detail).where(
             AuditEntry.action == "ekspor", AuditEntry.object_type == "kohort")).one()
@@ -213,7 +213,7 @@ def test_a_person_bpjs_reports_as_covered_is_replaced_by_the_next_validated_cand
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s, replacements=2)
         covered = {people[0].nik}
-        result = kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, covered), "jawaban.xlsx")
+        result = bpjs.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, covered), "jawaban.xlsx")
         assert (result.cocok, result.belum_terdaftar, result.terdaftar_lain) == (6, 5, 1)
         assert result.diganti == [(people[0].nama, result.diganti[0][1])] and result.diganti[0][1]
     with sf() as s:
@@ -223,7 +223,7 @@ def test_a_person_bpjs_reports_as_covered_is_replaced_by_the_next_validated_cand
         new = next(p for p in rows if p.pengganti_untuk == old.id)
         assert (new.state, new.bpjs_status, new.desa_kode) == ("aktif", "belum_dicek", old.desa_kode)
         assert len(kohort.participants(s, kid)) == 6  # the count is kept
-        assert kohort.replacements(s, kid)[0][1].id == new.id
+        assert bpjs.replacements(s, kid)[0][1].id == new.id
         assert s.scalar(select(WorkflowHistory.comment).where(WorkflowHistory.object_type == "peserta_kohort")) \
             .startswith("Sudah terdaftar BPJS (JKN PBI Kemnaker); diganti ")
 
@@ -232,9 +232,9 @@ def test_the_record_of_a_bpjs_answer_is_written_once_with_its_replacement_count(
     """The record is append-only (migration 0006): the import writes it whole, never updates it."""
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s, replacements=1)
-        kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, {people[0].nik}), "j.xlsx")
+        bpjs.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, {people[0].nik}), "j.xlsx")
     with sf() as s:
-        cek = kohort.checks(s, kid)[0]
+        cek = bpjs.checks(s, kid)[0]
         assert (cek.cocok, cek.terdaftar_lain, cek.diganti) == (7, 1, 1)
 
 
@@ -247,7 +247,7 @@ def test_a_person_twice_in_one_bpjs_answer_is_answered_once_and_the_repeat_is_na
         ws.append([ws.cell(first, c).value for c in range(1, 9)])
         buf = io.BytesIO()
         wb.save(buf)
-        result = kohort.bpjs_import(s, actor(s, "stafku"), kid, buf.getvalue(), "dobel.xlsx")
+        result = bpjs.bpjs_import(s, actor(s, "stafku"), kid, buf.getvalue(), "dobel.xlsx")
         assert (result.cocok, result.terdaftar_lain, len(result.diganti)) == (6, 1, 1)
         assert result.tidak_dikenal == [f"Baris {ws.max_row}: NIK {people[0].nik[:6]}…{people[0].nik[-4:]} sudah ada "
                                         f"di baris {first}; baris ini diabaikan."]
@@ -257,7 +257,7 @@ def test_a_person_twice_in_one_bpjs_answer_is_answered_once_and_the_repeat_is_na
 def test_a_covered_person_with_no_candidate_left_in_the_desa_is_replaced_by_no_one_and_said_so(sf):
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s)
-        result = kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, {people[0].nik}), "j.xlsx")
+        result = bpjs.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, {people[0].nik}), "j.xlsx")
         assert result.diganti == [(people[0].nama, None)]
         assert len(kohort.participants(s, kid)) == 7
 
@@ -266,18 +266,18 @@ def test_the_same_bpjs_answer_imported_twice_changes_nothing(sf):
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s, replacements=1)
         data = bpjs_answer(s, kid, {people[0].nik})
-        kohort.bpjs_import(s, actor(s, "stafku"), kid, data, "j.xlsx")
+        bpjs.bpjs_import(s, actor(s, "stafku"), kid, data, "j.xlsx")
     with sf.begin() as s:
         before = s.scalar(select(func.count(PesertaKohort.id)))
-        again = kohort.bpjs_import(s, actor(s, "stafku"), kid, data, "j-lagi.xlsx")
+        again = bpjs.bpjs_import(s, actor(s, "stafku"), kid, data, "j-lagi.xlsx")
         assert again.already and s.scalar(select(func.count(PesertaKohort.id))) == before
 
 
 def test_unknown_bpjs_answers_are_listed_and_a_file_with_no_matching_row_changes_nothing(sf):
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s)
-        result = kohort.bpjs_import(s, actor(s, "stafku"), kid,
-                                    bpjs_answer(s, kid, {people[0].nik}, status_text="Mungkin"), "j.xlsx")
+        result = bpjs.bpjs_import(s, actor(s, "stafku"), kid,
+                                  bpjs_answer(s, kid, {people[0].nik}, status_text="Mungkin"), "j.xlsx")
         assert any("“mungkin” tidak dikenal" in m for m in result.tidak_dikenal)
         wb = Workbook()
         wb.active.append(["NIK", "Nama", "Hasil Cek BPJS"])
@@ -285,9 +285,9 @@ def test_unknown_bpjs_answers_are_listed_and_a_file_with_no_matching_row_changes
         buf = io.BytesIO()
         wb.save(buf)
         with pytest.raises(kohort.KohortError, match="Tidak ada baris yang cocok"):
-            kohort.bpjs_import(s, actor(s, "stafku"), kid, buf.getvalue(), "lain.xlsx")
+            bpjs.bpjs_import(s, actor(s, "stafku"), kid, buf.getvalue(), "lain.xlsx")
         with pytest.raises(kohort.KohortError, match="kolom NIK dan Hasil Cek BPJS"):
-            kohort.bpjs_import(s, actor(s, "stafku"), kid, b"NIK;Nama\n1;2\n", "x.csv")
+            bpjs.bpjs_import(s, actor(s, "stafku"), kid, b"NIK;Nama\n1;2\n", "x.csv")
 
 
 # --- step 23 ------------------------------------------------------------------------------------------
@@ -295,15 +295,15 @@ def test_the_sk_waits_until_every_participant_is_checked_and_then_freezes_the_li
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s)
         with pytest.raises(kohort.KohortError, match="8 peserta belum dicek"):
-            kohort.set_sk(s, actor(s, "stafku"), kid, "188.4/77/2026", TODAY)
-        kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, set()), "j.xlsx")
-        kohort.set_sk(s, actor(s, "stafku"), kid, "188.4/77/2026", TODAY)
+            anggaran.set_sk(s, actor(s, "stafku"), kid, "188.4/77/2026", TODAY)
+        bpjs.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, set()), "j.xlsx")
+        anggaran.set_sk(s, actor(s, "stafku"), kid, "188.4/77/2026", TODAY)
     with sf.begin() as s:
         with pytest.raises(kohort.KohortError, match="SK kohort .* sudah ditetapkan"):
             kohort.take_validated(s, actor(s, "stafku"), kid)
         with pytest.raises(kohort.KohortError, match="sudah ditetapkan"):
             kohort.verify_desa(s, actor(s, "kabidku"), kid, "jatiharjo")
-        wb = load_workbook(io.BytesIO(kohort.sk_workbook(s, actor(s, "stafku"), kid)))
+        wb = load_workbook(io.BytesIO(anggaran.sk_workbook(s, actor(s, "stafku"), kid)))
         ws = wb["Lampiran SK"]
         assert "SK 188.4/77/2026" in ws["A1"].value
         assert sorted(ws.cell(r, 2).value for r in range(5, ws.max_row + 1)) == sorted(p.nik for p in people)
@@ -312,10 +312,10 @@ def test_the_sk_waits_until_every_participant_is_checked_and_then_freezes_the_li
 
 # --- step 24 ------------------------------------------------------------------------------------------
 def test_the_contribution_is_16800_a_month_per_person_at_the_minimum_income():
-    rate = kohort.Iuran()
+    rate = anggaran.Iuran()
     assert (rate.jkk, rate.jkm, rate.per_bulan) == (10_000, 6_800, 16_800)
-    assert kohort.Iuran(1_500_000, Decimal("1"), 6_800).per_bulan == 21_800
-    assert kohort.Iuran(1_234_567, Decimal("0.24"), 6_800).jkk == 2_963  # 2962.96 rounded half up
+    assert anggaran.Iuran(1_500_000, Decimal("1"), 6_800).per_bulan == 21_800
+    assert anggaran.Iuran(1_234_567, Decimal("0.24"), 6_800).jkk == 2_963  # 2962.96 rounded half up
 
 
 @pytest.mark.parametrize(("mulai", "selesai", "n"), [((2027, 1), (2027, 12), 12), ((2026, 11), (2027, 2), 4),
@@ -331,12 +331,12 @@ def test_the_budget_is_people_times_iuran_times_months_per_desa_kecamatan_and_to
         letter_answered(s, kid, "jatiharjo")
         kohort.take_validated(s, actor(s, "stafku"), kid)
     with sf() as s:
-        b = kohort.budget(s, kid)
+        b = anggaran.budget(s, kid)
         assert (b.bulan, b.peserta, b.belum_dicek) == (12, 12, 12)
         assert {(r.desa, r.peserta, r.total) for r in b.desa} == {("Karang Dalo", 8, 8 * 16_800 * 12),
                                                                   ("Jatiharjo", 4, 4 * 16_800 * 12)}
         assert sum(r.total for r in b.kecamatan) == b.total == 12 * 16_800 * 12 == 2_419_200
-        ws = load_workbook(io.BytesIO(kohort.budget_workbook(s, actor(s, "stafku"), kid))).active
+        ws = load_workbook(io.BytesIO(anggaran.budget_workbook(s, actor(s, "stafku"), kid))).active
         assert [ws.cell(4, c).value for c in range(1, 8)] == [
             "Kecamatan", "Desa/Kelurahan", "Peserta", "Iuran per orang per bulan (Rp)", "Iuran per bulan (Rp)", "Bulan",
             "Jumlah (Rp)"]
@@ -353,12 +353,12 @@ def test_the_iuran_basis_is_an_admin_setting_and_changes_the_budget(sf):
         letter_answered(s, kid)
         kohort.take_validated(s, actor(s, "stafku"), kid)
         with pytest.raises(PermissionDenied):
-            kohort.save_iuran(s, actor(s, "stafku"), 2_000_000, "1", 6_800)
+            anggaran.save_iuran(s, actor(s, "stafku"), 2_000_000, "1", 6_800)
         with pytest.raises(kohort.KohortError):
-            kohort.save_iuran(s, actor(s, "adminku"), 0, "1", 6_800)
-        kohort.save_iuran(s, actor(s, "adminku"), 2_000_000, "1", 6_800)
+            anggaran.save_iuran(s, actor(s, "adminku"), 0, "1", 6_800)
+        anggaran.save_iuran(s, actor(s, "adminku"), 2_000_000, "1", 6_800)
     with sf() as s:
-        assert kohort.budget(s, kid).total == 8 * 26_800 * 12
+        assert anggaran.budget(s, kid).total == 8 * 26_800 * 12
 
 
 def test_a_cohort_with_an_sk_keeps_the_iuran_basis_it_was_signed_with(sf):
@@ -366,16 +366,16 @@ def test_a_cohort_with_an_sk_keeps_the_iuran_basis_it_was_signed_with(sf):
         kid = new_kohort(s)
         letter_answered(s, kid)
         kohort.take_validated(s, actor(s, "stafku"), kid)
-        kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, set()), "j.xlsx")
-        kohort.set_sk(s, actor(s, "stafku"), kid, "188.4/77/2026", TODAY)
+        bpjs.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, set()), "j.xlsx")
+        anggaran.set_sk(s, actor(s, "stafku"), kid, "188.4/77/2026", TODAY)
         other = new_kohort(s, "Pekerja Rentan 2027 Tahap II")
     with sf.begin() as s:
-        kohort.save_iuran(s, actor(s, "adminku"), 2_000_000, "1", 6_800)
+        anggaran.save_iuran(s, actor(s, "adminku"), 2_000_000, "1", 6_800)
     with sf.begin() as s:
-        assert kohort.budget(s, kid).total == 8 * 16_800 * 12
-        assert kohort.budget(s, kid).iuran.per_bulan == 16_800
-        assert kohort.iuran(s, other).per_bulan == kohort.iuran(s).per_bulan == 26_800
-        wb = load_workbook(io.BytesIO(kohort.sk_workbook(s, actor(s, "stafku"), kid)))
+        assert anggaran.budget(s, kid).total == 8 * 16_800 * 12
+        assert anggaran.budget(s, kid).iuran.per_bulan == 16_800
+        assert anggaran.iuran(s, other).per_bulan == anggaran.iuran(s).per_bulan == 26_800
+        wb = load_workbook(io.BytesIO(anggaran.sk_workbook(s, actor(s, "stafku"), kid)))
         assert wb["Rekap per desa"].cell(5, 4).value == 16_800
 
 
@@ -428,7 +428,7 @@ def test_a_gap_left_by_a_replacement_without_reserve_is_filled_by_the_next_valid
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s, replacements=1)  # quota 7, reserve 1
         covered = {people[0].nik, people[1].nik}
-        result = kohort.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, covered), "j.xlsx")
+        result = bpjs.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, covered), "j.xlsx")
         assert [new is None for _, new in result.diganti].count(True) == 1  # one reserve for two
         assert len(kohort.participants(s, kid)) == 6
         assert kohort.to_take(s, kid) == []  # nobody valid is left outside the list

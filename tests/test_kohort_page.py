@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from lib.base.accounts import load_actor
 from lib.base.db import CalonPenerima, PesertaKohort, session_factory
+from lib.rentan import bpjs, kohort
 from lib.rentan import desa as rentan
-from lib.rentan import kohort
 
 from .test_pages import open_app, texts
 from .test_rentan import filled
@@ -61,7 +61,7 @@ def test_bpjs_answer_uploaded_on_the_page_replaces_nobody_when_everyone_is_new_a
     assert not at.exception, at.exception
     assert "8 calon berstatus Valid masuk daftar peserta" in at.success[0].value
     with session_factory(app_db).begin() as s:
-        wb = load_workbook(io.BytesIO(kohort.bpjs_export(s, load_actor(s, "staf"), kid)))
+        wb = load_workbook(io.BytesIO(bpjs.bpjs_export(s, load_actor(s, "staf"), kid)))
     ws = wb.active
     for r in range(5, ws.max_row + 1):
         ws.cell(r, 7).value = "Belum Terdaftar"

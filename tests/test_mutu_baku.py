@@ -36,7 +36,7 @@ def test_every_waktu_in_the_catalogue_parses_to_a_target_or_is_empty():
                 units.add(target.unit)
             else:
                 assert parse(step.waktu) is None
-    # The seeds use every unit of DESIGN.md.
+    # The seeds use every unit of docs/design.md.
     assert units == set(mutu_baku.UNITS)
 
 

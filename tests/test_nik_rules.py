@@ -1,4 +1,4 @@
-"""The NIK rules of DESIGN.md: structure, province codes, women's day + 40, serial, Excel damage, and
+"""The NIK rules of docs/design.md: structure, province codes, women's day + 40, serial, Excel damage, and
 warnings that never reject a NIK. Property tests build NIKs from their parts and read them back."""
 import datetime as dt
 

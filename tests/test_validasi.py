@@ -1,5 +1,5 @@
-"""Village validation files (lib/validasi.py): the template, reading XLSX/XLS/CSV as villages send them, the
-row rules on top of the NIK rules of lib/nik.py, and the error report. Test files are built here with
+"""Village validation files (lib/rentan/): the template, reading XLSX/XLS/CSV as villages send them, the
+row rules on top of the NIK rules of lib/casework/nik.py, and the error report. Test files are built here with
 openpyxl and csv; the two binaries openpyxl cannot write (an .xls and an encrypted .xlsx) are in
 tests/data/validasi/ with the script that made them."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A corpus of village files as they really arrive, good and bad, read by lib/validasi.py and taken through
+"""A corpus of village files as they really arrive, good and bad, read by lib/rentan/ and taken through
 rentan.check_upload / rentan.accept against a database (SQLite, and PostgreSQL with TEST_DATABASE_URL).
 
 Every file that cannot be used gives its one Indonesian message and leaves validasi_batch, validasi_baris and

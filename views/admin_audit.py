@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib.base import audit
 from lib.base.permissions import PermissionDenied, has_permission
+from lib.base.sheets import XLSX_MIME
 from lib.ui import context, widgets
 
 
@@ -45,5 +46,5 @@ def render() -> None:
             with context.db().begin() as session:
                 data = audit.export_xlsx(session, me, flt)
             st.download_button("Unduh log audit (XLSX)", data, file_name=f"log-audit-{today.isoformat()}.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               mime=XLSX_MIME,
                                type="primary")

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from lib.base import fmt
-from lib.rentan import kohort
+from lib.rentan import anggaran
 from lib.ui import context, widgets
 
 
@@ -11,7 +11,7 @@ def render() -> None:
                                            "pemerintah daerah. Dipakai oleh rencana anggaran setiap kohort.")
     widgets.show_flash()
     with context.db()() as session:
-        now = kohort.iuran(session)
+        now = anggaran.iuran(session)
     st.markdown(f"Saat ini: JKK {now.jkk_persen}% × {fmt.rupiah(now.penghasilan)} = {fmt.rupiah(now.jkk)} + JKM "
                 f"{fmt.rupiah(now.jkm)} = **{fmt.rupiah(now.per_bulan)} per orang per bulan**.")
     with st.form("iuran"):
@@ -21,7 +21,7 @@ def render() -> None:
                               value=float(now.jkk_persen), format="%.2f")
         jkm = st.number_input("JKM (Rp per bulan)", min_value=0, step=100, value=now.jkm)
         if st.form_submit_button("Simpan", type="primary"):
-            widgets.apply(lambda s: kohort.save_iuran(s, context.actor(), int(penghasilan), f"{jkk:.2f}", int(jkm)),
+            widgets.apply(lambda s: anggaran.save_iuran(s, context.actor(), int(penghasilan), f"{jkk:.2f}", int(jkm)),
                           "Besaran iuran disimpan.")
     st.caption("Ketentuan BPJS Ketenagakerjaan untuk BPU: JKK 1% dari penghasilan, JKM Rp6.800; pada penghasilan "
                "Rp1.000.000 iurannya Rp16.800 per bulan. Kohort yang SK-nya sudah ditetapkan tetap memakai besaran "

@@ -4,11 +4,9 @@ import streamlit as st
 from lib.base import fmt, periode
 from lib.base.permissions import has_permission
 from lib.base.roles import ROLES
-from lib.base.sheets import frame_workbook
+from lib.base.sheets import XLSX_MIME, frame_workbook
 from lib.measure import charts, kpi, kpi_tables
 from lib.ui import context, data, filters, widgets
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def render() -> None:
@@ -127,7 +125,7 @@ def _drill_down(board, sops) -> None:
             kpi.record_export(session, actor, pick[0], pick[1], len(table))
         st.download_button("Unduh daftar berkas terlambat (XLSX)", frame_workbook(
             {"Berkas terlambat": table}, f"{_step_name(sops, pick[0], pick[1], pick[2])}"),
-            file_name=f"terlambat-{pick[0]}-langkah-{pick[1]}.xlsx", mime=XLSX, key="kpi-drill-dl")
+            file_name=f"terlambat-{pick[0]}-langkah-{pick[1]}.xlsx", mime=XLSX_MIME, key="kpi-drill-dl")
 
 
 def _per_step(board, history, sops) -> None:

@@ -2,22 +2,21 @@
 will show it, save it as a draft and submit it for approval. Nothing is saved until the revision is valid."""
 import pandas as pd
 import streamlit as st
-from sqlalchemy import select
 
-from lib.base.db import Sop
 from lib.base.roles import ROLE_CODES, ROLES
-from lib.catalogue import document, revisions, sop_form
+from lib.catalogue import document, revisions, sop_form, store
 from lib.catalogue import model as catalog
 from lib.ui import context, widgets
 
 NEW, COPY = "__baru__", "__salin__"
+
 
 def render() -> None:
     widgets.show_flash()
     widgets.header("Editor SOP", "Setiap simpanan menjadi revisi draf baru. Revisi berlaku setelah diajukan dan "
                    "disahkan Kepala Dinas; berkas yang sedang berjalan tetap memakai revisinya sendiri.")
     with context.db()() as session:
-        ids = list(session.scalars(select(Sop.id).where(Sop.jenis == "sop").order_by(Sop.id)))
+        ids = store.sop_ids(session)
     c1, c2 = st.columns([2, 1])
     choice = c1.selectbox("SOP", [NEW, COPY, *ids], index=2 if ids else 0, key="ed-sop",
                           format_func=lambda i: {NEW: "➕ SOP baru (kosong)",

@@ -7,12 +7,12 @@ import streamlit as st
 
 from lib.base import fmt, periode
 from lib.base.permissions import PermissionDenied, has_permission
+from lib.base.sheets import XLSX_MIME
 from lib.base.worktime import WIB
 from lib.evaluation import reviews
 from lib.measure.kpi_tables import minutes, pct
 from lib.ui import context, nav, widgets
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PROBLEMS = "_review_problems"
 BERJALAN = {True: "Berjalan dengan baik", False: "Tidak berjalan dengan baik"}
 
@@ -108,7 +108,7 @@ def _detail(v: reviews.ReviewView) -> None:
     d1.download_button("Halaman cetak (HTML)", reviews.to_html(v), file_name=f"evaluasi-{v.sop_id}-{v.period}.html",
                        mime="text/html", icon=":material/print:", key="eval-html")
     d2.download_button("Lembar kerja (XLSX)", reviews.to_xlsx(v), file_name=f"evaluasi-{v.sop_id}-{v.period}.xlsx",
-                       mime=XLSX, icon=":material/download:", key="eval-xlsx")
+                       mime=XLSX_MIME, icon=":material/download:", key="eval-xlsx")
     with st.expander("Riwayat", expanded=v.state != "draft"):
         st.dataframe(reviews.history_frame(v), hide_index=True, width="stretch")
 

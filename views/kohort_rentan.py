@@ -1,4 +1,4 @@
-"""Pekerja rentan: one cohort from the DTKS/P3KE extract to the SK and the contribution budget (lib/kohort)."""
+"""Pekerja rentan: one cohort from the DTKS/P3KE extract to the SK and the contribution budget (lib/rentan)."""
 import datetime as dt
 
 import pandas as pd
@@ -6,23 +6,34 @@ import streamlit as st
 
 from lib.base import fmt
 from lib.base.permissions import has_permission
+from lib.base.sheets import XLSX_MIME
 from lib.casework import nik
+from lib.catalogue import model as catalog
+from lib.rentan import anggaran, bpjs, kohort, tahap
 from lib.rentan import desa as rentan
-from lib.rentan import kohort
 from lib.ui import context, widgets
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _RESULT = "_kohort_result"
+_STEPS = "_kohort_langkah"  # the SOP step of every stage (lib.rentan.tahap), read once per run
 _TAHAP_WARNA = {"Terlambat menjawab": "background-color: #fde2e1", "Sudah menjawab": "background-color: #e3f4e1"}
+
+
+def _step(stage: str) -> str:
+    """The " (langkah 16)" after a heading, for a stage of the SOP in force; nothing when the SOP lacks it."""
+    label = tahap.label(st.session_state.get(_STEPS, {}), stage)
+    return f" ({label})" if label else ""
 
 
 def render() -> None:
     widgets.show_flash()
-    widgets.header("Pekerja rentan", "Bantuan iuran JKK+JKM BPJS Ketenagakerjaan bagi pekerja rentan (SOP langkah "
-                   "8–24): data DTKS/P3KE, daftar calon per desa, surat konfirmasi, cek BPJS, SK dan anggaran.")
     actor = context.actor()
     with context.db()() as session:
         cohorts = [(k.id, k.nama) for k in kohort.all_kohort(session)]
+        st.session_state[_STEPS] = tahap.steps(session)
+    steps = tahap.label(st.session_state[_STEPS], *catalog.TAHAP)
+    widgets.header("Pekerja rentan", "Bantuan iuran JKK+JKM BPJS Ketenagakerjaan bagi pekerja rentan"
+                   + (f" (SOP {steps})" if steps else "")
+                   + ": data DTKS/P3KE, daftar calon per desa, surat konfirmasi, cek BPJS, SK dan anggaran.")
     if not cohorts:
         st.info("Belum ada kohort. Buat kohort pertama: beri nama, bulan awal dan akhir kepesertaan, dan sumber dana.")
         _new_cohort(expanded=True)
@@ -91,7 +102,7 @@ def _download(label: str, build, file_name: str, key: str) -> None:
         with factory.begin() as session:
             return build(session, actor)
 
-    st.download_button(label, data, file_name=file_name, mime=XLSX, icon=":material/download:", on_click="ignore",
+    st.download_button(label, data, file_name=file_name, mime=XLSX_MIME, icon=":material/download:", on_click="ignore",
                        key=key)
 
 
@@ -226,7 +237,7 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
     waiting = {d.kode: d.nama for d in shown if d.surat_tanggal and not d.jawaban}
     a, b = st.columns(2)
     with a, st.container(border=True):
-        st.markdown("**Catat surat terkirim** (langkah 16)")
+        st.markdown("**Catat surat terkirim**" + _step("surat_konfirmasi"))
         if changed:
             st.caption(f"Daftar {', '.join(changed)} berubah sejak diverifikasi; surat dikirim setelah Kepala Bidang "
                        "memverifikasinya lagi (tab 1).")
@@ -242,7 +253,7 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
                     widgets.apply(lambda s: kohort.send_letter(s, context.actor(), kid, desa, nomor, tanggal),
                                   f"Surat {nomor} tercatat untuk {len(desa)} desa.")
     with b, st.container(border=True):
-        st.markdown("**Catat jawaban desa** (langkah 17)")
+        st.markdown("**Catat jawaban desa**" + _step("jawaban_desa"))
         if not waiting:
             st.caption("Tidak ada desa yang menunggu jawaban.")
             return
@@ -264,9 +275,9 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
 def _bpjs(kid: int, actor, frozen: bool) -> None:
     with context.db()() as session:
         active = kohort.participants(session, kid)
-        replaced = kohort.replacements(session, kid)
-        history = kohort.checks(session, kid)
-        wil = kohort.wilayah(session)
+        replaced = bpjs.replacements(session, kid)
+        history = bpjs.checks(session, kid)
+        wil = bpjs.wilayah(session)
         waiting = [] if frozen else kohort.to_take(session, kid)
     unchecked = sum(p.bpjs_status == "belum_dicek" for p in active)
     c = st.columns(4)
@@ -296,7 +307,7 @@ def _bpjs(kid: int, actor, frozen: bool) -> None:
 
 
 def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, wil) -> None:
-    """Step 19 (take the validated candidates) and steps 20–22 (the list to BPJS, its answer back)."""
+    """Stage pemutakhiran_calon (take the validated candidates) and the BPJS check (the list, its answer)."""
     if waiting:
         per_desa = pd.Series([wil[c.desa_kode][0] for c in waiting]).value_counts(sort=False)
         st.markdown(f"**{fmt.angka(len(waiting))} calon berstatus Valid** dari desa yang sudah menjawab belum masuk "
@@ -310,7 +321,7 @@ def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, w
             widgets.apply(take, "")
         if unchecked and has_permission(actor, "export_personal_data", kohort.BIDANG_SCOPE):
             _download(f"Unduh daftar untuk BPJS ({fmt.angka(unchecked)} orang)",
-                      lambda s, a_: kohort.bpjs_export(s, a_, kid), f"cek-bpjs-kohort-{kid}.xlsx", "kohort-bpjs-unduh")
+                      lambda s, a_: bpjs.bpjs_export(s, a_, kid), f"cek-bpjs-kohort-{kid}.xlsx", "kohort-bpjs-unduh")
     if not active and not history:
         st.caption("Belum ada peserta. Peserta diambil dari calon yang dinyatakan Valid oleh desa yang sudah menjawab "
                    "surat konfirmasi (tab 2).")
@@ -328,7 +339,7 @@ def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, w
                 st.error("Pilih berkas jawaban BPJS dulu.")
             else:
                 def run(s):
-                    r = kohort.bpjs_import(s, context.actor(), kid, file.getvalue(), file.name)
+                    r = bpjs.bpjs_import(s, context.actor(), kid, file.getvalue(), file.name)
                     if r.already:
                         _keep(f"Berkas {file.name} sudah pernah diimpor; tidak ada yang berubah.")
                         return
@@ -343,15 +354,15 @@ def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, w
 
 def _people(people, wil) -> pd.DataFrame:
     return pd.DataFrame([{"Kecamatan": wil[p.desa_kode][1], "Desa": wil[p.desa_kode][0], "NIK": nik.mask(p.nik),
-                          "Nama": p.nama, "Cek BPJS": kohort.BPJS_STATUS[p.bpjs_status],
+                          "Nama": p.nama, "Cek BPJS": bpjs.BPJS_STATUS[p.bpjs_status],
                           "Pengganti": "Ya" if p.pengganti_untuk else ""} for p in people])
 
 
 # --- 4. SK and budget --------------------------------------------------------------------------------------
 def _sk_budget(k, actor) -> None:
     with context.db()() as session:
-        b = kohort.budget(session, k.id)
-        wil = kohort.wilayah(session)
+        b = anggaran.budget(session, k.id)
+        wil = bpjs.wilayah(session)
         people = kohort.participants(session, k.id)
     r = b.iuran
     st.subheader("Rencana anggaran", anchor=False)
@@ -385,11 +396,11 @@ def _sk_budget(k, actor) -> None:
     if pick:
         st.dataframe(_people([p for p in people if wil[p.desa_kode][0] == pick], wil), hide_index=True, width="stretch")
     with st.container(horizontal=True):
-        _download("Unduh rencana anggaran (XLSX)", lambda s, a_: kohort.budget_workbook(s, a_, k.id),
+        _download("Unduh rencana anggaran (XLSX)", lambda s, a_: anggaran.budget_workbook(s, a_, k.id),
                   f"anggaran-kohort-{k.id}.xlsx", "kohort-anggaran")
         if has_permission(actor, "export_personal_data", kohort.BIDANG_SCOPE):
             _download("Unduh lampiran SK (XLSX, NIK lengkap)" if k.nomor_sk else "Unduh rancangan lampiran SK (XLSX)",
-                      lambda s, a_: kohort.sk_workbook(s, a_, k.id), f"lampiran-sk-kohort-{k.id}.xlsx",
+                      lambda s, a_: anggaran.sk_workbook(s, a_, k.id), f"lampiran-sk-kohort-{k.id}.xlsx",
                       "kohort-sk-unduh")
     st.subheader("SK penetapan peserta", anchor=False)
     if k.nomor_sk:
@@ -400,5 +411,5 @@ def _sk_budget(k, actor) -> None:
         nomor = st.text_input("Nomor SK (setelah ditandatangani Kepala Dinas)")
         tanggal = st.date_input("Tanggal SK", value=kohort.today_wib(), format="DD/MM/YYYY")
         if st.form_submit_button("Tetapkan SK", type="primary"):
-            widgets.apply(lambda s: kohort.set_sk(s, context.actor(), k.id, nomor, tanggal),
+            widgets.apply(lambda s: anggaran.set_sk(s, context.actor(), k.id, nomor, tanggal),
                           f"SK {nomor} ditetapkan untuk {fmt.angka(b.peserta)} peserta.")

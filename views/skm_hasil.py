@@ -6,11 +6,11 @@ import streamlit as st
 
 from lib.base import config, fmt
 from lib.base.permissions import PermissionDenied, has_permission
+from lib.base.sheets import XLSX_MIME
 from lib.base.worktime import WIB
 from lib.evaluation import skm, skm_data, skm_hasil
 from lib.ui import context, filters, widgets
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL = ""
 _IMPORT_N = "_skm_import_n"
 
@@ -94,7 +94,7 @@ def _results(rep: skm_hasil.SkmReport, name: str, per, sop_id: str) -> None:
     st.dataframe(skm_hasil.nrr_table(rep), hide_index=True, width="stretch")
     title = f"Laporan SKM — {name} — {per.label}"
     st.download_button("Unduh laporan (XLSX)", skm_hasil.workbook(rep, title), icon=":material/download:",
-                       file_name=f"skm-{sop_id or 'semua'}-{per.start:%Y%m%d}-{per.end:%Y%m%d}.xlsx", mime=XLSX,
+                       file_name=f"skm-{sop_id or 'semua'}-{per.start:%Y%m%d}-{per.end:%Y%m%d}.xlsx", mime=XLSX_MIME,
                        key="skmh-xlsx")
 
 
@@ -123,7 +123,7 @@ def _import(services, sop_id: str) -> None:
                 "1–4, profil dan saran tidak wajib), lalu unggah. Tidak ada yang disimpan sebelum Anda menekan "
                 "**Simpan**; bila ada satu baris salah, tidak ada yang disimpan.")
     st.download_button("Unduh templat kuesioner (XLSX)", skm_hasil.template_xlsx(), file_name="templat-skm.xlsx",
-                       mime=XLSX, icon=":material/download:", key="skmh-template")
+                       mime=XLSX_MIME, icon=":material/download:", key="skmh-template")
     n = st.session_state.setdefault(_IMPORT_N, 0)
     c1, c2 = st.columns([3, 1])
     ids = list(services)

@@ -2,9 +2,10 @@
 import streamlit as st
 
 from lib.base import fmt
-from lib.base import sheets as export
+from lib.base.sheets import XLSX_MIME
 from lib.casework import cases
 from lib.catalogue import document
+from lib.catalogue import workbook as export
 from lib.ui import context, data, nav, widgets
 from views import sop_kasus
 
@@ -56,7 +57,7 @@ def _document(doc, active) -> None:
               + fmt.tanggal(doc.tanggal_efektif))
     b1, b2, _ = st.columns([1, 1, 2])
     b1.download_button("Unduh XLSX", export.sop_workbook(doc, active.revision_no), file_name=f"SOP-{doc.id}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       mime=XLSX_MIME,
                        icon=":material/table_view:", width="stretch")
     b2.download_button("Unduh versi cetak", document.printable_html(doc, active.revision_no),
                        file_name=f"SOP-{doc.id}.html", mime="text/html", icon=":material/print:",

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from lib.base.permissions import has_permission
+from lib.base.sheets import XLSX_MIME
 from lib.casework import case_files, cases, register
 from lib.casework.cases import STATES
 from lib.ui import context, formulir, nav, widgets
@@ -84,5 +85,5 @@ def register_tab(doc) -> None:
             with context.db().begin() as session:
                 data = register.export_xlsx(session, actor, doc.id, flt)
             st.download_button("Unduh Buku Register (XLSX)", data, file_name=f"register-{doc.id}-{year}.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               mime=XLSX_MIME,
                                icon=":material/table_view:", key=f"reg-dl-{doc.id}")

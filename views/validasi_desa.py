@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.base import fmt
+from lib.base.sheets import XLSX_MIME
 from lib.casework import nik
 from lib.rentan import desa as rentan
 from lib.rentan import validasi
@@ -61,7 +62,7 @@ def _template(desa: rentan.DesaInfo) -> None:
             return rentan.template(session, actor, desa.kode)
 
     st.download_button("Unduh templat validasi (XLSX)", build, file_name=f"validasi-{desa.kode}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       mime=XLSX_MIME,
                        icon=":material/download:", on_click="ignore", key=f"val-templat-{desa.kode}")
 
 

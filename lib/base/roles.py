@@ -1,7 +1,7 @@
-"""The agency's roles. A role is a bundle of permissions; permissions come with the accounts module."""
+"""The agency's roles. A role is a bundle of permissions; the permissions are in lib/base/permissions.py."""
 from __future__ import annotations
 
-#: role code -> Indonesian title, in the order of DESIGN.md.
+#: role code -> Indonesian title, in the order of docs/design.md.
 ROLES: dict[str, str] = {
     "admin": "Pengelola Portal",
     "kepala_dinas": "Kepala Dinas",

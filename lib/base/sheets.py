@@ -10,8 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from lib.base import fmt
-from lib.catalogue.model import SOP
+#: The MIME type of every XLSX the portal hands out (downloads of reports, registers, templates).
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEAD = PatternFill("solid", fgColor="DCE6F1")
@@ -26,7 +26,9 @@ def safe_cell(value):
     return value
 
 
-def _table(ws, header: list[str], rows: list[list], widths: list[int], start_row: int = 1) -> None:
+def write_table(ws, header: list[str], rows: list[list], widths: list[int], start_row: int = 1) -> None:
+    """A bordered table on ``ws`` from ``start_row``: a bold header, every cell through :func:`safe_cell`,
+    column widths in characters, panes frozen under the header."""
     for j, h in enumerate(header, start=1):
         c = ws.cell(row=start_row, column=j, value=h)
         c.font, c.fill, c.border = Font(bold=True), _HEAD, _BOX
@@ -38,48 +40,6 @@ def _table(ws, header: list[str], rows: list[list], widths: list[int], start_row
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
-
-
-def sop_workbook(sop: SOP, revision_no: int | None = None) -> bytes:
-    """The SOP as XLSX: an identity sheet and the procedure with its Mutu Baku and working-minute targets."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Identitas"
-    p = sop.disahkan_oleh
-    ident = [
-        ("Nama SOP", sop.nama), ("Nomor SOP", sop.nomor or ""), ("Revisi di portal", revision_no or ""),
-        ("Pemerintah", sop.pemerintah or ""), ("Instansi", sop.instansi), ("Unit", sop.unit or ""),
-        ("Tanggal Pembuatan", fmt.tanggal(sop.tanggal_pembuatan)), ("Tanggal Revisi", fmt.tanggal(sop.tanggal_revisi)),
-        ("Tanggal Efektif", fmt.tanggal(sop.tanggal_efektif)),
-        ("Disahkan oleh", "; ".join(x for x in (p.jabatan, p.nama, p.pangkat, f"NIP. {p.nip}" if p.nip else None) if x)
-         if p else ""),
-        ("Dasar Hukum", "\n".join(sop.dasar_hukum)), ("Kualifikasi Pelaksana", "\n".join(sop.kualifikasi_pelaksana)),
-        ("Keterkaitan", "\n".join(sop.keterkaitan)), ("Peralatan/Perlengkapan", "\n".join(sop.peralatan)),
-        ("Peringatan", "\n".join(sop.peringatan)), ("Pencatatan dan Pendataan", "\n".join(sop.pencatatan)),
-    ]
-    _table(ws, ["Unsur", "Isi"], [list(r) for r in ident], [26, 100])
-    ws2 = wb.create_sheet("Prosedur")
-    header = ["No", "No. asli", "Kegiatan", "Pelaksana", "Pelaksana disimpulkan", "Kelengkapan", "Waktu",
-              "Target (menit kerja)", "Output", "Keterangan", "Keputusan"]
-    rows = []
-    for s in sop.langkah:
-        t = s.target
-        dec = ""
-        if s.keputusan:
-            k = s.keputusan
-            dec = (f"{k.pertanyaan} {k.ya.label} → {k.ya.ke}; {k.tidak.label} → {k.tidak.ke}")
-        rows.append([s.no, s.no_asli, s.kegiatan, sop.actors[s.pelaksana].label, "ya" if s.pelaksana_inferred else "",
-                     s.kelengkapan, s.waktu, t.working_minutes if t else None, s.output, s.keterangan, dec])
-    _table(ws2, header, rows, [5, 8, 50, 20, 12, 28, 14, 12, 28, 24, 30])
-    total_row = len(rows) + 3
-    ws2.cell(row=total_row, column=3, value="Total target (menit kerja)").font = Font(bold=True)
-    ws2.cell(row=total_row, column=8, value=sop.target_working_minutes()).font = Font(bold=True)
-    ws2.page_setup.orientation = "landscape"
-    ws2.page_setup.paperSize = ws2.PAPERSIZE_A4
-    ws2.page_setup.fitToWidth = 1
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def frame_workbook(sheets: dict[str, pd.DataFrame], title: str | None = None) -> bytes:
@@ -96,8 +56,8 @@ def frame_workbook(sheets: dict[str, pd.DataFrame], title: str | None = None) ->
         for rec in frame.itertuples(index=False):
             rows.append([None if (not isinstance(v, str) and pd.isna(v)) else
                          v.tz_localize(None) if isinstance(v, pd.Timestamp) and v.tzinfo else v for v in rec])
-        _table(ws, [str(c) for c in frame.columns], rows, [max(10, min(45, len(str(c)) + 4)) for c in frame.columns],
-               start_row=start)
+        widths = [max(10, min(45, len(str(c)) + 4)) for c in frame.columns]
+        write_table(ws, [str(c) for c in frame.columns], rows, widths, start_row=start)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -114,8 +74,8 @@ def records_workbook(sheets: list[tuple[str, str, str | None, list[str], list[di
         ws.cell(row=1, column=1, value=safe_cell(title)).font = Font(bold=True, size=12)
         if note:
             ws.cell(row=2, column=1, value=safe_cell(note)).alignment = Alignment(wrap_text=False)
-        _table(ws, headers, [[r.get(h) for h in headers] for r in records],
-               [max(8, min(40, max([len(str(h)) + 2] + [len(str(r.get(h) or "")) + 2 for r in records[:200]])))
+        write_table(ws, headers, [[r.get(h) for h in headers] for r in records],
+                    [max(8, min(40, max([len(str(h)) + 2] + [len(str(r.get(h) or "")) + 2 for r in records[:200]])))
                 for h in headers], start_row=4)
         for j, h in enumerate(headers, start=1):
             fmt_code = "@" if h in text_columns else "#,##0" if h in money_columns else None

@@ -17,7 +17,7 @@ from lib.base.db import SopRevision, User, utcnow
 from lib.base.kalender import load_calendar
 from lib.base.mutu_baku import format_working_minutes
 from lib.base.permissions import Actor
-from lib.casework.cases import STATES, _case, require_run, sop_of, step_role, timeline
+from lib.casework.cases import STATES, get_case, require_run, sop_of, step_role, timeline
 from lib.casework.worklist import Clock, clock
 from lib.catalogue import model as catalog
 
@@ -56,7 +56,7 @@ class CaseDetail:
 
 def detail(session: Session, actor: Actor, case_id: int, now: dt.datetime | None = None) -> CaseDetail:
     now = now or utcnow()
-    case = _case(session, case_id)
+    case = get_case(session, case_id)
     sop = sop_of(session, case)
     require_run(actor, sop, case.scope)
     calendar = load_calendar(session)

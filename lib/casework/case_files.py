@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from lib.base import audit
 from lib.base.db import CaseAttachment, CaseComment, User, utcnow
 from lib.base.permissions import Actor
-from lib.casework.cases import CaseError, _case, require_run, sop_of
+from lib.casework.cases import CaseError, get_case, require_run, sop_of
 from lib.casework.forms import MAX_FILE_MB
 
 #: Accepted attachment types: extension -> (MIME type, signatures the content may start with).
@@ -47,7 +47,7 @@ class Attachment:
 
 
 def _guard(session: Session, actor: Actor, case_id: int):
-    case = _case(session, case_id)
+    case = get_case(session, case_id)
     require_run(actor, sop_of(session, case), case.scope)
     return case
 

@@ -176,7 +176,7 @@ def resubmit(session: Session, actor: Actor, case_id: int, expected_version: int
     """The applicant brings a returned file back: record the kelengkapan ticked now, then complete their
     step (the same case, a new attempt). What is still missing goes with the case for the next check."""
     now = now or utcnow()
-    case = _case(session, case_id)
+    case = get_case(session, case_id)
     sop = sop_of(session, case)
     runs = [r for r in timeline(session, case.id) if r.completed_at is None]
     step_no = runs[0].step_no if runs else None
@@ -257,7 +257,7 @@ def _completed_by(session: Session, case: Case, step_no: int) -> str | None:
 def start_step(session: Session, actor: Actor, case_id: int, step_no: int, expected_version: int,
                now: dt.datetime | None = None) -> CaseView:
     now = now or utcnow()
-    case = _case(session, case_id)
+    case = get_case(session, case_id)
     sop = sop_of(session, case)
     step = sop.langkah[step_no - 1]
     role = _check_actor(actor, sop, step, case.scope)
@@ -277,7 +277,7 @@ def complete_step(session: Session, actor: Actor, case_id: int, step_no: int, ex
                   outcome: str | None = None, note: str | None = None, now: dt.datetime | None = None) -> CaseView:
     """Complete the open run of ``step_no`` and make the next step available (or close the case)."""
     now = now or utcnow()
-    case = _case(session, case_id)
+    case = get_case(session, case_id)
     if case.state == "selesai":
         raise CaseError(f"Berkas {case.register_no} sudah selesai.")
     sop = sop_of(session, case)
@@ -321,7 +321,7 @@ def complete_step(session: Session, actor: Actor, case_id: int, step_no: int, ex
     return view(session, case)
 
 
-def _case(session: Session, case_id: int) -> Case:
+def get_case(session: Session, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
         raise CaseError("Berkas tidak ditemukan.")

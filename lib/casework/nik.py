@@ -50,7 +50,7 @@ def display(session: Session, actor: Actor, nik: str | None, object_type: str, o
     return reveal(session, actor, nik, object_type, object_id, scope)
 
 
-#: Province codes (DESIGN.md). 92–96 are the newer Papua provinces; a prefix never proves the current region.
+#: Province codes (docs/design.md). 92–96 are the newer Papua provinces; a prefix never proves the current region.
 PROVINCE_CODES = frozenset([*range(11, 20), 21, *range(31, 37), *range(51, 54), *range(61, 66), *range(71, 77),
                             81, 82, *range(91, 97)])
 

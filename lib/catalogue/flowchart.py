@@ -35,6 +35,9 @@ DIAMOND_W, DIAMOND_H = 62, 38
 #: Page height budget relative to the table width (A4 landscape minus margins and the page title).
 PAGE_RATIO = 0.62
 
+#: The Mutu Baku columns, left to right.
+_MUTU_KEYS = ("kelengkapan", "waktu", "output")
+
 STROKE = "#1f2937"
 ACCENT = "#0b5394"
 
@@ -191,56 +194,10 @@ def _render_page(lay: _Layout, steps: list[Langkah], index: int, total: int, by_
     sop = lay.sop
     incoming = index > 0
     outgoing = steps[-1].no in breaks
-    y = lay.header_h + (STRIP if incoming else 0)
-    row_top = {}
-    for s in steps:
-        row_top[s.no] = y
-        y += lay.row_h[s.no]
-    body_bottom = y
+    row_top, body_bottom = _row_tops(lay, steps, incoming)
     height = body_bottom + (STRIP if outgoing else 0)
-    parts: list[str] = []
-
-    # --- grid and header ---
-    cols = lay.cols
-    actor_keys = [k for k in cols if k.startswith("actor:")]
-    mutu_keys = ["kelengkapan", "waktu", "output"]
-    ax0, ax1 = cols[actor_keys[0]].x, cols[actor_keys[-1]].x + COL_ACTOR
-    mx0, mx1 = cols["kelengkapan"].x, cols["output"].x + COL_OUTPUT
-    parts.append(f'<rect class="head" x="0" y="0" width="{lay.width}" height="{lay.header_h}"/>')
-    for key, label in (("no", "No"), ("kegiatan", "Kegiatan"), ("ket", "Ket.")):
-        c = cols[key]
-        parts.append(_text(c.cx, lay.header_h / 2 + 4, [label], anchor="middle", weight="bold"))
-    parts.append(_text((ax0 + ax1) / 2, 15, ["Pelaksana"], anchor="middle", weight="bold"))
-    parts.append(_text((mx0 + mx1) / 2, 15, ["Mutu Baku"], anchor="middle", weight="bold"))
-    for key, a in zip(actor_keys, sop.pelaksana):
-        c = cols[key]
-        parts.append(_text(c.cx, HEADER_TOP + 12, _wrap(a.label, COL_ACTOR), anchor="middle", weight="bold", size=10))
-    for key, label in zip(mutu_keys, ("Kelengkapan", "Waktu", "Output")):
-        c = cols[key]
-        parts.append(_text(c.cx, HEADER_TOP + 12, [label], anchor="middle", weight="bold", size=10))
-    grid = [f'M0,{lay.header_h}H{lay.width}', f'M{ax0},{HEADER_TOP}H{ax1}', f'M{mx0},{HEADER_TOP}H{mx1}']
-    for key, c in cols.items():
-        if c.x > 0:
-            top = HEADER_TOP if (key in actor_keys[1:] or key in mutu_keys[1:]) else 0
-            grid.append(f"M{c.x},{top}V{height}")
-    for s in steps[1:]:
-        grid.append(f"M0,{row_top[s.no]}H{lay.width}")
-    if incoming:
-        grid.append(f"M0,{lay.header_h + STRIP}H{lay.width}")
-    if outgoing:
-        grid.append(f"M0,{body_bottom}H{lay.width}")
-    parts.append(f'<path class="grid" d="{" ".join(grid)}"/>')
-    parts.append(f'<rect class="frame" x="0" y="0" width="{lay.width}" height="{height}"/>')
-
-    # --- text cells ---
-    for s in steps:
-        cells = lay.row_lines[s.no]
-        top = row_top[s.no] + PAD + FONT_SIZE
-        for key in ("kegiatan", "kelengkapan", "output", "ket"):
-            c = cols[key]
-            parts.append(_text(c.x + PAD, top, cells[key]))
-        parts.append(_text(cols["no"].cx, top, cells["no"], anchor="middle"))
-        parts.append(_text(cols["waktu"].cx, top, cells["waktu"], anchor="middle"))
+    parts = _header(lay) + _grid(lay, steps, row_top, body_bottom, height, incoming, outgoing)
+    parts += _cell_texts(lay, steps, row_top)
 
     # --- symbols ---
     center = {s.no: (lay.actor_col(s).cx, row_top[s.no] + lay.row_h[s.no] / 2) for s in steps}
@@ -254,7 +211,94 @@ def _render_page(lay: _Layout, steps: list[Langkah], index: int, total: int, by_
             pass  # a decision whose branches both jump: drawn below
         elif s.no + 1 in center:
             parts.append(_flow_down(lay, s, by_no[s.no + 1], center, row_top))
-    # incoming connector at the top of this page
+    parts += _page_connectors(lay, steps, center, by_no, breaks, body_bottom, incoming, outgoing)
+
+    # --- decision branches that do not go to the next step ---
+    for s in steps:
+        if not s.keputusan:
+            continue
+        for name in ("ya", "tidak"):
+            branch = getattr(s.keputusan, name)
+            if branch.ke == s.no + 1:
+                continue
+            parts.append(_branch(lay, s, branch, name, center, row_top, page_of, jumps))
+    return _svg(lay, parts, height, index, total)
+
+
+def _row_tops(lay: _Layout, steps: list[Langkah], incoming: bool) -> tuple[dict[int, float], float]:
+    """(step number → top of its row, bottom of the last row) on a page; an incoming connector's strip first."""
+    y = lay.header_h + (STRIP if incoming else 0)
+    row_top = {}
+    for s in steps:
+        row_top[s.no] = y
+        y += lay.row_h[s.no]
+    return row_top, y
+
+
+def _header(lay: _Layout) -> list[str]:
+    """The header band: No, Kegiatan, Pelaksana over one column per actor, Mutu Baku over its three, Ket."""
+    cols = lay.cols
+    actor_keys = [k for k in cols if k.startswith("actor:")]
+    ax0, ax1 = cols[actor_keys[0]].x, cols[actor_keys[-1]].x + COL_ACTOR
+    mx0, mx1 = cols["kelengkapan"].x, cols["output"].x + COL_OUTPUT
+    parts = [f'<rect class="head" x="0" y="0" width="{lay.width}" height="{lay.header_h}"/>']
+    for key, label in (("no", "No"), ("kegiatan", "Kegiatan"), ("ket", "Ket.")):
+        c = cols[key]
+        parts.append(_text(c.cx, lay.header_h / 2 + 4, [label], anchor="middle", weight="bold"))
+    parts.append(_text((ax0 + ax1) / 2, 15, ["Pelaksana"], anchor="middle", weight="bold"))
+    parts.append(_text((mx0 + mx1) / 2, 15, ["Mutu Baku"], anchor="middle", weight="bold"))
+    for key, a in zip(actor_keys, lay.sop.pelaksana):
+        c = cols[key]
+        parts.append(_text(c.cx, HEADER_TOP + 12, _wrap(a.label, COL_ACTOR), anchor="middle", weight="bold", size=10))
+    for key, label in zip(_MUTU_KEYS, ("Kelengkapan", "Waktu", "Output")):
+        c = cols[key]
+        parts.append(_text(c.cx, HEADER_TOP + 12, [label], anchor="middle", weight="bold", size=10))
+    return parts
+
+
+def _grid(lay: _Layout, steps: list[Langkah], row_top: dict, body_bottom: float, height: float, incoming: bool,
+          outgoing: bool) -> list[str]:
+    """The table's lines (one path) and its frame, with the strips of the off-page connectors."""
+    cols = lay.cols
+    actor_keys = [k for k in cols if k.startswith("actor:")]
+    ax0, ax1 = cols[actor_keys[0]].x, cols[actor_keys[-1]].x + COL_ACTOR
+    mx0, mx1 = cols["kelengkapan"].x, cols["output"].x + COL_OUTPUT
+    grid = [f'M0,{lay.header_h}H{lay.width}', f'M{ax0},{HEADER_TOP}H{ax1}', f'M{mx0},{HEADER_TOP}H{mx1}']
+    for key, c in cols.items():
+        if c.x > 0:
+            top = HEADER_TOP if (key in actor_keys[1:] or key in _MUTU_KEYS[1:]) else 0
+            grid.append(f"M{c.x},{top}V{height}")
+    for s in steps[1:]:
+        grid.append(f"M0,{row_top[s.no]}H{lay.width}")
+    if incoming:
+        grid.append(f"M0,{lay.header_h + STRIP}H{lay.width}")
+    if outgoing:
+        grid.append(f"M0,{body_bottom}H{lay.width}")
+    return [f'<path class="grid" d="{" ".join(grid)}"/>',
+            f'<rect class="frame" x="0" y="0" width="{lay.width}" height="{height}"/>']
+
+
+def _cell_texts(lay: _Layout, steps: list[Langkah], row_top: dict) -> list[str]:
+    """The text of every row's cells: No, Kegiatan and the Mutu Baku columns, Ket."""
+    cols = lay.cols
+    parts = []
+    for s in steps:
+        cells = lay.row_lines[s.no]
+        top = row_top[s.no] + PAD + FONT_SIZE
+        for key in ("kegiatan", "kelengkapan", "output", "ket"):
+            c = cols[key]
+            parts.append(_text(c.x + PAD, top, cells[key]))
+        parts.append(_text(cols["no"].cx, top, cells["no"], anchor="middle"))
+        parts.append(_text(cols["waktu"].cx, top, cells["waktu"], anchor="middle"))
+    return parts
+
+
+def _page_connectors(lay: _Layout, steps: list[Langkah], center: dict, by_no: dict, breaks: dict,
+                     body_bottom: float, incoming: bool, outgoing: bool) -> list[str]:
+    """The off-page connectors of a page: the one at the top continuing the previous page, the one at the bottom
+    continued on the next, with their arrows."""
+    sop = lay.sop
+    parts = []
     if incoming:
         first = steps[0]
         prev_no = first.no - 1
@@ -263,7 +307,6 @@ def _render_page(lay: _Layout, steps: list[Langkah], index: int, total: int, by_
         parts.append(_connector(cx, top, breaks[prev_no]))
         _, hh = _half(_kind(sop, first))
         parts.append(_arrow([(cx, top + 28), (cx, cy - hh)]))
-    # outgoing connector at the bottom of this page
     if outgoing:
         last = steps[-1]
         cx, cy = center[last.no]
@@ -275,17 +318,11 @@ def _render_page(lay: _Layout, steps: list[Langkah], index: int, total: int, by_
             if last.keputusan:
                 branch = last.keputusan.ya if last.keputusan.ya.ke == nxt.no else last.keputusan.tidak
                 parts.append(_label(cx + 5, cy + hh + 11, branch.label))
+    return parts
 
-    # --- decision branches that do not go to the next step ---
-    for s in steps:
-        if not s.keputusan:
-            continue
-        for name in ("ya", "tidak"):
-            branch = getattr(s.keputusan, name)
-            if branch.ke == s.no + 1:
-                continue
-            parts.append(_branch(lay, s, branch, name, center, row_top, page_of, jumps))
 
+def _svg(lay: _Layout, parts: list[str], height: float, index: int, total: int) -> str:
+    """One page's drawing as an SVG document, with its arrowhead marker, its style and its caption."""
     marker = (f'<defs><marker id="sop-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
               f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{STROKE}"/></marker></defs>')
     style = ("<style>.sop-flow .grid{fill:none;stroke:#9ca3af;stroke-width:0.8}"
@@ -297,7 +334,7 @@ def _render_page(lay: _Layout, steps: list[Langkah], index: int, total: int, by_
     caption = f"Halaman {index + 1} dari {total}" if total > 1 else ""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="sop-flow" viewBox="-1 -1 {lay.width + 2} {height + 2}" '
             f'width="100%" preserveAspectRatio="xMidYMin meet" role="img" '
-            f'aria-label="Bagan alir {escape(sop.nama)} {escape(caption)}">{marker}{style}'
+            f'aria-label="Bagan alir {escape(lay.sop.nama)} {escape(caption)}">{marker}{style}'
             + "".join(parts) + "</svg>")
 
 

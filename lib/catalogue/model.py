@@ -147,12 +147,31 @@ class Dokumen(_Model):
     opsional: bool = False
 
 
+#: Named stages a step can carry (``tahap``), so that code finds a step by what it does, not by its number,
+#: which the editor may change. The pekerja rentan pipeline (lib/rentan) looks its steps up by these codes.
+TAHAP = {
+    "verifikasi_calon": "Kepala Bidang memverifikasi daftar calon penerima",
+    "daftar_sementara": "Daftar sementara calon penerima per desa disusun",
+    "surat_konfirmasi": "Surat konfirmasi kevalidan data dikirim ke desa/kelurahan",
+    "jawaban_desa": "Jawaban konfirmasi desa/kelurahan diterima",
+    "pemutakhiran_calon": "Calon peserta dimutakhirkan dari hasil validasi desa",
+    "cek_bpjs": "Daftar calon dikirim ke BPJS Ketenagakerjaan untuk verifikasi",
+    "hasil_bpjs": "Hasil verifikasi BPJS Ketenagakerjaan diterima",
+    "penggantian": "Calon yang sudah terdaftar di program lain diganti",
+    "sk": "SK pembayaran iuran ditetapkan",
+    "pembayaran": "Iuran kepesertaan dibayar (anggaran)",
+}
+
+
 class Langkah(_Model):
     """One step of the procedure."""
     no: int = Field(ge=1)
     #: The number printed in the source document, where it differs from ``no``.
     no_asli: int | None = None
     kegiatan: str
+    #: The named stage this step is (one of :data:`TAHAP`), for code that must find it whatever its number.
+    #: Left out of the stored content when unset, so documents without stages keep their content hash.
+    tahap: str | None = Field(default=None, exclude_if=lambda v: v is None)
     pelaksana: str
     #: True where the source lost the mark showing the actor column and the actor was inferred.
     pelaksana_inferred: bool = False
@@ -161,6 +180,13 @@ class Langkah(_Model):
     output: str = ""
     keterangan: str = ""
     keputusan: Keputusan | None = None
+
+    @field_validator("tahap")
+    @classmethod
+    def _tahap_known(cls, v: str | None) -> str | None:
+        if v is not None and v not in TAHAP:
+            raise ValueError(f"tahap “{v}” tidak dikenal (pilihan: {', '.join(TAHAP)})")
+        return v
 
     @field_validator("waktu")
     @classmethod
@@ -237,6 +263,10 @@ class SOP(Identitas):
         dup = {c for c in codes if codes.count(c) > 1}
         if dup:
             raise ValueError(f"pelaksana: kode ganda {', '.join(sorted(dup))}")
+        stages = [s.tahap for s in self.langkah if s.tahap]
+        dup = {t for t in stages if stages.count(t) > 1}
+        if dup:
+            raise ValueError(f"langkah: tahap ganda {', '.join(sorted(dup))} (satu tahap hanya pada satu langkah)")
         for i, step in enumerate(self.langkah, start=1):
             where = f"langkah {i}"
             if step.no != i:
@@ -256,6 +286,10 @@ class SOP(Identitas):
     @cached_property
     def actors(self) -> dict[str, Pelaksana]:
         return {p.kode: p for p in self.pelaksana}
+
+    def stage_steps(self) -> dict[str, int]:
+        """The step number of every named stage (``tahap``) of this SOP."""
+        return {s.tahap: s.no for s in self.langkah if s.tahap}
 
     def target_working_minutes(self) -> float:
         """Sum of the working-minute targets (upper ends) of all steps."""

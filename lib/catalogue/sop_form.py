@@ -46,7 +46,8 @@ def to_tables(data: dict) -> dict:
                       "ya_label": (k.get("ya") or {}).get("label", ""), "ya_ke": str((k.get("ya") or {}).get("ke", "")),
                       "tidak_label": (k.get("tidak") or {}).get("label", ""),
                       "tidak_ke": str((k.get("tidak") or {}).get("ke", "")),
-                      "_extra": {x: s[x] for x in ("no_asli", "pelaksana_inferred") if s.get(x) is not None}})
+                      "_extra": {x: s[x] for x in ("no_asli", "pelaksana_inferred", "tahap")
+                                 if s.get(x) is not None}})
     fields = []
     for f in data.get("formulir", []):
         a = f.get("aturan") or {}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib.base.db import SopRevision
+from lib.base.db import Sop, SopRevision
 from lib.catalogue import model as catalog
 
 _PARSED: dict[str, catalog.SOP | catalog.StandarPelayanan] = {}
@@ -65,3 +65,6 @@ def catalog_version(session: Session) -> tuple:
                                  .order_by(SopRevision.id)).scalars())
 
 
+def sop_ids(session: Session, jenis: str = "sop") -> list[str]:
+    """The ids of every document of one kind in the database (in force or not), in id order."""
+    return list(session.scalars(select(Sop.id).where(Sop.jenis == jenis).order_by(Sop.id)))

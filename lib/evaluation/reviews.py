@@ -41,7 +41,7 @@ from lib.base import audit, fmt, periode
 from lib.base.db import Review, ReviewAction, User, WorkflowHistory, utcnow
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, has_permission, require
-from lib.base.sheets import _table
+from lib.base.sheets import write_table
 from lib.base.worktime import WIB
 from lib.catalogue import model as catalog
 from lib.catalogue import store
@@ -643,7 +643,7 @@ def to_xlsx(view: ReviewView) -> bytes:
             ["SKM: sampel minimum (Krejcie–Morgan)", skm_values["min_sample"]], ["SKM: IKM", skm_values["ikm"]],
             ["SKM: mutu", skm_values["mutu"]], ["SKM: kinerja", skm_values["kinerja"]],
             ["Kesimpulan", view.kesimpulan or ""]]
-    _table(ws, ["Uraian", "Nilai"], rows, [40, 80], start_row=3)
+    write_table(ws, ["Uraian", "Nilai"], rows, [40, 80], start_row=3)
     steps = pd.DataFrame([{"Langkah": s["no"], "Kegiatan": s["kegiatan"], "Pelaksana": s["pelaksana"],
                            "Target": s["target"] or "", "Target (menit kerja)": s["target_working_min"],
                            "Jumlah": s["n"], "Dinilai": s["judged"], "Tepat waktu": s["within"],
@@ -659,7 +659,7 @@ def to_xlsx(view: ReviewView) -> bytes:
         wsx = wb.create_sheet(name[:31])
         widths = [max(10, len(c) + 2, min(60, max((len(str(v)) for v in frame[c]), default=0) + 2))
                   for c in frame.columns]
-        _table(wsx, list(frame.columns), [[None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+        write_table(wsx, list(frame.columns), [[None if v is None or (isinstance(v, float) and math.isnan(v)) else v
                                            for v in r] for r in frame.itertuples(index=False)], widths)
     buf = io.BytesIO()
     wb.save(buf)

@@ -1,7 +1,7 @@
 """Survei Kepuasan Masyarakat (SKM) by PermenPAN-RB 14/2017: the questionnaire as data, reading a respondent
 file, the IKM with its grade, the Krejcie–Morgan minimum sample, and the report as XLSX.
 
-Arithmetic (DESIGN.md): NRR per unsur = total ÷ respondents; IKM = mean of the 9 NRR × 25, i.e. weight exactly
+Arithmetic (docs/design.md): NRR per unsur = total ÷ respondents; IKM = mean of the 9 NRR × 25, i.e. weight exactly
 1/9 per unsur. ``weight="legacy"`` is the 0.111 weight of many old spreadsheets (Σ NRR × 0.111 × 25; it tops
 out at 99,90). Sums are kept as exact fractions and the IKM is rounded once, to 2 decimals, half up on the
 decimal value (78,125 → 78,13, where binary ``round`` gives 78,12); the grade is read from that rounded value:
@@ -30,7 +30,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from lib.base.errors import UserError
-from lib.base.sheets import _table, safe_cell
+from lib.base.sheets import safe_cell, write_table
 
 
 @dataclass(frozen=True)
@@ -482,7 +482,7 @@ def report_workbook(result: IkmResult, breakdowns: Sequence[Breakdown] = (), sug
         summary += [["Populasi", population], ["Sampel minimum (Krejcie–Morgan)", minimum],
                     ["Sampel memenuhi", "Ya" if result.respondents >= minimum else
                      f"Tidak (kurang {minimum - result.respondents} responden)"]]
-    _table(ws, ["Uraian", "Nilai"], summary, [34, 40], start_row=3)
+    write_table(ws, ["Uraian", "Nilai"], summary, [34, 40], start_row=3)
     ws.cell(row=4, column=2).number_format = "0"
     ws.cell(row=5, column=2).number_format = "0.00"
 
@@ -493,7 +493,7 @@ def report_workbook(result: IkmResult, breakdowns: Sequence[Breakdown] = (), sug
         mutu, kinerja = grade(nilai)
         rows.append([u.kode, u.nama, total, float(round2(Fraction(total, result.respondents))),
                      float(round2(Fraction(total, result.respondents) * w)), float(nilai), mutu, kinerja])
-    _table(ws2, ["Kode", "Unsur", "Jumlah nilai", "NRR", "NRR tertimbang", "NRR × 25", "Mutu", "Kinerja"],
+    write_table(ws2, ["Kode", "Unsur", "Jumlah nilai", "NRR", "NRR tertimbang", "NRR × 25", "Mutu", "Kinerja"],
            rows, [7, 40, 12, 9, 14, 10, 7, 14])
     for r in range(2, len(rows) + 2):
         for c in (4, 5, 6):
@@ -508,13 +508,13 @@ def report_workbook(result: IkmResult, breakdowns: Sequence[Breakdown] = (), sug
     used = {"ringkasan", "nrr per unsur", "saran"}
     for b in breakdowns:
         wsb = wb.create_sheet(_sheet_title(f"Per {b.label}", used))
-        _table(wsb, [b.label, "Responden", "IKM", "Mutu", "Kinerja"],
+        write_table(wsb, [b.label, "Responden", "IKM", "Mutu", "Kinerja"],
                [[r.nilai, r.respondents, float(r.ikm), r.mutu, r.kinerja] for r in b.rows], [28, 12, 10, 7, 14])
         for r in range(2, len(b.rows) + 2):
             wsb.cell(row=r, column=3).number_format = "0.00"
 
     ws3 = wb.create_sheet("Saran")
-    _table(ws3, ["No", "Saran dan masukan"], [[i, s] for i, s in enumerate(suggestions, start=1)], [6, 100])
+    write_table(ws3, ["No", "Saran dan masukan"], [[i, s] for i, s in enumerate(suggestions, start=1)], [6, 100])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -25,10 +25,10 @@ from lib.base import audit, fmt
 from lib.base.db import AuditEntry, Case
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, require
-from lib.base.sheets import _table
+from lib.base.sheets import write_table
 from lib.base.worktime import WIB
 from lib.evaluation import skm, skm_data
-from lib.measure.charts import BLUE, GREY, RED, _layout
+from lib.measure.charts import BLUE, GREY, RED, style_figure
 
 PROFILE_COLUMNS = ("jenis_kelamin", "usia", "pendidikan", "pekerjaan")
 POPULATION_NOTE = ("N (populasi) = jumlah berkas permohonan layanan ini yang dibuka di portal pada periode yang "
@@ -172,7 +172,7 @@ def chart(rep: SkmReport) -> go.Figure:
         fig.add_vline(x=value / 25, line=dict(color=GREY, dash="dot", width=1),
                       annotation_text=f"mutu {mutu}", annotation_position="top")
     weakest = ", ".join(u.nama for u in skm.UNSUR if u.kode in rep.weakest)
-    _layout(fig, f"Nilai rata-rata per unsur (skala 1–4); terendah: {weakest}", height=430)
+    style_figure(fig, f"Nilai rata-rata per unsur (skala 1–4); terendah: {weakest}", height=430)
     fig.update_xaxes(range=[0, 4.4], title="NRR", showgrid=True, gridcolor="#e5e7eb", dtick=0.5)
     fig.update_yaxes(autorange="reversed", gridcolor="white")
     return fig
@@ -255,14 +255,14 @@ def template_xlsx() -> bytes:
     ws = wb.active
     ws.title = "Responden"
     header = [*skm.KODE, "Jenis Kelamin", "Usia", "Pendidikan", "Pekerjaan", "Saran"]
-    _table(ws, header, [], [6] * 9 + [14, 8, 14, 18, 60])
+    write_table(ws, header, [], [6] * 9 + [14, 8, 14, 18, 60])
     ws2 = wb.create_sheet("Petunjuk")
     rows = [[u.kode, u.nama, u.pertanyaan, *[f"{i} = {p}" for i, p in enumerate(u.pilihan, start=1)]]
             for u in skm.UNSUR]
     rows += [["Jenis Kelamin", ", ".join(skm.JENIS_KELAMIN)], ["Usia", "umur dalam tahun, atau " + ", ".join(skm.USIA)],
              ["Pendidikan", ", ".join(skm.PENDIDIKAN)], ["Pekerjaan", ", ".join(skm.PEKERJAAN)],
              ["Saran", "bebas, tidak wajib"]]
-    _table(ws2, ["Kolom", "Unsur", "Pertanyaan", "1", "2", "3", "4"], rows, [14, 34, 60, 22, 22, 22, 22])
+    write_table(ws2, ["Kolom", "Unsur", "Pertanyaan", "1", "2", "3", "4"], rows, [14, 34, 60, 22, 22, 22, 22])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

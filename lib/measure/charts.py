@@ -14,7 +14,7 @@ FONT = dict(family="Source Sans Pro, sans-serif", size=13)
 GREEN, AMBER, RED, BLUE, GREY = "#2e7d32", "#f9a825", "#c62828", "#0b5394", "#9ca3af"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 380, **more) -> go.Figure:
+def style_figure(fig: go.Figure, title: str, height: int = 380, **more) -> go.Figure:
     fig.update_layout(title=dict(text=title, x=0, font=dict(size=15)), separators=SEPARATORS, font=FONT,
                       height=height, margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2),
                       plot_bgcolor="white", **more)
@@ -36,7 +36,7 @@ def step_times(steps: pd.DataFrame, sop_label: str) -> go.Figure:
     fig.add_scatter(x=x, y=s["target_working_min"], name="Target (mutu baku)", mode="markers",
                     marker=dict(symbol="line-ew-open", size=34, line=dict(width=3, color=RED)),
                     hovertemplate="Target %{y:,.0f} menit kerja<extra></extra>")
-    _layout(fig, f"Waktu proses per langkah — {sop_label}", barmode="group")
+    style_figure(fig, f"Waktu proses per langkah — {sop_label}", barmode="group")
     fig.update_yaxes(type="log", title="menit kerja (skala log)")
     return fig
 
@@ -51,7 +51,7 @@ def step_month_heatmap(table: pd.DataFrame, labels: dict[int, str], title: str) 
                                colorscale=[[0, RED], [0.6, AMBER], [0.85, "#a5d6a7"], [1, GREEN]], text=text,
                                texttemplate="%{text}", colorbar=dict(title="% tepat"),
                                hovertemplate="%{y}<br>%{x}: %{z:.1f}% dalam target<extra></extra>"))
-    _layout(fig, title, height=max(300, 28 * len(rows) + 120))
+    style_figure(fig, title, height=max(300, 28 * len(rows) + 120))
     fig.update_yaxes(autorange="reversed", gridcolor="white")
     return fig
 
@@ -63,7 +63,7 @@ def trend(trend: pd.DataFrame) -> go.Figure:
                 yaxis="y2", hovertemplate="%{x}: %{y:,.0f} langkah selesai<extra></extra>")
     fig.add_scatter(x=trend["month"], y=trend["within_pct"], name="% dalam mutu baku", mode="lines+markers",
                     line=dict(color=BLUE, width=3), hovertemplate="%{x}: %{y:.1f}%<extra></extra>")
-    _layout(fig, "Kepatuhan terhadap mutu baku per bulan",
+    style_figure(fig, "Kepatuhan terhadap mutu baku per bulan",
             yaxis=dict(title="% dalam mutu baku", range=[0, 100], gridcolor="#e5e7eb"),
             yaxis2=dict(title="langkah selesai", overlaying="y", side="right", showgrid=False))
     return fig
@@ -76,7 +76,7 @@ def workload(roles: pd.DataFrame) -> go.Figure:
     fig.add_bar(x=r["label"], y=r["completed"], name="Selesai dalam periode", marker_color=BLUE)
     fig.add_bar(x=r["label"], y=r["open"] - r["open_overdue"], name="Terbuka", marker_color=AMBER)
     fig.add_bar(x=r["label"], y=r["open_overdue"], name="Terbuka, terlambat", marker_color=RED)
-    return _layout(fig, "Beban kerja per peran", barmode="stack")
+    return style_figure(fig, "Beban kerja per peran", barmode="stack")
 
 
 AGE_BUCKETS = [(0, 60, "< 1 jam"), (60, 450, "1 jam – 1 hari"), (450, 2250, "1–5 hari"), (2250, 9000, "1–4 minggu"),
@@ -93,6 +93,6 @@ def ageing(open_work: pd.DataFrame) -> go.Figure:
                                  ("terlambat", "Terlambat", RED)):
         counts = bucket[open_work["status"] == status].value_counts().reindex(labels, fill_value=0)
         fig.add_bar(x=labels, y=counts.values, name=name, marker_color=colour)
-    _layout(fig, "Umur pekerjaan terbuka (waktu kerja sejak tersedia)", barmode="stack")
+    style_figure(fig, "Umur pekerjaan terbuka (waktu kerja sejak tersedia)", barmode="stack")
     fig.update_yaxes(title="langkah")
     return fig

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the caller (lib.bootstrap) or DATABASE_URL."""
+"""Alembic environment: the URL comes from the caller (lib.setup.database) or DATABASE_URL."""
 from alembic import context
 
 from lib.base.db import Base, database_url, get_engine

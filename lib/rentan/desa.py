@@ -1,5 +1,5 @@
-"""Pekerja rentan (seed 000, steps 8–19): the regency's kecamatan and desa, the DTKS/P3KE reference rows,
-the provisional candidate list per desa, and the villages' validation batches.
+"""Pekerja rentan (SOP pekerja-rentan, seed 000: the stages up to ``pemutakhiran_calon``): the regency's kecamatan and
+desa, the DTKS/P3KE reference rows, the provisional candidate list per desa, and the villages' validation batches.
 
 * :func:`load_wilayah` — kecamatan and desa/kelurahan from a CSV under ``data/reference`` (the demo
   regency in ``wilayah_demo.csv``); :func:`seed_demo` adds demo reference rows and a candidate list.
@@ -113,7 +113,7 @@ def desa_for_upload(session: Session, actor: Actor) -> list[DesaInfo]:
     return [DesaInfo(d.kode, d.nama, d.jenis, kec, n) for d, kec, n in session.execute(q)]
 
 
-def _desa(session: Session, kode: str) -> Desa:
+def get_desa(session: Session, kode: str) -> Desa:
     desa = session.get(Desa, kode)
     if desa is None:
         raise RentanError(f"Desa/kelurahan “{kode}” tidak ada dalam referensi wilayah.")
@@ -142,11 +142,11 @@ _REF_FIELDS = {"nik": ("nik", "no nik", "nik ktp", "nomor induk kependudukan"),
                "desa": ("desa", "kelurahan", "desa/kelurahan", "desa / kelurahan", "nama desa", "kode desa")}
 
 
-def _norm(text) -> str:
+def normalise(text) -> str:
     return re.sub(r"\s+", " ", str(text or "").strip().lower().replace(".", ". ")).replace(". ", ".").strip()
 
 
-def _sheet_rows(data: bytes, filename: str) -> list[list]:
+def sheet_rows(data: bytes, filename: str) -> list[list]:
     if filename.lower().endswith(".csv"):
         text = None
         for enc in ("utf-8-sig", "cp1252"):
@@ -171,7 +171,7 @@ def _header(rows: list[list]) -> tuple[int, dict[str, int]]:
     for i, row in enumerate(rows[:validasi.HEADER_SCAN]):
         found: dict[str, int] = {}
         for j, cell in enumerate(row):
-            name = _norm(cell)
+            name = normalise(cell)
             for field, aliases in _REF_FIELDS.items():
                 if field not in found and name in aliases:
                     found[field] = j
@@ -191,7 +191,7 @@ def import_reference(session: Session, actor: Actor, data: bytes, filename: str,
         raise RentanError(f"Sumber data harus salah satu dari {', '.join(SOURCES)}.")
     if not _PERIOD.match(periode or ""):
         raise RentanError("Periode data ditulis TTTT-BB, misalnya 2026-09.")
-    rows = _sheet_rows(data, filename)
+    rows = sheet_rows(data, filename)
     h, cols = _header(rows)
     body = rows[h + 1:]
     if len(body) > MAX_REFERENCE_ROWS:
@@ -199,7 +199,7 @@ def import_reference(session: Session, actor: Actor, data: bytes, filename: str,
     desa_by = {}
     for d in session.scalars(select(Desa)):
         desa_by[d.kode] = d.kode
-        desa_by[_norm(d.nama)] = d.kode
+        desa_by[normalise(d.nama)] = d.kode
         if d.kode_wilayah:
             desa_by[d.kode_wilayah] = d.kode
     existing = set(session.scalars(select(ReferensiRentan.nik).where(ReferensiRentan.sumber == sumber,
@@ -228,7 +228,7 @@ def import_reference(session: Session, actor: Actor, data: bytes, filename: str,
             continue
         existing.add(checked.nik)
         desa_raw = cell(row, "desa")
-        desa_kode = desa_by.get(_norm(desa_raw)) or desa_by.get(str(desa_raw or "").strip())
+        desa_kode = desa_by.get(normalise(desa_raw)) or desa_by.get(str(desa_raw or "").strip())
         if desa_raw not in (None, "") and desa_kode is None:
             unknown += 1
         alamat = cell(row, "alamat")
@@ -250,7 +250,7 @@ def build_candidates(session: Session, actor: Actor, desa_kode: str) -> int:
     """Add to the desa's provisional list every person of the reference data living there who is not on it
     yet (the newest period's row for a NIK). Returns how many were added."""
     require(actor, "manage_candidates", BIDANG_SCOPE)
-    _desa(session, desa_kode)
+    get_desa(session, desa_kode)
     on_list = set(session.scalars(select(CalonPenerima.nik).where(CalonPenerima.desa_kode == desa_kode)))
     refs = session.scalars(select(ReferensiRentan).where(ReferensiRentan.desa_kode == desa_kode)
                            .order_by(ReferensiRentan.periode.desc(), ReferensiRentan.id)).all()
@@ -284,7 +284,7 @@ def _require_desa(actor: Actor, desa_kode: str) -> None:
 def template(session: Session, actor: Actor, desa_kode: str, today: dt.date | None = None) -> bytes:
     """The validation spreadsheet for the desa with its candidates; the export is recorded."""
     require(actor, "upload_validation", scope_of(desa_kode))
-    desa = _desa(session, desa_kode)
+    desa = get_desa(session, desa_kode)
     rows = [{"nik": c.nik, "nama": c.nama, "tanggal_lahir": c.tanggal_lahir, "jenis_kelamin": c.jenis_kelamin,
              "alamat": c.alamat, "status": c.status_validasi}
             for c in candidates(session, actor, desa_kode)]
@@ -307,7 +307,7 @@ class Checked:
 def check_upload(session: Session, actor: Actor, desa_kode: str, data: bytes, filename: str) -> Checked:
     """Read and validate a file for the desa (raises :class:`lib.rentan.validasi.UploadError` for a bad file)."""
     require(actor, "upload_validation", scope_of(desa_kode))
-    _desa(session, desa_kode)
+    get_desa(session, desa_kode)
     upload = validasi.read_upload(data, filename)
     reference = set(session.scalars(select(CalonPenerima.nik).where(CalonPenerima.desa_kode == desa_kode)))
     reference |= set(session.scalars(select(ReferensiRentan.nik).where(ReferensiRentan.desa_kode == desa_kode)))
@@ -326,7 +326,7 @@ class Accepted:
     imported: int
     already: bool        # the same file had been accepted before: nothing changed
     updated_candidates: int
-    letters_answered: int = 0   # confirmation letters this file answered (lib.kohort, step 17)
+    letters_answered: int = 0   # confirmation letters this file answered (lib.rentan.kohort, stage jawaban_desa)
 
 
 def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
@@ -334,7 +334,7 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
     the village's status on the matching candidates. The same file again changes nothing."""
     desa_kode = checked.desa_kode
     require(actor, "upload_validation", scope_of(desa_kode))
-    _desa(session, desa_kode)
+    get_desa(session, desa_kode)
     upload, validation = checked.upload, checked.validation
     previous = _previous(session, desa_kode, upload.sha256)
     if previous is not None:
@@ -375,7 +375,7 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
 
 
 def _answer_letters(session: Session, actor: Actor, desa_kode: str, batch_id: int, filename: str) -> int:
-    """An accepted file is the desa's answer (step 17) to a confirmation letter still waiting for one."""
+    """An accepted file is the desa's answer (stage ``jawaban_desa``) to a confirmation letter still waiting for one."""
     today = to_wib(utcnow()).date()
     n = 0
     for row in session.scalars(select(KohortDesa).join(Kohort, KohortDesa.kohort_id == Kohort.id)

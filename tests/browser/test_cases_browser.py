@@ -1,4 +1,4 @@
-"""Journey 1 of JOURNEYS.md in a real browser: an AK1 file from the counter, back once to the applicant,
+"""Journey 1 of docs/journeys.md in a real browser: an AK1 file from the counter, back once to the applicant,
 through the Kasi's paraf and the Kabid's signature to "Selesai" and into the Buku Register.
 
 The demo history fills the database on the server's first run, so register numbers are read from the

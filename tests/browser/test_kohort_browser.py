@@ -1,4 +1,4 @@
-"""Journey 4 of JOURNEYS.md in a real browser: programme staff take a pekerja rentan cohort from a DTKS extract
+"""Journey 4 of docs/journeys.md in a real browser: programme staff take a pekerja rentan cohort from a DTKS extract
 to the SK attachment and the contribution budget, every number traced to the rows behind it.
 
 On the demo database: the staff imports a small DTKS extract (a title row above the header, one NIK too

@@ -1,4 +1,4 @@
-"""Journey 3 of JOURNEYS.md in a real browser: the operator of Desa Karang Dalo downloads the validation
+"""Journey 3 of docs/journeys.md in a real browser: the operator of Desa Karang Dalo downloads the validation
 template, fills it the way a village does (a title row added above the header, NIK typed as numbers, one of
 them cut by Excel, a misspelt status, a row pasted twice, a name left empty), uploads it on a slow
 connection, reads every problem in Indonesian with its Excel row number, downloads the error report, fixes

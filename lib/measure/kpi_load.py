@@ -1,0 +1,261 @@
+"""KPI engine, loading: :func:`load` reads the step runs of the selected SOPs joined with their case, once,
+into a :class:`KpiData`, with each run's target (the mutu baku of its case's revision) and its measures in
+working and calendar time. No Streamlit here.
+
+Every column and figure is defined in the module docstring of :mod:`lib.measure.kpi`, which computes the
+figures from this frame and re-exports :func:`load`, :class:`KpiData` and :class:`KpiError`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Float, String, and_, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from lib.base import kalender
+from lib.base.db import Case, SopRevision, StepRun, utcnow
+from lib.base.errors import UserError
+from lib.base.mutu_baku import MutuBaku
+from lib.base.roles import ROLE_CODES
+from lib.base.worktime import WIB, WorkCalendar
+from lib.catalogue import model as catalog
+from lib.catalogue import store
+
+_RUN_COLUMNS = ["run_id", "case_id", "step_no", "attempt", "available_at", "started_at", "completed_at",
+                "actor_id", "role_recorded", "outcome"]
+_CASE_COLUMNS = ["case_id", "sop_id", "revision_id", "register_no", "case_state", "case_created_at",
+                 "case_closed_at"]
+_TIME_COLUMNS = ["available_at", "started_at", "completed_at", "case_created_at", "case_closed_at"]
+
+
+class KpiError(UserError):
+    """A filter that cannot be applied (unknown SOP, bidang or role); the message is Indonesian."""
+
+
+@dataclass
+class KpiData:
+    """Everything the figures are computed from, loaded once by :func:`load`."""
+    #: One row per step run of the loaded cases (columns: see :mod:`lib.measure.kpi` and :func:`load`).
+    runs: pd.DataFrame
+    #: One row per step of every revision involved: targets and labels.
+    steps: pd.DataFrame
+    #: Steps of the revisions in force of the selected SOPs (the rows every per-step table shows).
+    current_steps: pd.DataFrame
+    #: Selected SOPs: id → the SOP in force.
+    sops: dict[str, catalog.SOP]
+    calendar: WorkCalendar
+    now: pd.Timestamp
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    role: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    targets: dict[tuple[int, int], MutuBaku] = field(default_factory=dict)
+    #: Frames derived once per load (selected runs, runs done in the period, open work).
+    cache: dict = field(default_factory=dict, repr=False)
+
+
+def _wib_start(day: dt.date) -> pd.Timestamp:
+    return pd.Timestamp(dt.datetime.combine(day, dt.time(), tzinfo=WIB)).tz_convert("UTC")
+
+
+def _raw_time(column, dialect: str):
+    """A time column read without the per-value Python conversion of the UTC column type, in a form pandas
+    converts a whole column of at once: SQLite's stored text (naive UTC), elsewhere seconds since the epoch."""
+    if dialect == "sqlite":
+        return type_coerce(column, String())
+    return type_coerce(func.date_part("epoch", column), Float())
+
+
+def _frame(session: Session, query, columns: list[str], run: bool = True) -> pd.DataFrame:
+    """A query's rows as a DataFrame of object columns, straight from the driver's tuples (none of the
+    columns needs SQLAlchemy's per-value result processing; the time columns are converted by pandas)."""
+    rows = []
+    if run:
+        result = session.connection().execute(query)
+        try:
+            rows = result.cursor.fetchall()
+        finally:
+            result.close()
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+def _to_utc(values: pd.Series, dialect: str) -> pd.Series:
+    """Stored text (SQLite) or epoch seconds as ``datetime64[ns, UTC]``; None gives NaT."""
+    if dialect == "sqlite":
+        return pd.to_datetime(values, utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
+    seconds = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    micros = np.rint(seconds * 1e6)
+    out = pd.to_datetime(pd.Series(micros).where(~np.isnan(micros)), unit="us", utc=True)
+    return out.astype("datetime64[ns, UTC]").set_axis(values.index)
+
+
+def _step_rows(rev_id: int, revision_no: int, sop: catalog.SOP) -> list[dict]:
+    has_calendar = bool(sop.calendar_targets())
+    total = None if has_calendar else sop.target_working_minutes()
+    rows = []
+    for s in sop.langkah:
+        t = s.target
+        actor = sop.actors[s.pelaksana]
+        rows.append({"revision_id": rev_id, "revision_no": revision_no, "sop_id": sop.id, "step_no": s.no,
+                     "kegiatan": s.kegiatan, "pelaksana": actor.label, "default_role": actor.peran[0],
+                     "target_text": s.waktu or None, "target_label": t.label() if t else None,
+                     "target_unit": t.unit if t else None, "target_value": t.value if t else np.nan,
+                     "target_max": t.max if t else np.nan,
+                     "target_working_min": t.working_minutes if t and t.working_minutes is not None else np.nan,
+                     "target_sum_working_min": np.nan if total is None else float(total)})
+    return rows
+
+
+_STEP_COLUMNS = ["revision_id", "revision_no", "sop_id", "step_no", "kegiatan", "pelaksana", "default_role",
+                 "target_text", "target_label", "target_unit", "target_value", "target_max", "target_working_min",
+                 "target_sum_working_min"]
+
+
+def load(session: Session, date_from: dt.date | None = None, date_to: dt.date | None = None,
+         sop_ids=None, bidang: str | None = None, role: str | None = None,
+         now: dt.datetime | None = None) -> KpiData:
+    """Load the step runs of the selected SOPs (see :mod:`lib.measure.kpi`) with their targets and measures.
+
+    Loaded are all runs of the cases alive in the period (created before its end and not closed before
+    its start) and of every case still open, so that case figures and rework see whole cases.
+    """
+    if date_from and date_to and date_from > date_to:
+        raise KpiError("Tanggal awal tidak boleh setelah tanggal akhir.")
+    if role is not None and role not in ROLE_CODES:
+        raise KpiError(f"Peran “{role}” tidak dikenal. Pilihan: {', '.join(ROLE_CODES)}.")
+    now_ts = pd.Timestamp(now or utcnow()).tz_convert("UTC")
+    dialect = session.get_bind().dialect.name
+
+    # the revisions in force: which SOPs exist, their bidang, the steps every table lists
+    in_force = session.execute(select(SopRevision.id, SopRevision.sop_id, SopRevision.revision_no,
+                                      SopRevision.content, SopRevision.content_hash)
+                               .where(SopRevision.state == "disahkan")
+                               .order_by(SopRevision.sop_id, SopRevision.revision_no)).all()
+    current: dict[str, tuple[int, int, catalog.SOP]] = {}
+    for rid, sid, no, content, digest in in_force:
+        doc = store.parse(sid, no, content, digest)
+        current[sid] = (rid, no, doc)  # the newest revision in force wins (ordered by revision_no)
+    sops = {sid: doc for sid, (_r, _n, doc) in current.items() if doc.jenis == "sop"}
+    if sop_ids is not None:
+        sop_ids = [sop_ids] if isinstance(sop_ids, str) else list(sop_ids)
+        for sid in sop_ids:
+            if sid not in current:
+                raise KpiError(f"SOP “{sid}” tidak ada. Lihat daftar dengan: python -m lib sop list")
+            if sid not in sops:
+                raise KpiError(f"“{sid}” adalah standar pelayanan, bukan SOP: tidak punya langkah untuk diukur.")
+        sops = {sid: sops[sid] for sid in sorted(set(sop_ids))}
+    if bidang is not None:
+        known = sorted({doc.bidang for doc in sops.values() if doc.bidang})
+        if bidang not in known:
+            raise KpiError(f"Bidang “{bidang}” tidak dikenal." + (f" Pilihan: {', '.join(known)}." if known else ""))
+        sops = {sid: doc for sid, doc in sops.items() if doc.bidang == bidang}
+
+    start = _wib_start(date_from) if date_from else None
+    end = _wib_start(date_to + dt.timedelta(days=1)) if date_to else None
+
+    case_filter = [Case.sop_id.in_(list(sops))]
+    in_range = []
+    if start is not None:
+        in_range.append(Case.closed_at >= start.to_pydatetime())
+    if end is not None:
+        in_range.append(Case.created_at < end.to_pydatetime())
+    if in_range:
+        case_filter.append(or_(Case.closed_at.is_(None), and_(*in_range)))
+    case_q = select(Case.id, Case.sop_id, Case.revision_id, Case.register_no, Case.state,
+                    _raw_time(Case.created_at, dialect), _raw_time(Case.closed_at, dialect)).where(*case_filter)
+    run_q = (select(StepRun.id, StepRun.case_id, StepRun.step_no, StepRun.attempt,
+                    _raw_time(StepRun.available_at, dialect), _raw_time(StepRun.started_at, dialect),
+                    _raw_time(StepRun.completed_at, dialect), StepRun.actor_id, StepRun.role, StepRun.outcome)
+             .join(Case, Case.id == StepRun.case_id).where(*case_filter).order_by(StepRun.case_id, StepRun.id))
+    cases = _frame(session, case_q, _CASE_COLUMNS, bool(sops))
+    runs = _frame(session, run_q, _RUN_COLUMNS, bool(sops))
+    runs = runs.merge(cases, on="case_id", how="inner", validate="many_to_one")
+
+    # targets of every revision involved
+    parsed: dict[int, tuple[int, catalog.SOP]] = {rid: (no, doc) for rid, no, doc in current.values()
+                                                  if doc.jenis == "sop"}
+    missing = sorted(set(runs["revision_id"].unique().tolist()) - set(parsed)) if len(runs) else []
+    if missing:
+        for rid, sid, no, content, digest in session.execute(
+                select(SopRevision.id, SopRevision.sop_id, SopRevision.revision_no, SopRevision.content,
+                       SopRevision.content_hash).where(SopRevision.id.in_(missing))):
+            parsed[rid] = (no, store.parse(sid, no, content, digest))
+    step_rows = [r for rid, (no, doc) in parsed.items() for r in _step_rows(rid, no, doc)]
+    steps = pd.DataFrame(step_rows, columns=_STEP_COLUMNS)
+    targets = {(rid, s.no): s.target for rid, (_no, doc) in parsed.items() for s in doc.langkah if s.target}
+    current_ids = [current[sid][0] for sid in sops]
+    current_steps = steps[steps["revision_id"].isin(current_ids)].reset_index(drop=True)
+
+    cal = kalender.load_calendar(session)
+    runs = _measure(runs, steps, cal, start, end, dialect)
+    return KpiData(runs=runs, steps=steps, current_steps=current_steps, sops=sops, calendar=cal, now=now_ts,
+                   start=start, end=end, role=role, date_from=date_from, date_to=date_to, targets=targets)
+
+
+def _measure(runs: pd.DataFrame, steps: pd.DataFrame, cal: WorkCalendar, start, end, dialect: str) -> pd.DataFrame:
+    """Add targets and the per-run measures (vectorised)."""
+    for c in _TIME_COLUMNS:
+        runs[c] = _to_utc(runs[c], dialect)
+    for c in ("run_id", "case_id", "step_no", "attempt", "revision_id"):
+        runs[c] = runs[c].astype("int64")
+    runs["actor_id"] = runs["actor_id"].astype("Int64")
+    info = steps[["revision_id", "step_no", "revision_no", "default_role", "target_unit", "target_value",
+                  "target_max", "target_working_min", "target_sum_working_min"]]
+    runs = runs.merge(info, on=["revision_id", "step_no"], how="left")
+    runs["revision_no"] = runs["revision_no"].astype("Int64")
+    runs["role"] = runs["role_recorded"].fillna(runs["default_role"])
+    minute = pd.Timedelta(minutes=1)
+    done = runs["completed_at"].notna()
+    runs["is_open"] = ~done
+    in_period = done.copy()
+    if start is not None:
+        in_period &= runs["completed_at"] >= start
+    if end is not None:
+        in_period &= runs["completed_at"] < end
+    runs["in_period"] = in_period
+    local_done = runs["completed_at"].dt.tz_convert(WIB)
+    runs["month"] = _month_labels(local_done)
+    runs["processing_working_min"] = cal.working_minutes_array(runs["started_at"], runs["completed_at"])
+    runs["processing_elapsed_min"] = (runs["completed_at"] - runs["started_at"]) / minute
+    runs["wait_working_min"] = cal.working_minutes_array(runs["available_at"], runs["started_at"])
+    runs["wait_elapsed_min"] = (runs["started_at"] - runs["available_at"]) / minute
+
+    judged = done & runs["started_at"].notna() & runs["target_unit"].notna()
+    within = pd.Series(np.nan, index=runs.index)
+    working = judged & runs["target_working_min"].notna()
+    within[working] = (runs.loc[working, "processing_working_min"]
+                       <= runs.loc[working, "target_working_min"] + 1e-9).astype(float)
+    window = judged & (runs["target_unit"] == "tanggal")
+    if window.any():
+        day = local_done[window].dt.day
+        within[window] = ((day >= runs.loc[window, "target_value"])
+                          & (day <= runs.loc[window, "target_max"])).astype(float)
+    months = judged & (runs["target_unit"] == "bulan")
+    if months.any():
+        started_local = runs.loc[months, "started_at"].dt.tz_convert(WIB).dt.tz_localize(None)
+        done_local = local_done[months].dt.tz_localize(None)
+        due = pd.Series(pd.NaT, index=started_local.index, dtype="datetime64[ns]")
+        for k in runs.loc[months, "target_max"].unique():
+            sel = runs.loc[months, "target_max"] == k
+            due[sel] = started_local[sel] + pd.DateOffset(months=int(k))
+        within[months] = (done_local <= due).astype(float)
+    runs["within"] = within
+    runs["ratio"] = runs["processing_working_min"] / runs["target_working_min"]
+    runs["step_runs_in_case"] = runs.groupby(["case_id", "step_no"])["run_id"].transform("size").astype("int64")
+    return runs
+
+
+def _month_labels(local: pd.Series) -> pd.Series:
+    """``YYYY-MM`` of local instants (None for NaT), formatted once per distinct month."""
+    ym = (local.dt.year * 100 + local.dt.month).to_numpy(dtype="float64", na_value=np.nan)
+    ok = ~np.isnan(ym)
+    out = np.full(len(ym), None, dtype=object)
+    if ok.any():
+        uniq, inverse = np.unique(ym[ok].astype(np.int64), return_inverse=True)
+        labels = np.array([f"{v // 100:04d}-{v % 100:02d}" for v in uniq.tolist()], dtype=object)
+        out[ok] = labels[inverse]
+    return pd.Series(out, index=local.index, dtype=object)

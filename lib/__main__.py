@@ -23,6 +23,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 if __name__ == "__main__" and sys.argv[1:3] == ["desa", "validate"]:
     # Checking a file touches no database: run it before the imports below (SQLAlchemy, Alembic, pandas), which
@@ -339,6 +340,17 @@ def cmd_desa_import(args) -> None:
     _emit(out, args.json, text)
 
 
+def cmd_workflow_docs(args) -> None:
+    from lib.base import workflow
+
+    text = workflow.docs_markdown() + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"{args.output} ditulis: {len(workflow.tables())} tabel alur kerja")
+    else:
+        sys.stdout.write(text)
+
+
 def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):
     """A subcommand with its positionals, ``--json`` and (where it reads one) ``--password-stdin``."""
     cmd = parent.add_parser(name, help=help_text)
@@ -370,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
     sop_import.add_argument("--note", help="catatan revisi")
 
     _command(sub, "worktime", "menit kerja antara dua waktu (WIB, YYYY-MM-DD HH:MM)", cmd_worktime, "start", "end")
+
+    wf = sub.add_parser("workflow", help="tabel alur kerja (data/workflows)").add_subparsers(
+        dest="workflow_command", required=True)
+    wf_docs = wf.add_parser("docs", help="halaman docs/workflows.md dari tabel alur kerja")
+    wf_docs.add_argument("--output", help="tulis ke berkas ini, mis. docs/workflows.md (bawaan: layar)")
+    wf_docs.set_defaults(func=cmd_workflow_docs)
 
     users = sub.add_parser("users", help="pengguna portal").add_subparsers(dest="users_command", required=True)
     add = _command(users, "add", "tambah pengguna", cmd_users_add, "username", password=True)

@@ -102,3 +102,12 @@ def test_an_operator_sees_full_nik_only_for_their_own_desa(db):
         nik.reveal(s, op, "3201010101900003", "kandidat", 1, scope="desa:karang-dalo")
         with pytest.raises(PermissionDenied):
             nik.reveal(s, op, "3201010101900003", "kandidat", 2, scope="desa:lain")
+
+
+def test_the_audit_log_filter_defaults_to_the_last_30_days_in_wib():
+    import datetime as dt
+
+    from lib.base.audit import default_period
+
+    evening_utc = dt.datetime(2026, 12, 4, 17, 30, tzinfo=dt.timezone.utc)  # 00:30 WIB on 5 December
+    assert default_period(evening_utc) == (dt.date(2026, 11, 5), dt.date(2026, 12, 5))

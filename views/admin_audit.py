@@ -1,5 +1,4 @@
 """Log audit: filter by user, action, object and date; export XLSX (the export is itself logged)."""
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
@@ -13,14 +12,14 @@ from lib.ui import context, widgets
 def render() -> None:
     me = context.actor()
     widgets.header("Log audit", "Siapa melakukan apa dan kapan: masuk, perubahan, tampilan NIK dan unduhan data")
-    today = dt.date.today()
+    start, today = audit.default_period()
     with st.form("filter_audit"):
         c1, c2, c3 = st.columns(3)
         username = c1.text_input("Pengguna", placeholder="nama pengguna")
         action = c2.selectbox("Aksi", [""] + list(audit.ACTIONS), format_func=lambda a: audit.ACTIONS.get(a, "Semua"))
         obj = c3.text_input("Objek", placeholder="jenis:id, misalnya user:3")
         c4, c5 = st.columns(2)
-        date_from = c4.date_input("Dari tanggal", value=today - dt.timedelta(days=30), format="DD/MM/YYYY")
+        date_from = c4.date_input("Dari tanggal", value=start, format="DD/MM/YYYY")
         date_to = c5.date_input("Sampai tanggal", value=today, format="DD/MM/YYYY")
         st.form_submit_button("Terapkan", type="primary")
     obj_type, _, obj_id = obj.strip().partition(":")

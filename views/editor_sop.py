@@ -60,15 +60,16 @@ def _revisions(sop_id: str) -> None:
     actor = context.actor()
     with context.db()() as session:
         revs = revisions.revisions(session, sop_id)
+        drafts = [r for r in revs if r.state == "draft"]
+        can_submit = bool(drafts) and "ajukan" in revisions.actions(session, actor, drafts[0].id)
     with st.expander(f"Riwayat revisi ({len(revs)})", expanded=any(r.state == "draft" for r in revs)):
         st.dataframe(pd.DataFrame([{"Revisi": r.revision_no, "Status": revisions.STATES[r.state],
                                     "Sumber": r.source, "Penulis": r.author or "sistem", "Catatan": r.note or "",
                                     "Waktu": r.created_at} for r in revs]), hide_index=True, width="stretch",
                      column_config={"Waktu": st.column_config.DatetimeColumn(format="DD/MM/YY HH:mm",
                                                                              timezone="Asia/Jakarta")})
-        drafts = [r for r in revs if r.state == "draft"]
         c1, c2, c3 = st.columns(3)
-        if drafts and c1.button(f"Ajukan revisi {drafts[0].revision_no} untuk disahkan", icon=":material/send:",
+        if can_submit and c1.button(f"Ajukan revisi {drafts[0].revision_no} untuk disahkan", icon=":material/send:",
                                 type="primary"):
             widgets.apply(lambda s: revisions.submit(s, actor, drafts[0].id),
                           f"Revisi {drafts[0].revision_no} diajukan ke Kepala Dinas.")

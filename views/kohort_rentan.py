@@ -122,6 +122,7 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> No
     kode = st.selectbox("Desa/kelurahan", list(by_kode), key="kohort-desa",
                         format_func=lambda x: f"{by_kode[x].nama} (Kec. {by_kode[x].kecamatan})")
     d = by_kode[kode]
+    may_verify = "verifikasi" in kohort.desa_actions(actor, d)
     st.markdown(f"**{d.tahap}.** {_next_step(d, staff, kabid)}")
     with st.container(horizontal=True):
         if staff and st.button("Susun daftar calon dari DTKS/P3KE", key="kohort-susun", disabled=not d.referensi,
@@ -132,7 +133,7 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> No
                       f"Tidak ada calon baru: semua orang dalam data DTKS/P3KE {d.nama} sudah ada di daftar.")
             widgets.apply(build, "")
         done = bool(d.diverifikasi and not d.berubah)
-        if kabid and st.button("Verifikasi daftar (Kepala Bidang)", key="kohort-verifikasi", type="primary",
+        if may_verify and st.button("Verifikasi daftar (Kepala Bidang)", key="kohort-verifikasi", type="primary",
                                disabled=not d.calon or done, help="Daftar ini sudah diverifikasi." if done else None):
             widgets.apply(lambda s: kohort.verify_desa(s, context.actor(), kid, kode),
                           f"Daftar calon {d.nama} ({fmt.angka(d.calon)} orang) diverifikasi.")

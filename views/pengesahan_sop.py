@@ -21,18 +21,25 @@ def render() -> None:
                         f"{fmt.waktu(r.created_at)}  \nCatatan: {r.note or '—'}")
             with context.db()() as session:
                 new = revisions.get(session, r.id)
+                can = revisions.actions(session, actor, r.id)
                 current = store.current_revision(session, r.sop_id)
                 if current is not None:
                     with st.expander(f"Perbedaan dengan revisi berlaku ({current.revision_no})"):
                         st.html(revisions.diff_html(current, new))
                 else:
                     st.caption("SOP baru: belum ada revisi yang berlaku.")
+            if not can:
+                st.caption("Anda tidak dapat mengesahkan atau mengembalikan revisi ini.")
+                continue
+            if "sahkan" not in can:
+                st.caption("Revisi ini Anda tulis sendiri: pengesahannya oleh pejabat lain. Anda masih dapat "
+                           "mengembalikannya ke penyusun.")
             comment = st.text_input("Catatan / alasan pengembalian", key=f"sah-note-{r.id}")
             c1, c2, _ = st.columns([1, 1, 2])
-            if c1.button("Sahkan", key=f"sah-{r.id}", type="primary", icon=":material/verified:"):
+            if "sahkan" in can and c1.button("Sahkan", key=f"sah-{r.id}", type="primary", icon=":material/verified:"):
                 widgets.apply(lambda s, r=r: revisions.approve(s, actor, r.id, comment),
                               f"Revisi {r.revision_no} {r.sop_id} disahkan dan berlaku.")
-            if c2.button("Kembalikan", key=f"kembali-{r.id}", icon=":material/undo:"):
+            if "kembalikan" in can and c2.button("Kembalikan", key=f"kembali-{r.id}", icon=":material/undo:"):
                 widgets.apply(lambda s, r=r: revisions.send_back(s, actor, r.id, comment),
                               f"Revisi {r.revision_no} {r.sop_id} dikembalikan ke penyusun.")
     st.subheader("Nyatakan SOP tidak berlaku", anchor=False)

@@ -66,6 +66,12 @@ ACTIONS: dict[str, str] = {
     "atur_kuota": "Atur kuota peserta desa",
     "impor_cek_bpjs": "Impor hasil cek BPJS Ketenagakerjaan",
     "tetapkan_sk": "Tetapkan SK peserta kohort",
+    "ganti_revisi_sop": "Revisi SOP diganti revisi yang lebih baru",
+    "tambah_desa_kohort": "Desa masuk kohort pekerja rentan",
+    "ganti_peserta": "Ganti peserta kohort dari cadangan desa",
+    "kembalikan_berkas": "Kembalikan berkas ke pemohon",
+    "lanjutkan_berkas": "Berkas dilengkapi pemohon",
+    "selesaikan_berkas": "Berkas selesai",
 }
 
 
@@ -79,6 +85,13 @@ def record(session: Session, actor: Actor | None, action: str, object_type: str 
                            action=action, object_type=object_type,
                            object_id=None if object_id is None else str(object_id),
                            detail=(detail or "")[:2000] or None))
+
+
+def default_period(now: dt.datetime | None = None, days: int = 30) -> tuple[dt.date, dt.date]:
+    """The viewer's default dates: the last ``days`` days up to today, as days in WIB (the agency's calendar,
+    not the server's clock: at 17:30 UTC it is already tomorrow in WIB)."""
+    today = (now or utcnow()).astimezone(WIB).date()
+    return today - dt.timedelta(days=days), today
 
 
 @dataclass(frozen=True)

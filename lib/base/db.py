@@ -144,7 +144,7 @@ class Case(Base):
     register_no: Mapped[str] = mapped_column(String(40))
     year: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(20), default="berjalan")
+    state: Mapped[str] = mapped_column(String(20))
     applicant_name: Mapped[str | None] = mapped_column(String(200))
     nik: Mapped[str | None] = mapped_column(String(16), index=True)
     #: The local scope the case belongs to (``desa:<kode>`` for a village's proposal), or None.
@@ -235,7 +235,7 @@ class Review(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sop_id: Mapped[str] = mapped_column(ForeignKey("sops.id"))
     period: Mapped[str] = mapped_column(String(10))  # 2026-Q3
-    state: Mapped[str] = mapped_column(String(20), default="draft")
+    state: Mapped[str] = mapped_column(String(20))
     #: The SOP revision in force when the review was opened (the monitoring form lists its steps).
     revision_no: Mapped[int] = mapped_column(Integer)
     answers: Mapped[list] = mapped_column(default=list)      # seven {"ya": bool | None, "catatan": str}
@@ -326,7 +326,7 @@ class ValidasiBatch(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    state: Mapped[str] = mapped_column(String(20), default="diterima")
+    state: Mapped[str] = mapped_column(String(20))
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     rows_imported: Mapped[int] = mapped_column(Integer, default=0)
     rows_invalid: Mapped[int] = mapped_column(Integer, default=0)
@@ -357,7 +357,7 @@ class Kohort(Base):
     mulai: Mapped[dt.date] = mapped_column(Date)
     selesai: Mapped[dt.date] = mapped_column(Date)
     sumber_dana: Mapped[str] = mapped_column(String(20))      # APBD | DBHCHT
-    state: Mapped[str] = mapped_column(String(20), default="disusun")
+    state: Mapped[str] = mapped_column(String(20))
     nomor_sk: Mapped[str | None] = mapped_column(String(100))
     tanggal_sk: Mapped[dt.date | None] = mapped_column(Date)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -365,8 +365,8 @@ class Kohort(Base):
 
 
 class KohortDesa(Base):
-    """One desa in a cohort: the Kabid's verification of its list (step 8), the confirmation letter sent
-    (step 16) with its deadline, and the village's answer (step 17)."""
+    """One desa in a cohort: the Kabid's verification of its list, the confirmation letter sent with its
+    deadline, and the village's answer; ``state`` is its workflow state (data/workflows/kohort_desa.yaml)."""
     __tablename__ = "kohort_desa"
     __table_args__ = (UniqueConstraint("kohort_id", "desa_kode"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -382,6 +382,7 @@ class KohortDesa(Base):
     jawaban_tanggal: Mapped[dt.date | None] = mapped_column(Date)
     jawaban_catatan: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("validasi_batch.id"))
+    state: Mapped[str] = mapped_column(String(20))
 
 
 class PesertaKohort(Base):
@@ -395,7 +396,7 @@ class PesertaKohort(Base):
     calon_id: Mapped[int] = mapped_column(ForeignKey("calon_penerima.id"))
     nik: Mapped[str] = mapped_column(String(16))
     nama: Mapped[str] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(20), default="aktif")            # aktif | diganti
+    state: Mapped[str] = mapped_column(String(20))            # aktif | diganti
     # belum_dicek | belum_terdaftar | terdaftar_lain
     bpjs_status: Mapped[str] = mapped_column(String(20), default="belum_dicek")
     bpjs_keterangan: Mapped[str | None] = mapped_column(String(200))

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from lib.base import audit, fmt
+from lib.base import audit, fmt, workflow
 from lib.base.db import Case, SopRevision, StepRun, User, utcnow
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, PermissionDenied, has_permission, scopes_for
@@ -117,18 +117,27 @@ def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str |
         try:
             with session.begin_nested():
                 case = Case(sop_id=sop_id, revision_id=rev.id, register_no=number, year=year, seq=seq,
-                            state="berjalan", applicant_name=applicant_name, nik=nik, data=data or {}, scope=scope,
+                            applicant_name=applicant_name, nik=nik, data=data or {}, scope=scope,
                             created_by=actor.user_id, created_at=now, version=1)
-                session.add(case)
-                session.flush()
+                workflow.create(session, actor, case, "buka", detail=number, now=now)
         except IntegrityError:
             continue
         break
     else:
         raise CaseError("Nomor register tidak dapat dibuat; coba lagi.")
     session.add(StepRun(case_id=case.id, step_no=1, attempt=1, available_at=now))
-    audit.record(session, actor, "buka_permohonan", "case", case.id, number)
     return view(session, case)
+
+
+def _scopes(session: Session, case: Case) -> tuple[str | None, ...]:
+    return (store.document(session.get(SopRevision, case.revision_id)).scope, case.scope)
+
+
+workflow.register(workflow.ObjectType("case", Case, scopes=_scopes, describe=lambda case: case.register_no,
+                                      error=CaseError, conflict=Conflict, versioned=False))
+#: the case's own state change when a step completes: (before, after) -> transition in data/workflows/case.yaml
+_CASE_MOVES = {("berjalan", "dikembalikan"): "kembalikan", ("dikembalikan", "berjalan"): "lanjutkan",
+               ("berjalan", "selesai"): "selesaikan", ("dikembalikan", "selesai"): "selesaikan"}
 
 
 class FormInvalid(CaseError):
@@ -302,8 +311,7 @@ def complete_step(session: Session, actor: Actor, case_id: int, step_no: int, ex
     if returned and not (note or "").strip():
         raise CaseError("Tulis apa yang kurang, supaya pemohon tahu apa yang harus dilengkapi.")
     new_state = "selesai" if target == catalog.END else ("dikembalikan" if returned else "berjalan")
-    _bump(session, case, expected_version, step_no, state=new_state,
-          closed_at=now if new_state == "selesai" else None)
+    _bump(session, case, expected_version, step_no, closed_at=now if new_state == "selesai" else None)
     done = session.execute(update(StepRun).where(StepRun.id == run.id, StepRun.completed_at.is_(None))
                            .values(completed_at=now, actor_id=actor.user_id, role=role, outcome=outcome_label,
                                    note=(note or "").strip() or None)
@@ -316,6 +324,10 @@ def complete_step(session: Session, actor: Actor, case_id: int, step_no: int, ex
         session.add(StepRun(case_id=case.id, step_no=target, attempt=attempt, available_at=now))
     audit.record(session, actor, "selesai_langkah", "case", case.id,
                  f"{case.register_no} langkah {step_no}: {outcome_label}")
+    if new_state != case.state:
+        workflow.transition(session, actor, case, _CASE_MOVES[(case.state, new_state)], now=now,
+                            comment=(note or "").strip() or None,
+                            detail=f"{case.register_no} langkah {step_no}: {outcome_label}")
     session.flush()
     session.refresh(case)
     return view(session, case)

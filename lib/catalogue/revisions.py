@@ -24,14 +24,14 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib.base import audit
-from lib.base.db import Sop, SopRevision, User, WorkflowHistory, utcnow
+from lib.base import workflow
+from lib.base.db import Sop, SopRevision, User, utcnow
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, PermissionDenied, require
 from lib.catalogue import model as catalog
 
-STATES = {"draft": "Draf", "diajukan": "Diajukan", "disahkan": "Disahkan (berlaku)",
-          "tidak_berlaku": "Tidak berlaku"}
+#: state -> Indonesian label, from the workflow table (data/workflows/sop_revision.yaml)
+STATES = workflow.table("sop_revision").states
 
 
 class RevisionError(UserError):
@@ -126,22 +126,29 @@ def diff_html(old: SopRevision, new: SopRevision) -> str:
 
 def history(session: Session, revision_id: int) -> list[tuple[dt.datetime, str | None, str, str | None]]:
     """(when, who, to_state, comment) of one revision, oldest first."""
-    rows = session.execute(select(WorkflowHistory, User.name).outerjoin(User, User.id == WorkflowHistory.actor_id)
-                           .where(WorkflowHistory.object_type == "sop_revision",
-                                  WorkflowHistory.object_id == str(revision_id))
-                           .order_by(WorkflowHistory.at, WorkflowHistory.id)).all()
-    return [(h.at, name, h.to_state, h.comment) for h, name in rows]
+    return [(h.at, h.actor, h.to_state, h.comment) for h in workflow.history(session, OBJECT_TYPE, revision_id)]
+
+
+# --- the workflow (data/workflows/sop_revision.yaml) -------------------------------------------------------------
+OBJECT_TYPE = "sop_revision"
+workflow.register(workflow.ObjectType(OBJECT_TYPE, SopRevision, audit_target=lambda rev: ("sop", rev.sop_id),
+                                      describe=lambda rev: f"revisi {rev.revision_no}", error=RevisionError,
+                                      conflict=RevisionError))
+
+
+@workflow.guard("bukan_penulis")
+def _not_the_author(session: Session, actor: Actor | None, rev: SopRevision, context: dict) -> str | None:
+    if actor is not None and rev.author_id is not None and rev.author_id == actor.user_id:
+        return "Revisi yang Anda tulis sendiri tidak dapat Anda sahkan; pengesahan oleh pejabat lain."
+    return None
+
+
+def actions(session: Session, actor: Actor, revision_id: int) -> list[str]:
+    """What ``actor`` may do with the revision now (transition names of its table), for the pages' buttons."""
+    return [t.name for t in workflow.available(session, actor, get(session, revision_id))]
 
 
 # --- writing ------------------------------------------------------------------------------------------------
-def _move(session: Session, actor: Actor | None, rev: SopRevision, to: str, comment: str | None, now,
-          from_state: str | None = "") -> None:
-    session.add(WorkflowHistory(object_type="sop_revision", object_id=str(rev.id),
-                                from_state=rev.state if from_state == "" else from_state,
-                                to_state=to, actor_id=actor.user_id if actor else None, at=now, comment=comment))
-    rev.state = to
-
-
 def _require(actor: Actor | None, permission: str) -> None:
     """``actor`` None is the server's own shell (``python -m lib``), which acts as the system."""
     if actor is not None:
@@ -166,15 +173,11 @@ def save_draft(session: Session, actor: Actor | None, data: dict | catalog.SOP |
     elif sop.jenis != doc.jenis:
         raise RevisionError(f"“{doc.id}” sudah dipakai oleh dokumen jenis lain.")
     number = (session.scalar(select(func.max(SopRevision.revision_no)).where(SopRevision.sop_id == doc.id)) or 0) + 1
-    rev = SopRevision(sop_id=doc.id, revision_no=number, state="draft", content=content,
+    rev = SopRevision(sop_id=doc.id, revision_no=number, content=content,
                       content_hash=catalog.content_hash(content), source=source,
                       author_id=actor.user_id if actor else None, note=note,
                       created_at=now)
-    session.add(rev)
-    session.flush()
-    _move(session, actor, rev, "draft", note, now, from_state=None)
-    audit.record(session, actor, "simpan_revisi_sop", "sop", doc.id, f"revisi {number}: {note}",
-                 **({} if actor else {"username": "sistem"}))
+    workflow.create(session, actor, rev, "simpan", comment=note, detail=f"revisi {number}: {note}", now=now)
     return rev
 
 
@@ -201,8 +204,7 @@ def submit(session: Session, actor: Actor, revision_id: int, now: dt.datetime | 
     rev = get(session, revision_id)
     if rev.state != "draft":
         raise RevisionError(f"Hanya draf yang dapat diajukan; revisi ini {STATES[rev.state].lower()}.")
-    _move(session, actor, rev, "diajukan", None, now or utcnow())
-    audit.record(session, actor, "ajukan_revisi_sop", "sop", rev.sop_id, f"revisi {rev.revision_no}")
+    workflow.transition(session, actor, rev, "ajukan", now=now)
 
 
 def approve(session: Session, actor: Actor, revision_id: int, comment: str | None = None,
@@ -216,10 +218,9 @@ def approve(session: Session, actor: Actor, revision_id: int, comment: str | Non
         raise PermissionDenied(actor, "approve_sop", "revisi yang Anda tulis sendiri")
     now = now or utcnow()
     for old in session.scalars(select(SopRevision).where(SopRevision.sop_id == rev.sop_id,
-                                                         SopRevision.state == "disahkan")):
-        _move(session, actor, old, "tidak_berlaku", f"Diganti oleh revisi {rev.revision_no}", now)
-    _move(session, actor, rev, "disahkan", (comment or "").strip() or None, now)
-    audit.record(session, actor, "sahkan_revisi_sop", "sop", rev.sop_id, f"revisi {rev.revision_no}")
+                                                         SopRevision.state == "disahkan")).all():
+        workflow.transition(session, actor, old, "ganti", comment=f"Diganti oleh revisi {rev.revision_no}", now=now)
+    workflow.transition(session, actor, rev, "sahkan", comment=comment, now=now)
 
 
 def send_back(session: Session, actor: Actor, revision_id: int, comment: str, now: dt.datetime | None = None) -> None:
@@ -228,10 +229,8 @@ def send_back(session: Session, actor: Actor, revision_id: int, comment: str, no
     rev = get(session, revision_id)
     if rev.state != "diajukan":
         raise RevisionError("Hanya revisi yang diajukan yang dapat dikembalikan.")
-    if not (comment or "").strip():
-        raise RevisionError("Tulis alasan pengembalian agar penyusun tahu apa yang harus diperbaiki.")
-    _move(session, actor, rev, "draft", comment.strip(), now or utcnow())
-    audit.record(session, actor, "kembalikan_revisi_sop", "sop", rev.sop_id, f"revisi {rev.revision_no}: {comment}")
+    workflow.transition(session, actor, rev, "kembalikan", comment=comment, now=now,
+                        detail=f"revisi {rev.revision_no}: {comment}")
 
 
 def retire(session: Session, actor: Actor, sop_id: str, comment: str, now: dt.datetime | None = None) -> None:
@@ -245,8 +244,7 @@ def retire(session: Session, actor: Actor, sop_id: str, comment: str, now: dt.da
     if not current:
         raise RevisionError("SOP ini tidak sedang berlaku.")
     for rev in current:
-        _move(session, actor, rev, "tidak_berlaku", comment.strip(), now)
-    audit.record(session, actor, "cabut_sop", "sop", sop_id, comment.strip())
+        workflow.transition(session, actor, rev, "cabut", comment=comment, now=now, detail=comment.strip())
 
 
 def pending(session: Session) -> list[RevisionInfo]:

@@ -37,10 +37,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lib.base import audit, fmt, periode
+from lib.base import audit, fmt, periode, workflow
 from lib.base.db import Review, ReviewAction, User, WorkflowHistory, utcnow
 from lib.base.errors import UserError
-from lib.base.permissions import Actor, has_permission, require
+from lib.base.permissions import Actor, require
 from lib.base.sheets import write_table
 from lib.base.worktime import WIB
 from lib.catalogue import model as catalog
@@ -50,7 +50,8 @@ from lib.measure import kpi
 from lib.measure.kpi_tables import minutes, pct
 
 OBJECT_TYPE = "review"
-STATES = {"draft": "Draf", "diajukan": "Diajukan", "disetujui": "Disetujui"}
+#: state -> Indonesian label, from the workflow table (data/workflows/review.yaml)
+STATES = workflow.table(OBJECT_TYPE).states
 
 #: The seven evaluation questions of PermenPAN-RB 35/2012.
 PERTANYAAN: tuple[str, ...] = (
@@ -263,26 +264,45 @@ def overview(session: Session, actor: Actor, code: str) -> list[dict]:
 
 
 def allowed(actor: Actor, view: ReviewView) -> set[str]:
-    """What ``actor`` may do with the review now: ``edit`` (save and submit), ``approve`` (approve, return)."""
-    out = set()
-    if view.state == "draft" and has_permission(actor, "manage_reviews", view.scope):
-        out.add("edit")
-    if view.state == "diajukan" and has_permission(actor, "approve_reviews", view.scope):
-        out.add("approve")
-    return out
+    """What ``actor`` may do with the review now, from its workflow table (data/workflows/review.yaml):
+    ``edit`` (save and submit a draft), ``approve`` (approve or return a submitted one)."""
+    names = set(workflow.permitted(actor, OBJECT_TYPE, view.state, (view.scope,)))
+    return ({"edit"} if "ajukan" in names else set()) | ({"approve"} if names & {"setujui", "kembalikan"} else set())
+
+
+def _scopes(session: Session, r: Review) -> tuple[str | None, ...]:
+    doc = getattr(store.active_documents(session).get(r.sop_id, None), "doc", None)
+    return (getattr(doc, "scope", None),)
+
+
+workflow.register(workflow.ObjectType(OBJECT_TYPE, Review, scopes=_scopes, error=ReviewError, conflict=ReviewError,
+                                      describe=lambda r: f"{r.sop_id} {r.period}"))
+
+
+@workflow.guard("evaluasi_lengkap")
+def _complete(session: Session, actor: Actor | None, r: Review, context: dict) -> str | None:
+    findings = list(session.scalars(select(ReviewAction).where(ReviewAction.review_id == r.id)))
+    missing = problems(r, findings, (context.get("now") or utcnow()).astimezone(WIB).date())
+    return "Evaluasi belum dapat diajukan: " + " ".join(missing) if missing else None
+
+
+@workflow.guard("bukan_pengaju")
+def _not_the_submitter(session: Session, actor: Actor | None, r: Review, context: dict) -> str | None:
+    submitted = session.scalars(select(WorkflowHistory.actor_id).where(
+        WorkflowHistory.object_type == OBJECT_TYPE, WorkflowHistory.object_id == str(r.id),
+        WorkflowHistory.to_state == "diajukan").order_by(WorkflowHistory.id.desc()).limit(1)).first()
+    if actor is not None and submitted is not None and submitted == actor.user_id:
+        return "Evaluasi tidak dapat disetujui oleh orang yang mengajukannya."
+    return None
 
 
 # --- writing ------------------------------------------------------------------------------------------
-def _transition(session: Session, actor: Actor, r: Review, to_state: str, action: str, comment: str | None,
+def _transition(session: Session, actor: Actor, r: Review, name: str, comment: str | None,
                 now: dt.datetime) -> None:
-    session.add(WorkflowHistory(object_type=OBJECT_TYPE, object_id=str(r.id), from_state=r.state, to_state=to_state,
-                                actor_id=actor.user_id, at=now, comment=comment))
-    audit.record(session, actor, action, OBJECT_TYPE, r.id, f"{r.sop_id} {r.period}: {STATES[r.state]} → "
-                 f"{STATES[to_state]}" + (f"; {comment}" if comment else ""))
-    r.state = to_state
-    r.version += 1
-    r.updated_at = now
-    session.flush()
+    """Move the review through its workflow table; the audit entry says the states it moved between."""
+    t = workflow.table(OBJECT_TYPE).transitions[name]
+    detail = f"{r.sop_id} {r.period}: {STATES[r.state]} → {STATES[t.target]}" + (f"; {comment}" if comment else "")
+    workflow.transition(session, actor, r, name, comment=comment, detail=detail, now=now, context={"now": now})
 
 
 def open_review(session: Session, actor: Actor, sop_id: str, code: str, today: dt.date | None = None,
@@ -303,19 +323,15 @@ def open_review(session: Session, actor: Actor, sop_id: str, code: str, today: d
     now = now or utcnow()
     monitoring = [{"no": s.no, "kegiatan": s.kegiatan, "berjalan": None, "catatan": "", "tindakan": ""}
                   for s in doc.langkah] if monitoring_due(code) else []
-    r = Review(sop_id=sop_id, period=code, state="draft", revision_no=revision_no,
+    r = Review(sop_id=sop_id, period=code, revision_no=revision_no,
                answers=[{"ya": None, "catatan": ""} for _ in PERTANYAAN], kesimpulan=None, monitoring=monitoring,
                created_by=actor.user_id, created_at=now, updated_at=now, version=1)
-    session.add(r)
     try:
-        session.flush()
-    except IntegrityError:  # opened by someone else a moment ago; the caller's transaction rolls back
+        with session.begin_nested():
+            workflow.create(session, actor, r, "buka", detail=f"{sop_id} {code}", now=now)
+    except IntegrityError:  # opened by someone else a moment ago
         raise ReviewError(f"Evaluasi SOP ini untuk {p.label} baru saja dibuka orang lain. Muat ulang halaman.") \
             from None
-    session.add(WorkflowHistory(object_type=OBJECT_TYPE, object_id=str(r.id), from_state=None, to_state="draft",
-                                actor_id=actor.user_id, at=now))
-    audit.record(session, actor, "buka_evaluasi", OBJECT_TYPE, r.id, f"{sop_id} {code}")
-    session.flush()
     return r.id, True
 
 
@@ -452,7 +468,7 @@ def submit(session: Session, actor: Actor, review_id: int, version: int | None, 
     p = quarter(r.period)
     r.kpi_snapshot = kpi_figures(session, r.sop_id, p, now)
     r.skm_snapshot = skm_hasil.figures(session, r.sop_id, p.start, p.end)
-    _transition(session, actor, r, "diajukan", "ajukan_evaluasi", None, now)
+    _transition(session, actor, r, "ajukan", None, now)
 
 
 def _decidable(session: Session, actor: Actor, review_id: int, version: int | None) -> Review:
@@ -471,13 +487,7 @@ def approve(session: Session, actor: Actor, review_id: int, version: int | None,
             now: dt.datetime | None = None) -> None:
     """The Kepala Dinas approves a submitted review; it is final from then on."""
     r = _decidable(session, actor, review_id, version)
-    submitted = session.scalars(select(WorkflowHistory.actor_id).where(
-        WorkflowHistory.object_type == OBJECT_TYPE, WorkflowHistory.object_id == str(r.id),
-        WorkflowHistory.to_state == "diajukan").order_by(WorkflowHistory.id.desc()).limit(1)).first()
-    if submitted is not None and submitted == actor.user_id:
-        raise ReviewError("Evaluasi tidak dapat disetujui oleh orang yang mengajukannya.")
-    _transition(session, actor, r, "disetujui", "setujui_evaluasi", _text(comment, MAX_NOTE, "Komentar"),
-                now or utcnow())
+    _transition(session, actor, r, "setujui", _text(comment, MAX_NOTE, "Komentar"), now or utcnow())
 
 
 def return_to_draft(session: Session, actor: Actor, review_id: int, version: int | None, comment: str,
@@ -490,7 +500,7 @@ def return_to_draft(session: Session, actor: Actor, review_id: int, version: int
     r = _decidable(session, actor, review_id, version)
     r.kpi_snapshot = None
     r.skm_snapshot = None
-    _transition(session, actor, r, "draft", "kembalikan_evaluasi", text, now or utcnow())
+    _transition(session, actor, r, "kembalikan", text, now or utcnow())
 
 
 # --- tables, printable page, XLSX ---------------------------------------------------------------------

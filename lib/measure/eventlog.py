@@ -20,7 +20,7 @@ from xml.sax.saxutils import quoteattr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.base import audit
+from lib.base import audit, workflow
 from lib.base.db import Case, StepRun, User
 from lib.base.errors import UserError
 from lib.casework.cases import sop_of
@@ -193,13 +193,11 @@ def import_csv(session: Session, text: str, default_sop: str | None = None) -> d
         items.sort(key=lambda r: (r.completed_at, r.line))
         rev = current_revision(session, items[0].sop_id)
         first = items[0].started_at or items[0].completed_at
+        done = items[-1].step_no == len(docs[items[0].sop_id].langkah)
         case = Case(sop_id=items[0].sop_id, revision_id=rev.id, register_no=case_id, year=first.year, seq=0,
-                    state="selesai" if items[-1].step_no == len(docs[items[0].sop_id].langkah) else "berjalan",
                     data={"sumber": "impor log"}, created_at=first,
-                    closed_at=items[-1].completed_at if items[-1].step_no == len(docs[items[0].sop_id].langkah)
-                    else None, version=1)
-        session.add(case)
-        session.flush()
+                    closed_at=items[-1].completed_at if done else None, version=1)
+        workflow.create_many(session, None, [case], "impor_selesai" if done else "impor_berjalan")
         attempts: dict[int, int] = {}
         available = first
         for r in items:

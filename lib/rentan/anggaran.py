@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.base import audit, fmt
+from lib.base import audit, fmt, workflow
 from lib.base.db import CalonPenerima, Kohort, PesertaKohort, Setting, utcnow
 from lib.base.permissions import Actor, require
 from lib.base.sheets import records_workbook
@@ -101,13 +101,12 @@ def set_sk(session: Session, actor: Actor, kohort_id: int, nomor: str, tanggal: 
     waiting = sum(1 for p in active if p.bpjs_status == "belum_dicek")
     if waiting:
         raise KohortError(f"{waiting} peserta belum dicek BPJS Ketenagakerjaan; SK ditetapkan setelah semua dicek.")
-    k.nomor_sk, k.tanggal_sk, k.state = nomor[:100], tanggal, "sk_ditetapkan"
+    k.nomor_sk, k.tanggal_sk = nomor[:100], tanggal
     # The SK fixes the amounts too: a later change of the basis (save_iuran) leaves this cohort's budget as signed.
     session.add(Setting(key=_sk_iuran_key(k.id), value=iuran(session).to_dict(), updated_at=utcnow(),
                         updated_by=actor.user_id))
-    kohort.record_history(session, actor, "kohort", k.id, "disusun", "sk_ditetapkan",
-                          f"SK {nomor} tanggal {tanggal:%Y-%m-%d}")
-    audit.record(session, actor, "tetapkan_sk", "kohort", k.id, f"SK {nomor}: {len(active)} peserta")
+    workflow.transition(session, actor, k, "tetapkan_sk", comment=f"SK {nomor} tanggal {tanggal:%Y-%m-%d}",
+                        detail=f"SK {nomor}: {len(active)} peserta")
     return k
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.base import audit
+from lib.base import audit, workflow
 from lib.base.db import BpjsCek, CalonPenerima, Desa, Kecamatan, PesertaKohort, utcnow
 from lib.base.permissions import Actor, require
 from lib.base.sheets import records_workbook
@@ -152,12 +152,12 @@ def bpjs_import(session: Session, actor: Actor, kohort_id: int, data: bytes, fil
         p.bpjs_status = "terdaftar_lain" if covered else "belum_terdaftar"
     replaced: list[tuple[str, str | None]] = []
     for p, program, nxt in swaps:
-        p.state = "diganti"
+        reason = (f"Sudah terdaftar BPJS ({program or 'program lain'}); "
+                  + (f"diganti {nxt.nama}" if nxt else "tidak ada calon pengganti di desa ini"))
+        workflow.transition(session, actor, p, "ganti", comment=reason, detail=f"{p.nama}: {reason}")
         if nxt is not None:
-            session.add(kohort.new_participant(nxt, kohort_id, actor, replaces=p.id))
-        kohort.record_history(session, actor, "peserta_kohort", p.id, "aktif", "diganti",
-                              f"Sudah terdaftar BPJS ({program or 'program lain'}); "
-                              + (f"diganti {nxt.nama}" if nxt else "tidak ada calon pengganti di desa ini"))
+            workflow.create_many(session, actor, [kohort.new_participant(nxt, kohort_id, actor, replaces=p.id)],
+                                 "tambah")
         replaced.append((p.nama, nxt.nama if nxt else None))
     session.flush()
     audit.record(session, actor, "impor_cek_bpjs", "kohort", k.id,

@@ -27,7 +27,7 @@ import python_calamine
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from lib.base import audit
+from lib.base import audit, workflow
 from lib.base.db import (
     ROOT,
     CalonPenerima,
@@ -38,30 +38,25 @@ from lib.base.db import (
     ReferensiRentan,
     ValidasiBaris,
     ValidasiBatch,
-    WorkflowHistory,
     utcnow,
 )
-from lib.base.errors import UserError
 from lib.base.permissions import Actor, PermissionDenied, has_permission, require, scopes_for
 from lib.base.worktime import to_wib
 from lib.casework import nik as nik_rules
-from lib.rentan import validasi
+from lib.rentan import alur, validasi
+from lib.rentan.alur import BIDANG_SCOPE, RentanError  # noqa: F401  (part of this module's interface)
 
 WILAYAH_DEMO = ROOT / "data" / "reference" / "wilayah_demo.csv"
 SOURCES = ("DTKS", "P3KE", "DTSEN")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 #: The bidang that owns SOP ``pekerja-rentan``: its Kepala Bidang and staff hold ``manage_candidates`` here.
-BIDANG_SCOPE = "bidang:jaminan-sosial"
 #: Rows one reference extract may hold.
 MAX_REFERENCE_ROWS = 200_000
 
 
-class RentanError(UserError):
-    """A user error (Indonesian message); nothing was changed."""
-
-
 def scope_of(kode: str) -> str:
-    return f"desa:{kode}"
+    """The local-role scope of a desa (``desa:<kode>``)."""
+    return alur.desa_scope(kode)
 
 
 # --- wilayah ------------------------------------------------------------------------------------------
@@ -343,11 +338,13 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
         raise RentanError("Tidak ada baris yang sah untuk diterima. Perbaiki berkas lalu unggah kembali.")
     now = utcnow()
     batch = ValidasiBatch(desa_kode=desa_kode, filename=upload.filename[:200], sha256=upload.sha256,
-                          uploaded_by=actor.user_id, uploaded_at=now, state="diterima",
+                          uploaded_by=actor.user_id, uploaded_at=now,
                           rows_total=validation.summary.rows, rows_imported=len(validation.valid_rows),
                           rows_invalid=validation.summary.invalid)
-    session.add(batch)
-    session.flush()
+    workflow.create(session, actor, batch, "terima", now=now,
+                    comment=f"{upload.filename}: {len(validation.valid_rows)} baris diterima",
+                    detail=f"{desa_kode} · {upload.filename} · {len(validation.valid_rows)} baris diterima, "
+                           f"{validation.summary.invalid} tidak sah · sha256 {upload.sha256[:12]}")
     # One Core executemany with every key present (the ORM bulk insert splits rows by which values are None
     # into thousands of small batches): a 100,000-row village file imports in seconds (bench/RESULTS.md).
     session.execute(insert(ValidasiBaris.__table__), [
@@ -363,13 +360,7 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
         if cand is not None:
             cand.status_validasi, cand.batch_id = r.status, batch.id
             updated += 1
-    session.add(WorkflowHistory(object_type="validasi_batch", object_id=str(batch.id), from_state=None,
-                                to_state="diterima", actor_id=actor.user_id, at=now,
-                                comment=f"{upload.filename}: {len(validation.valid_rows)} baris diterima"))
     answered = _answer_letters(session, actor, desa_kode, batch.id, upload.filename)
-    audit.record(session, actor, "impor_validasi", "validasi_batch", batch.id,
-                 f"{desa_kode} · {upload.filename} · {len(validation.valid_rows)} baris diterima, "
-                 f"{validation.summary.invalid} tidak sah · sha256 {upload.sha256[:12]}")
     session.flush()
     return Accepted(batch.id, len(validation.valid_rows), False, updated, answered)
 
@@ -378,14 +369,15 @@ def _answer_letters(session: Session, actor: Actor, desa_kode: str, batch_id: in
     """An accepted file is the desa's answer (stage ``jawaban_desa``) to a confirmation letter still waiting for one."""
     today = to_wib(utcnow()).date()
     n = 0
-    for row in session.scalars(select(KohortDesa).join(Kohort, KohortDesa.kohort_id == Kohort.id)
-                               .where(KohortDesa.desa_kode == desa_kode, Kohort.state == "disusun",
-                                      KohortDesa.surat_tanggal.is_not(None), KohortDesa.jawaban_tanggal.is_(None))):
+    waiting = session.scalars(select(KohortDesa).join(Kohort, KohortDesa.kohort_id == Kohort.id)
+                              .where(KohortDesa.desa_kode == desa_kode, Kohort.state == "disusun",
+                                     KohortDesa.surat_tanggal.is_not(None), KohortDesa.jawaban_tanggal.is_(None))).all()
+    for row in waiting:
         row.jawaban_tanggal, row.batch_id = today, batch_id
         row.jawaban_catatan = f"Berkas validasi {filename}"[:500]
-        session.add(WorkflowHistory(object_type="kohort_desa", object_id=str(row.id), from_state="surat_dikirim",
-                                    to_state="dijawab", actor_id=actor.user_id, at=utcnow(),
-                                    comment=f"Jawaban melalui berkas validasi {filename}"))
+        workflow.transition(session, actor, row, "jawaban_berkas",
+                            comment=f"Jawaban melalui berkas validasi {filename}",
+                            detail=f"jawaban surat {today:%Y-%m-%d} melalui berkas validasi {filename}")
         n += 1
     return n
 

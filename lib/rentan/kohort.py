@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib.base import audit, fmt, kalender
+from lib.base import audit, fmt, kalender, workflow
 from lib.base.db import (
     CalonPenerima,
     Desa,
@@ -52,23 +52,19 @@ from lib.base.db import (
     KohortDesa,
     PesertaKohort,
     ReferensiRentan,
-    WorkflowHistory,
     utcnow,
 )
-from lib.base.errors import UserError
 from lib.base.permissions import Actor, require
 from lib.base.worktime import to_wib
+from lib.rentan import alur
 from lib.rentan import desa as rentan
+from lib.rentan.alur import KohortError  # noqa: F401  (part of this module's interface)
 
 #: The bidang that owns SOP ``pekerja-rentan``: its Kepala Bidang verifies, its staff run the cohort.
 BIDANG_SCOPE = rentan.BIDANG_SCOPE
 #: Working days a desa has to answer the confirmation letter (the waktu of the ``surat_konfirmasi`` step: "5 Hari").
 LETTER_WORKING_DAYS = 5
 SUMBER_DANA = ("APBD", "DBHCHT")
-
-
-class KohortError(UserError):
-    """A user error (Indonesian message); nothing was changed."""
 
 
 def require_staff(actor: Actor) -> None:
@@ -78,13 +74,6 @@ def require_staff(actor: Actor) -> None:
 
 def today_wib() -> dt.date:
     return to_wib(utcnow()).date()
-
-
-def record_history(session: Session, actor: Actor, kind: str, object_id, old: str | None, new: str,
-                   comment: str):
-    """Add a workflow history row for a cohort, a cohort's desa or a participant."""
-    session.add(WorkflowHistory(object_type=kind, object_id=str(object_id), from_state=old, to_state=new,
-                                actor_id=actor.user_id, at=utcnow(), comment=comment[:2000]))
 
 
 # --- cohorts ------------------------------------------------------------------------------------------
@@ -107,13 +96,10 @@ def create(session: Session, actor: Actor, nama: str, mulai: dt.date, selesai: d
         raise KohortError("Satu kohort paling lama 36 bulan.")
     if session.scalars(select(Kohort.id).where(Kohort.nama == nama)).first() is not None:
         raise KohortError(f"Kohort “{nama}” sudah ada.")
-    k = Kohort(nama=nama[:100], mulai=mulai, selesai=selesai, sumber_dana=sumber_dana, state="disusun",
+    k = Kohort(nama=nama[:100], mulai=mulai, selesai=selesai, sumber_dana=sumber_dana,
                created_by=actor.user_id, created_at=utcnow())
-    session.add(k)
-    session.flush()
-    record_history(session, actor, "kohort", k.id, None, "disusun", f"Kohort {nama} dibuat")
-    audit.record(session, actor, "buat_kohort", "kohort", k.id,
-                 f"{nama}: {fmt.bulan_tahun(mulai)} – {fmt.bulan_tahun(selesai)}, {sumber_dana}")
+    workflow.create(session, actor, k, "buat", comment=f"Kohort {nama} dibuat",
+                    detail=f"{nama}: {fmt.bulan_tahun(mulai)} – {fmt.bulan_tahun(selesai)}, {sumber_dana}")
     return k
 
 
@@ -141,33 +127,30 @@ def get_open(session: Session, kohort_id: int) -> Kohort:
     return k
 
 
-def _kohort_desa(session: Session, kohort_id: int, desa_kode: str, create: bool = True) -> KohortDesa | None:
+def _kohort_desa(session: Session, actor: Actor | None, kohort_id: int, desa_kode: str,
+                 create: bool = True) -> KohortDesa | None:
+    """The desa's row in the cohort; ``create`` adds it (state ``belum_diverifikasi``) when it has none."""
     row = session.scalars(select(KohortDesa).where(KohortDesa.kohort_id == kohort_id,
                                                    KohortDesa.desa_kode == desa_kode)).first()
     if row is None and create:
         row = KohortDesa(kohort_id=kohort_id, desa_kode=desa_kode)
-        session.add(row)
+        workflow.create(session, actor, row, "tambah", record=False)
     return row
 
 
 # --- verifikasi_calon: the Kabid's verification ---------------------------------------------------------
-def _calon_count(session: Session, desa_kode: str) -> int:
-    return session.scalar(select(func.count(CalonPenerima.id)).where(CalonPenerima.desa_kode == desa_kode)) or 0
-
-
 def verify_desa(session: Session, actor: Actor, kohort_id: int, desa_kode: str) -> KohortDesa:
     """The Kepala Bidang confirms the desa's provisional list for the cohort (stage ``verifikasi_calon``)."""
     require(actor, "verify_candidates", BIDANG_SCOPE)
     k = get_open(session, kohort_id)
     desa = rentan.get_desa(session, desa_kode)
-    n = _calon_count(session, desa_kode)
+    n = alur.calon_count(session, desa_kode)
     if not n:
         raise KohortError(f"Daftar calon {desa.nama} masih kosong; susun dulu dari data DTKS/P3KE.")
-    row = _kohort_desa(session, kohort_id, desa_kode)
+    row = _kohort_desa(session, actor, kohort_id, desa_kode)
     row.diverifikasi_oleh, row.diverifikasi_pada, row.jumlah_diverifikasi = actor.user_id, utcnow(), n
-    session.flush()
-    record_history(session, actor, "kohort_desa", row.id, None, "diverifikasi", f"{desa.nama}: {n} calon diverifikasi")
-    audit.record(session, actor, "verifikasi_calon", "desa", desa_kode, f"{k.nama}: {n} calon diverifikasi Kabid")
+    workflow.transition(session, actor, row, "verifikasi", comment=f"{desa.nama}: {n} calon diverifikasi",
+                        detail=f"{k.nama}: {n} calon diverifikasi Kabid")
     return row
 
 
@@ -200,22 +183,20 @@ def send_letter(session: Session, actor: Actor, kohort_id: int, desa_kodes: list
     out = []
     for kode in desa_kodes:
         desa = rentan.get_desa(session, kode)
-        row = _kohort_desa(session, kohort_id, kode, create=False)
+        row = _kohort_desa(session, actor, kohort_id, kode, create=False)
         if row is None or row.diverifikasi_pada is None:
             raise KohortError(f"Daftar calon {desa.nama} belum diverifikasi Kepala Bidang; surat belum dapat dikirim.")
-        n = _calon_count(session, kode)
+        n = alur.calon_count(session, kode)
         if n != row.jumlah_diverifikasi:
             raise KohortError(f"Daftar calon {desa.nama} berubah sejak diverifikasi "
                               f"({fmt.angka(row.jumlah_diverifikasi)} menjadi {fmt.angka(n)} orang); minta Kepala "
                               "Bidang memverifikasinya lagi sebelum surat dikirim.")
         row.surat_nomor, row.surat_tanggal, row.surat_batas = nomor[:100], tanggal, batas
         out.append(row)
-    session.flush()
     for row in out:
-        record_history(session, actor, "kohort_desa", row.id, "diverifikasi", "surat_dikirim",
-                       f"Surat {nomor} tanggal {tanggal:%Y-%m-%d}; batas jawaban {batas:%Y-%m-%d}")
-    audit.record(session, actor, "kirim_surat_desa", "kohort", k.id,
-                 f"Surat {nomor} ke {len(out)} desa: {', '.join(desa_kodes)}")
+        workflow.transition(session, actor, row, "kirim_surat",
+                            comment=f"Surat {nomor} tanggal {tanggal:%Y-%m-%d}; batas jawaban {batas:%Y-%m-%d}",
+                            detail=f"{k.nama}: surat {nomor} ke {len(out)} desa: {', '.join(desa_kodes)}")
     return out
 
 
@@ -225,16 +206,15 @@ def record_answer(session: Session, actor: Actor, kohort_id: int, desa_kode: str
     require_staff(actor)
     get_open(session, kohort_id)
     desa = rentan.get_desa(session, desa_kode)
-    row = _kohort_desa(session, kohort_id, desa_kode, create=False)
+    row = _kohort_desa(session, actor, kohort_id, desa_kode, create=False)
     if row is None or row.surat_tanggal is None:
         raise KohortError(f"Belum ada surat konfirmasi yang tercatat dikirim ke {desa.nama}.")
     if tanggal < row.surat_tanggal or tanggal > today_wib():
         raise KohortError("Tanggal jawaban harus di antara tanggal surat dan hari ini.")
     row.jawaban_tanggal, row.jawaban_catatan = tanggal, (catatan or "").strip() or None
     row.batch_id = batch_id or row.batch_id
-    session.flush()
-    record_history(session, actor, "kohort_desa", row.id, "surat_dikirim", "dijawab", f"Jawaban {tanggal:%Y-%m-%d}")
-    audit.record(session, actor, "catat_jawaban_desa", "desa", desa_kode, f"jawaban surat {tanggal:%Y-%m-%d}")
+    workflow.transition(session, actor, row, "catat_jawaban", comment=f"Jawaban {tanggal:%Y-%m-%d}",
+                        detail=f"jawaban surat {tanggal:%Y-%m-%d}")
     return row
 
 
@@ -256,6 +236,7 @@ class DesaStatus:
     terlambat: bool                  # letter sent, no answer, deadline passed
     kuota: int | None = None         # participants the desa may have (None: every Valid candidate)
     cadangan: int = 0                # Valid candidates not on the cohort's list: the desa's reserve
+    state: str = "belum_diverifikasi"  # its workflow state (data/workflows/kohort_desa.yaml)
 
     @property
     def berubah(self) -> bool:
@@ -303,8 +284,15 @@ def desa_status(session: Session, kohort_id: int, today: dt.date | None = None) 
                               r.surat_nomor if r else None, sent, batas,
                               answered, peserta.get(d.kode, 0),
                               bool(sent and not answered and batas and today > batas),
-                              r.kuota if r else None, reserve.get(d.kode, 0)))
+                              r.kuota if r else None, reserve.get(d.kode, 0),
+                              r.state if r else "belum_diverifikasi"))
     return out
+
+
+def desa_actions(actor: Actor, d: DesaStatus) -> list[str]:
+    """What ``actor`` may do with a desa's list now (transitions of data/workflows/kohort_desa.yaml), for the
+    page's buttons; the guards (an empty or changed list) are checked again when the action runs."""
+    return workflow.permitted(actor, "kohort_desa", d.state, (BIDANG_SCOPE, alur.desa_scope(d.kode)))
 
 
 def overdue(session: Session, kohort_id: int, today: dt.date | None = None) -> list[DesaStatus]:
@@ -313,9 +301,10 @@ def overdue(session: Session, kohort_id: int, today: dt.date | None = None) -> l
 
 # --- pemutakhiran_calon: participants -----------------------------------------------------------------
 def new_participant(c: CalonPenerima, kohort_id: int, actor: Actor, replaces: int | None = None) -> PesertaKohort:
-    """A new active participant from a candidate, not yet checked by BPJS (``replaces``: the replaced row)."""
+    """A new participant from a candidate, not yet checked by BPJS (``replaces``: the replaced row); it is
+    given its state (``aktif``) by the workflow when added (:func:`lib.base.workflow.create_many`)."""
     return PesertaKohort(kohort_id=kohort_id, desa_kode=c.desa_kode, calon_id=c.id, nik=c.nik, nama=c.nama,
-                         state="aktif", bpjs_status="belum_dicek", pengganti_untuk=replaces,
+                         bpjs_status="belum_dicek", pengganti_untuk=replaces,
                          added_by=actor.user_id, added_at=utcnow())
 
 
@@ -363,7 +352,7 @@ def set_quota(session: Session, actor: Actor, kohort_id: int, desa_kode: str, ku
     desa = rentan.get_desa(session, desa_kode)
     if kuota is not None and (kuota < 0 or kuota > 100_000):
         raise KohortError("Kuota harus bilangan bulat 0 sampai 100.000, atau dikosongkan untuk semua calon Valid.")
-    row = _kohort_desa(session, kohort_id, desa_kode)
+    row = _kohort_desa(session, actor, kohort_id, desa_kode)
     old = row.kuota
     row.kuota = kuota
     session.flush()
@@ -381,10 +370,8 @@ def take_validated(session: Session, actor: Actor, kohort_id: int) -> int:
     if not _answered(session, kohort_id):
         raise KohortError("Belum ada desa yang menjawab surat konfirmasi; belum ada calon yang dapat diambil.")
     people = to_take(session, kohort_id)
-    for c in people:
-        session.add(new_participant(c, kohort_id, actor))
+    workflow.create_many(session, actor, [new_participant(c, kohort_id, actor) for c in people], "tambah")
     added = len(people)
-    session.flush()
     audit.record(session, actor, "susun_peserta", "kohort", k.id, f"{added} calon tervalidasi masuk daftar peserta")
     return added
 
@@ -422,14 +409,16 @@ def seed_demo(session: Session, today: dt.date | None = None) -> bool:
 
     now = utcnow()
     k = Kohort(nama=f"Pekerja Rentan {today.year + 1}", mulai=dt.date(today.year + 1, 1, 1),
-               selesai=dt.date(today.year + 1, 12, 1), sumber_dana="DBHCHT", state="disusun",
-               created_by=users.get("staf"), created_at=now)
-    session.add(k)
-    session.flush()
+               selesai=dt.date(today.year + 1, 12, 1), sumber_dana="DBHCHT", created_by=users.get("staf"),
+               created_at=now)
+    workflow.create(session, None, k, "buat", comment="Kohort demo", detail=f"{k.nama} (data demo)")
     for kode, sent in (("karang-dalo", working_days_before(2)), ("jatiharjo", working_days_before(8))):
-        n = session.scalar(select(func.count(CalonPenerima.id)).where(CalonPenerima.desa_kode == kode)) or 0
-        session.add(KohortDesa(kohort_id=k.id, desa_kode=kode, diverifikasi_oleh=users.get("kabidsos"),
-                               diverifikasi_pada=now, jumlah_diverifikasi=n, surat_nomor="400.9/112/DISNAKER",
-                               surat_tanggal=sent, surat_batas=letter_deadline(session, sent)))
+        n = alur.calon_count(session, kode)
+        row = KohortDesa(kohort_id=k.id, desa_kode=kode)
+        workflow.create(session, None, row, "tambah", record=False)
+        row.diverifikasi_oleh, row.diverifikasi_pada, row.jumlah_diverifikasi = users.get("kabidsos"), now, n
+        workflow.transition(session, None, row, "verifikasi", comment=f"{n} calon diverifikasi (data demo)")
+        row.surat_nomor, row.surat_tanggal, row.surat_batas = "400.9/112/DISNAKER", sent, letter_deadline(session, sent)
+        workflow.transition(session, None, row, "kirim_surat", comment="Surat 400.9/112/DISNAKER (data demo)")
     session.flush()
     return True

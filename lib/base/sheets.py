@@ -26,6 +26,21 @@ def safe_cell(value):
     return value
 
 
+def to_bytes(wb) -> bytes:
+    """The one way a workbook leaves the portal: every text cell of every sheet, whatever its column, through
+    :func:`safe_cell`, then the XLSX bytes. A write-only workbook cannot be read back: its writer passes each
+    cell through :func:`safe_cell` as it writes (the village error report does)."""
+    if not getattr(wb, "write_only", False):
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    if isinstance(c.value, str):  # text, or text openpyxl took for a formula
+                        c.value = safe_cell(c.value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def write_table(ws, header: list[str], rows: list[list], widths: list[int], start_row: int = 1) -> None:
     """A bordered table on ``ws`` from ``start_row``: a bold header, every cell through :func:`safe_cell`,
     column widths in characters, panes frozen under the header."""
@@ -58,9 +73,7 @@ def frame_workbook(sheets: dict[str, pd.DataFrame], title: str | None = None) ->
                          v.tz_localize(None) if isinstance(v, pd.Timestamp) and v.tzinfo else v for v in rec])
         widths = [max(10, min(45, len(str(c)) + 4)) for c in frame.columns]
         write_table(ws, [str(c) for c in frame.columns], rows, widths, start_row=start)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)
 
 
 def records_workbook(sheets: list[tuple[str, str, str | None, list[str], list[dict]]],
@@ -87,6 +100,4 @@ def records_workbook(sheets: list[tuple[str, str, str | None, list[str], list[di
             if any(isinstance(r.get(h), dt.date) for r in records[:5]):
                 for i in range(5, 5 + len(records)):
                     ws.cell(row=i, column=j).number_format = "DD/MM/YYYY"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)

@@ -8,7 +8,6 @@ logged; searching by register number or name is not.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ from lib.base.db import Case, SopRevision, StepRun
 from lib.base.kalender import load_calendar
 from lib.base.mutu_baku import format_working_minutes
 from lib.base.permissions import Actor, PermissionDenied, holds_anywhere, require
-from lib.base.sheets import safe_cell
+from lib.base.sheets import safe_cell, to_bytes
 from lib.base.worktime import WIB
 from lib.casework import nik as nik_rules
 from lib.casework.cases import STATES, CaseError, in_force, may_run
@@ -132,10 +131,9 @@ def export_xlsx(session: Session, actor: Actor, sop_id: str, flt: RegisterFilter
     for col in "BG":
         for cell in ws[col][4:]:
             cell.number_format = "dd/mm/yyyy hh:mm"
-    buf = io.BytesIO()
-    wb.save(buf)
+    data = to_bytes(wb)
     audit.record(session, actor, "ekspor", "register", sop_id, f"Buku Register {sop.label}: {len(found)} baris")
-    return buf.getvalue()
+    return data
 
 
 def search(session: Session, actor: Actor, text: str, limit: int = 200) -> list[Entry]:

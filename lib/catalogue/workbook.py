@@ -1,13 +1,11 @@
 """An SOP as an XLSX workbook: the identity block and the procedure with its Mutu Baku and targets."""
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from lib.base import fmt
-from lib.base.sheets import write_table
+from lib.base.sheets import to_bytes, write_table
 from lib.catalogue.model import SOP
 
 
@@ -48,6 +46,4 @@ def sop_workbook(sop: SOP, revision_no: int | None = None) -> bytes:
     ws2.page_setup.orientation = "landscape"
     ws2.page_setup.paperSize = ws2.PAPERSIZE_A4
     ws2.page_setup.fitToWidth = 1
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)

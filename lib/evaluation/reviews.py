@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-import io
 import math
 import re
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from lib.base import audit, fmt, periode, workflow
 from lib.base.db import Review, ReviewAction, User, WorkflowHistory, utcnow
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, require
-from lib.base.sheets import write_table
+from lib.base.sheets import to_bytes, write_table
 from lib.base.worktime import WIB
 from lib.catalogue import model as catalog
 from lib.catalogue import store
@@ -671,6 +670,4 @@ def to_xlsx(view: ReviewView) -> bytes:
                   for c in frame.columns]
         write_table(wsx, list(frame.columns), [[None if v is None or (isinstance(v, float) and math.isnan(v)) else v
                                            for v in r] for r in frame.itertuples(index=False)], widths)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)

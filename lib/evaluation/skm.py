@@ -29,8 +29,9 @@ import segno
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from lib.base import archive
 from lib.base.errors import UserError
-from lib.base.sheets import safe_cell, write_table
+from lib.base.sheets import safe_cell, to_bytes, write_table
 
 
 @dataclass(frozen=True)
@@ -350,6 +351,10 @@ def read_responses(data: bytes, filename: str) -> pd.DataFrame:
         raise SkmFileError(["Berkas kosong: tidak ada baris judul maupun data responden."])
     suffix = Path(filename or "").suffix.lower()
     excel = suffix in {".xlsx", ".xlsm", ".xls", ".ods"} or (suffix not in {".csv", ".txt"} and data[:2] == b"PK")
+    try:
+        archive.check(data, filename or "berkas")
+    except archive.ArchiveRefused as err:
+        raise SkmFileError([str(err)]) from None
     sheets = _excel_sheets(data) if excel else [_csv_rows(data)]
     if all(_blank(v) for rows in sheets for row in rows for v in row):
         raise SkmFileError(["Berkas kosong: tidak ada baris judul maupun data responden."])
@@ -515,9 +520,7 @@ def report_workbook(result: IkmResult, breakdowns: Sequence[Breakdown] = (), sug
 
     ws3 = wb.create_sheet("Saran")
     write_table(ws3, ["No", "Saran dan masukan"], [[i, s] for i, s in enumerate(suggestions, start=1)], [6, 100])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)
 
 
 def cli_ikm(path: str | Path, weight: str = "exact") -> dict:

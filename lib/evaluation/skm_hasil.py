@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -25,7 +24,7 @@ from lib.base import audit, fmt
 from lib.base.db import AuditEntry, Case
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, require
-from lib.base.sheets import write_table
+from lib.base.sheets import to_bytes, write_table
 from lib.base.worktime import WIB
 from lib.evaluation import skm, skm_data
 from lib.measure.charts import BLUE, GREY, RED, style_figure
@@ -263,9 +262,7 @@ def template_xlsx() -> bytes:
              ["Pendidikan", ", ".join(skm.PENDIDIKAN)], ["Pekerjaan", ", ".join(skm.PEKERJAAN)],
              ["Saran", "bebas, tidak wajib"]]
     write_table(ws2, ["Kolom", "Unsur", "Pertanyaan", "1", "2", "3", "4"], rows, [14, 34, 60, 22, 22, 22, 22])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return to_bytes(wb)
 
 
 class PaperImportError(UserError):

@@ -27,7 +27,7 @@ import python_calamine
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from lib.base import audit, workflow
+from lib.base import archive, audit, workflow
 from lib.base.db import (
     ROOT,
     CalonPenerima,
@@ -142,6 +142,11 @@ def normalise(text) -> str:
 
 
 def sheet_rows(data: bytes, filename: str) -> list[list]:
+    """The rows of a registry extract or a BPJS answer (first sheet of an XLSX/XLS/ODS, or a CSV)."""
+    try:
+        archive.check(data, filename)
+    except archive.ArchiveRefused as err:
+        raise RentanError(str(err)) from None
     if filename.lower().endswith(".csv"):
         text = None
         for enc in ("utf-8-sig", "cp1252"):

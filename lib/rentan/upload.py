@@ -29,6 +29,7 @@ from pathlib import Path
 
 import python_calamine
 
+from lib.base import archive
 from lib.base.errors import UserError
 
 #: Rows searched for the header row.
@@ -414,6 +415,10 @@ def read_upload(data: bytes, filename: str, max_rows: int) -> Upload:
 
 def _read_upload(data: bytes, filename: str, max_rows: int) -> Upload:
     filename = filename or "berkas"
+    try:
+        archive.check(data, filename)
+    except archive.ArchiveRefused as err:
+        raise UploadError(str(err)) from None
     kind, sheets, encoding, separator = _sheets(data, filename)
     name, rows, h, cols, n_below = _header_sheet(sheets)
     headings = tuple(cell_text(v) or "" for v in rows[h])

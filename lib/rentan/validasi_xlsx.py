@@ -12,7 +12,6 @@ re-exported by :mod:`lib.rentan.validasi`.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from copy import copy
 from functools import lru_cache
 from types import SimpleNamespace
@@ -34,12 +33,12 @@ def _xl() -> SimpleNamespace:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from lib.base import fmt
-    from lib.base.sheets import safe_cell
+    from lib.base.sheets import safe_cell, to_bytes
 
     thin = Side(style="thin", color="9CA3AF")
     return SimpleNamespace(
         Workbook=Workbook, WriteOnlyCell=WriteOnlyCell, Cell=Cell, Alignment=Alignment, Font=Font,
-        Protection=Protection, DataValidation=DataValidation, fmt=fmt, safe_cell=safe_cell,
+        Protection=Protection, DataValidation=DataValidation, fmt=fmt, safe_cell=safe_cell, to_bytes=to_bytes,
         illegal=ILLEGAL_CHARACTERS_RE,
         head_fill=PatternFill("solid", fgColor="DCE6F1"), red=PatternFill("solid", fgColor="F8B4B4"),
         yellow=PatternFill("solid", fgColor="FDE68A"), box=Border(left=thin, right=thin, top=thin, bottom=thin),
@@ -130,9 +129,7 @@ def template_workbook(desa_label: str, rows: list[dict], today: dt.date | None =
     ws.protection.formatRows = False
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return x.to_bytes(wb)
 
 
 def _guide_sheet(ws, desa_label: str, today: dt.date) -> None:
@@ -220,9 +217,7 @@ def error_report(upload: Upload, validation) -> bytes:
     _report_head(put, cell, upload, width)
     _report_rows(put, cell, upload, validation, data_rows, width)
     _summary_sheet(wb.create_sheet("Ringkasan"), upload, validation)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return _xl().to_bytes(wb)
 
 
 def _report_columns(ws, upload: Upload, width: int, last: int) -> None:

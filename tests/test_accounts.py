@@ -193,3 +193,17 @@ def test_demo_mode_keeps_one_random_cookie_key_in_the_database(ready_db, monkeyp
         first = accounts.session_cookie_key(s)
     with session_factory(ready_db).begin() as s:
         assert accounts.session_cookie_key(s) == first and len(first) >= 32
+
+
+def test_a_passphrase_past_bcrypts_72_bytes_works_and_every_character_counts(db):
+    """bcrypt refuses (or cuts) past 72 bytes: a long passphrase is hashed through SHA-256 first, so it neither
+    shows a traceback on Akun saya nor lets a different ending log in."""
+    long = "kopi tubruk di warung pak darmo setiap pagi sebelum apel jam tujuh tiga puluh " * 2
+    assert len(long.encode()) > 72
+    with db.begin() as s:
+        accounts.change_own_password(s, accounts.load_actor(s, "rina"), "rahasia-rina", long)
+    with db.begin() as s:
+        assert accounts.authenticate(s, "rina", long).ok
+    with db.begin() as s:
+        assert not accounts.authenticate(s, "rina", long[:-1] + "!").ok
+    assert accounts.check_password("rahasia-rina", accounts.hash_password("rahasia-rina"))  # short ones as before

@@ -191,3 +191,11 @@ def test_every_workbook_leaves_through_the_one_neutralising_writer():
 def _save_line() -> int:
     text = (ROOT / "lib" / "base" / "sheets.py").read_text(encoding="utf-8")
     return next(i for i, line in enumerate(text.splitlines(), start=1) if "wb.save(buf)" in line)
+
+
+def test_tables_offer_no_unlogged_csv_download():
+    """Streamlit's table toolbar would let any role download a register as CSV, unlogged."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True

@@ -1,7 +1,7 @@
 """Landing page: the agency's SOPs grouped by instansi and unit, with search."""
 import streamlit as st
 
-from lib.base import mutu_baku
+from lib.base import fmt, mutu_baku
 from lib.catalogue import document
 from lib.catalogue import model as catalog
 from lib.ui import data, nav, widgets
@@ -27,17 +27,18 @@ def render() -> None:
         st.subheader(instansi, anchor=False, divider="gray")
         for unit, items in units:
             if unit:
-                st.markdown(f"**{unit}**")
+                st.markdown(f"**{fmt.md(unit)}**")
             cols = st.columns(3)
             for i, doc in enumerate(items):
                 with cols[i % 3].container(border=True):
-                    st.markdown(f"**{doc.nama}**")
+                    st.markdown(f"**{fmt.md(doc.nama)}**")
                     if doc.jenis == "sop":
                         meta = [doc.nomor or "tanpa nomor", f"{len(doc.langkah)} langkah",
                                 f"target {document.target_summary(doc)}"]
                     else:
                         meta = ["Standar Pelayanan", f"{len(doc.produk)} produk layanan"]
-                    st.markdown(f"<div class='sop-card-meta'>{' · '.join(meta)}</div>", unsafe_allow_html=True)
+                    st.markdown(f"<div class='sop-card-meta'>{fmt.html_text(' · '.join(meta))}</div>",
+                                unsafe_allow_html=True)
                     st.page_link(nav.page(doc.id), label="Buka " + ("SOP" if doc.jenis == "sop" else "standar"),
                                  icon=":material/arrow_forward:")
     st.caption(f"1 hari kerja = {mutu_baku.MINUTES_PER_WORKING_DAY} menit kerja (Perpres 21/2023: "

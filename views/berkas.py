@@ -59,7 +59,7 @@ def _case(d: case_detail.CaseDetail) -> None:
     widgets.header(f"Berkas {d.register_no}", f"{d.sop.nama} · revisi portal {d.revision_no} · masuk "
                    f"{fmt.waktu(d.created_at)}" + (f" · selesai {fmt.waktu(d.closed_at)}" if d.closed_at else ""))
     lead = duration(d.lead_working_min) if d.closed_at else "berjalan"
-    st.markdown(f"**Status:** {d.state_label} · **Pemohon:** {d.applicant_name or '—'} · **Langkah berjalan:** "
+    st.markdown(f"**Status:** {d.state_label} · **Pemohon:** {fmt.md(d.applicant_name or '—')} · **Langkah berjalan:** "
                 f"{', '.join(str(s.step.no) for s in d.open_steps) or '—'} · **Lama:** {lead}")
     _identity(d)
     if d.state == "selesai":
@@ -116,7 +116,7 @@ def _open_step(d, s: case_detail.OpenStep) -> None:
     step = s.step
     status = STATUS_LABELS[s.clock.status]
     with st.container(border=True):
-        st.markdown(f"**Langkah {step.no}: {step.kegiatan}** — {s.pelaksana}" + (f" (ke-{s.attempt})"
+        st.markdown(f"**Langkah {step.no}: {fmt.md(step.kegiatan)}** — {s.pelaksana}" + (f" (ke-{s.attempt})"
                                                                               if s.attempt > 1 else ""))
         target = step.target.label() if step.target else "tanpa target"
         st.caption(f"Tersedia sejak {fmt.waktu(s.available_at)} · target {target} · berjalan "
@@ -204,7 +204,7 @@ def _comments(d) -> None:
     with context.db()() as session:
         notes = case_files.comments(session, actor, d.id)
     for c in notes:
-        st.markdown(f"**{c.author}** · {fmt.waktu(c.at)}  \n{c.text}")
+        st.markdown(f"**{fmt.md(c.author)}** · {fmt.waktu(c.at)}  \n{fmt.md(c.text)}")
     if not notes:
         st.caption("Belum ada komentar.")
     with st.form(f"komentar-{d.id}-{len(notes)}", clear_on_submit=True):

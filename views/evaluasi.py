@@ -218,7 +218,7 @@ def _read_only(v: reviews.ReviewView) -> None:
     st.subheader("Tujuh pertanyaan evaluasi", anchor=False)
     st.dataframe(reviews.answers_frame(v), hide_index=True, width="stretch")
     if v.kesimpulan:
-        st.markdown(f"**Kesimpulan:** {v.kesimpulan}")
+        st.markdown(f"**Kesimpulan:** {fmt.md(v.kesimpulan)}")
     st.subheader("Temuan dan tindak lanjut", anchor=False)
     if v.findings:
         st.dataframe(reviews.findings_frame(v), hide_index=True, width="stretch")

@@ -17,8 +17,8 @@ def render() -> None:
         st.info("Tidak ada revisi yang menunggu pengesahan.")
     for r in waiting:
         with st.container(border=True):
-            st.markdown(f"**{r.sop_id}** — revisi {r.revision_no} oleh {r.author or 'sistem'}, "
-                        f"{fmt.waktu(r.created_at)}  \nCatatan: {r.note or '—'}")
+            st.markdown(f"**{r.sop_id}** — revisi {r.revision_no} oleh {fmt.md(r.author or 'sistem')}, "
+                        f"{fmt.waktu(r.created_at)}  \nCatatan: {fmt.md(r.note or '—')}")
             with context.db()() as session:
                 new = revisions.get(session, r.id)
                 can = revisions.actions(session, actor, r.id)

@@ -1,6 +1,5 @@
 """Validasi desa: a desa's validation template, its upload, the preview with the problems, and "Terima"."""
 import hashlib
-import re
 
 import pandas as pd
 import streamlit as st
@@ -18,12 +17,7 @@ _STATE = {"valid": "Sah", "warning": "Sah, dengan catatan", "invalid": "Tidak sa
 #: the rows with problems, which the error report holds in full anyway).
 PREVIEW_ROWS = 1000
 _JUST_ACCEPTED = "val-baru-diterima"  # sha256 of the file this session has just accepted
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>$~|#])")
-
-
-def _md(text) -> str:
-    """Text the village wrote (a status, a heading, a file name), shown literally in Markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+_md = fmt.md  # text the village wrote (a status, a heading, a file name), shown literally
 
 
 def render() -> None:

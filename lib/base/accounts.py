@@ -5,7 +5,9 @@ Every function that changes an account takes the acting user and calls ``require
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -43,13 +45,21 @@ class AccountError(UserError):
     """A user-caused problem with an account change; the message is Indonesian and safe to show."""
 
 
+def _secret(password: str) -> bytes:
+    """What bcrypt hashes: the password's UTF-8 bytes, or, past bcrypt's 72-byte limit, their SHA-256 (base64),
+    so that a long passphrase works and every character of it counts (shorter passwords hash as they always
+    did, so existing hashes stay valid)."""
+    raw = password.encode("utf-8")
+    return raw if len(raw) <= 72 else base64.b64encode(hashlib.sha256(raw).digest())
+
+
 def hash_password(password: str) -> str:
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=config.BCRYPT_ROUNDS)).decode("ascii")
+    return bcrypt.hashpw(_secret(password), bcrypt.gensalt(rounds=config.BCRYPT_ROUNDS)).decode("ascii")
 
 
 def check_password(password: str, hashed: str) -> bool:
     try:
-        return bcrypt.checkpw(password.encode("utf-8"), hashed.encode("ascii"))
+        return bcrypt.checkpw(_secret(password), hashed.encode("ascii"))
     except ValueError:
         return False
 

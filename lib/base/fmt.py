@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
@@ -57,3 +59,18 @@ def bulan_tahun(d: dt.date | None) -> str:
     if d is None:
         return "—"
     return format_date(d, "MMMM y", locale=LOCALE)
+
+
+#: What Markdown reads as formatting, a link or an image (``![x](url)`` needs its brackets), or HTML.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>$~|#])")
+
+
+def md(text) -> str:
+    """Text a person typed (a name, a comment, a file name), shown literally in Markdown: no formatting, no link,
+    no image fetched from elsewhere, no HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def html_text(text) -> str:
+    """Text a person typed, shown literally inside an HTML element (where Markdown is not read)."""
+    return html.escape(str(text), quote=True)

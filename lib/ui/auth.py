@@ -19,7 +19,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from lib.base import accounts, config
+from lib.base import accounts, config, fmt
 from lib.base.db import session_factory
 from lib.base.permissions import Actor
 
@@ -119,7 +119,7 @@ class Gate:
     def sidebar(self, actor: Actor) -> bool:
         """Who is logged in and the logout button. Returns True when the user just logged out."""
         with st.sidebar:
-            st.markdown(f"**{actor.name}**  \n" + "<br>".join(actor.role_titles()), unsafe_allow_html=True)
+            st.markdown(f"**{fmt.md(actor.name)}**  \n" + "  \n".join(fmt.md(t) for t in actor.role_titles()))
             if st.button("Keluar", key="keluar", icon=":material/logout:", width="stretch"):
                 with self._factory.begin() as session:
                     accounts.record_logout(session, actor)

@@ -18,6 +18,8 @@ from pathlib import Path
 os.environ.setdefault("PORTAL_BCRYPT_ROUNDS", "4")
 # No two-year demo history in every fresh test database (tests that need it fill it themselves).
 os.environ.setdefault("PORTAL_DEMO_HISTORY", "0")
+# A page's unexpected error propagates (AppTest's at.exception sees it) instead of the message for users.
+os.environ.setdefault("PORTAL_RAISE_ERRORS", "1")
 
 import pytest
 from sqlalchemy import create_engine, text

@@ -221,3 +221,25 @@ def test_admin_adds_a_calendar_day_off_in_the_page(app_db):
     assert "Pengecualian 5 Mei 2026 disimpan." in [s.value for s in at.success]
     table = at.dataframe[0].value
     assert "SKB cuti bersama tambahan" in table["Keterangan"].tolist()
+
+
+def test_an_unexpected_error_shows_a_reference_number_and_the_server_log_holds_the_details(app_db, monkeypatch,
+                                                                                           caplog):
+    import logging
+    import re
+
+    import views.akun
+
+    def broken() -> None:
+        raise RuntimeError("rincian internal /srv/portal/lib/rahasia.py")
+
+    monkeypatch.setattr(views.akun, "render", broken)
+    monkeypatch.setenv("PORTAL_RAISE_ERRORS", "0")
+    with caplog.at_level(logging.ERROR, logger="portal"):
+        at = open_app("akun", user="staf")
+    assert not at.exception
+    message = at.error[0].value
+    ref = re.search(r"\*\*([0-9A-F]{8})\*\*", message).group(1)
+    assert "rahasia" not in message and "Traceback" not in message and "RuntimeError" not in message
+    logged = [r for r in caplog.records if ref in r.getMessage()]
+    assert logged and logged[0].exc_info and "rahasia.py" in str(logged[0].exc_info[1])

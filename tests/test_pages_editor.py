@@ -63,3 +63,30 @@ def _keys(at):
 
 def _save(at):
     return next(b for b in at.button if b.label == "Simpan sebagai draf")
+
+
+def test_a_refused_save_keeps_the_edits_and_the_next_save_stores_them(app_db):
+    at = open_app("editor-sop", user="admin")
+    at.selectbox(key="ed-sop").set_value("kartu-ak1").run()
+    short = [k for k in _keys(at) if k.endswith("-nama_singkat")][0]
+    at.text_input(key=short).set_value("Kartu Kuning (AK1)")
+    _save(at).click().run()
+    assert "catatan" in at.error[0].value  # refused: no note
+    assert at.text_input(key=short).value == "Kartu Kuning (AK1)"  # the edit is still on the page
+    note = [k for k in _keys(at) if k.endswith("-note") and k != "ed-yaml-note"][0]
+    at.text_input(key=note).set_value("Nama singkat diubah")
+    _save(at).click().run()
+    assert not at.error, at.error
+    with session_factory(app_db)() as s:
+        newest = revisions.revisions(s, "kartu-ak1")[0]
+        assert (newest.revision_no, newest.note) == (2, "Nama singkat diubah")
+        assert revisions.document(s.get(SopRevision, newest.id)).nama_singkat == "Kartu Kuning (AK1)"
+
+
+def test_a_new_empty_executor_row_is_no_choice_for_a_step():
+    """A row added at the bottom of the Pelaksana grid has no kode yet (NaN from the grid): it broke the steps
+    table with "Out of range float values are not JSON compliant"."""
+    from lib.catalogue import sop_form
+
+    rows = [{"kode": "pemohon"}, {"kode": " petugas "}, {"kode": float("nan")}, {"kode": None}, {}]
+    assert sop_form.actor_codes(rows) == ["pemohon", "petugas"]

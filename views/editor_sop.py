@@ -118,7 +118,7 @@ def _edit(base: dict, sop_id: str | None) -> None:
         t["pelaksana"] = _table(t["pelaksana"], sop_form.PELAKSANA, f"{key}-pel", {
             "peran": st.column_config.MultiselectColumn("peran", options=list(ROLE_CODES),
                                                         format_func=lambda r: ROLES[r])})
-        actors = [p["kode"] for p in t["pelaksana"] if p.get("kode")]
+        actors = sop_form.actor_codes(t["pelaksana"])
         st.markdown("**Langkah** (baris baru: klik baris kosong paling bawah; keputusan: isi pertanyaan dan cabangnya)")
         t["langkah"] = _table(t["langkah"], sop_form.LANGKAH, f"{key}-lang", {
             "pelaksana": st.column_config.SelectboxColumn("pelaksana", options=actors,
@@ -151,9 +151,16 @@ def _edit(base: dict, sop_id: str | None) -> None:
     with st.form(f"{key}-save"):
         note = st.text_input("Catatan revisi (wajib): apa yang diubah dan mengapa", key=f"{key}-note")
         if st.form_submit_button("Simpan sebagai draf", type="primary", icon=":material/save:", disabled=doc is None):
-            st.session_state["_ed_n"] = st.session_state.get("_ed_n", 0) + 1
-            widgets.apply(lambda s: revisions.save_draft(s, context.actor(), doc, note),
-                          f"Draf “{doc.id}” tersimpan. Ajukan untuk disahkan dari riwayat revisi.")
+            widgets.apply(lambda s: revisions.save_draft(s, context.actor(), doc, note), _saved(doc.id))
+
+
+def _saved(doc_id: str):
+    """The message after a save. Only a save that succeeded starts the editor afresh from the new draft (new
+    widget keys); a refused one keeps every edit and the note on the page for the next try."""
+    def message(_rev) -> str:
+        st.session_state["_ed_n"] = st.session_state.get("_ed_n", 0) + 1
+        return f"Draf “{doc_id}” tersimpan. Ajukan untuk disahkan dari riwayat revisi."
+    return message
 
 
 def _table(rows: list[dict], columns: list[str], key: str, config: dict) -> list[dict]:

@@ -75,3 +75,9 @@ def demo_history() -> bool:
     production). The test suite turns it off for speed except where a test asks for it."""
     return not is_production() and os.environ.get("PORTAL_DEMO_HISTORY", "1").strip().lower() not in ("0", "false",
                                                                                                       "tidak")
+
+
+def raise_page_errors() -> bool:
+    """``PORTAL_RAISE_ERRORS=1`` (the test suite sets it): a page's unexpected error propagates instead of
+    becoming the Indonesian message with a reference number, so tests see it."""
+    return os.environ.get("PORTAL_RAISE_ERRORS", "0").strip() == "1"

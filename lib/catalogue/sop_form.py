@@ -77,6 +77,12 @@ def _date(value):
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
+def actor_codes(rows: list[dict]) -> list[str]:
+    """The executor codes a step may choose: a row just added in the grid has no kode yet (an empty cell
+    arrives as NaN, which is truthy, and would break the steps' choice list)."""
+    return [c for c in (_text(r.get("kode")) for r in rows) if c]
+
+
 def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
 

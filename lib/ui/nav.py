@@ -13,6 +13,7 @@ import streamlit as st
 
 from lib.base.permissions import Actor, has_permission, holds_anywhere
 from lib.catalogue import model as catalog
+from lib.ui import widgets
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ def build(specs: list[PageSpec], actor: Actor) -> dict[str, list[st.Page]]:
         allowed = allowed_to_open(actor, spec)
         visible = allowed and not (spec.permission is None and not actor.is_anonymous)
         default = spec.default_for_anonymous if actor.is_anonymous else spec.default_for_users
-        page = st.Page(spec.render, title=spec.title, icon=spec.icon, url_path=spec.key, default=default,
-                       visibility="visible" if visible else "hidden")
+        page = st.Page(widgets.guarded(spec.render), title=spec.title, icon=spec.icon, url_path=spec.key,
+                       default=default, visibility="visible" if visible else "hidden")
         if visible:
             reg.visible.add(spec.key)
         reg.pages[spec.key] = page

@@ -1,10 +1,14 @@
 """Small shared widgets: the page header, the CSS, document downloads."""
 from __future__ import annotations
 
+import functools
+import logging
+import secrets
 from pathlib import Path
 
 import streamlit as st
 
+from lib.base import config
 from lib.base.errors import UserError
 from lib.base.permissions import PermissionDenied
 from lib.catalogue import document
@@ -12,6 +16,7 @@ from lib.catalogue import document
 #: What a page shows as a message instead of a traceback: every user-caused error and a refused permission.
 USER_ERRORS: tuple[type[Exception], ...] = (UserError, PermissionDenied)
 
+_LOG = logging.getLogger("portal")
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
@@ -61,3 +66,21 @@ def apply(action, message, errors: tuple[type[Exception], ...] = USER_ERRORS) ->
         st.error(str(err))
     else:
         flash(message(result) if callable(message) else message)
+
+
+def guarded(render):
+    """A page's render behind one boundary: an unexpected error shows an Indonesian message with a reference
+    number, and the server log holds the traceback under the same number. No page ever shows a traceback.
+    (Streamlit's own stop and rerun are not errors: they derive from BaseException and pass through.)"""
+    @functools.wraps(render)
+    def page() -> None:
+        try:
+            render()
+        except Exception:
+            if config.raise_page_errors():
+                raise
+            ref = secrets.token_hex(4).upper()
+            _LOG.exception("kesalahan tak terduga pada halaman, rujukan %s", ref)
+            st.error(f"Maaf, terjadi kesalahan yang tidak terduga. Perubahan yang belum tersimpan tidak dilakukan. "
+                     f"Muat ulang halaman; bila terulang, sampaikan nomor rujukan **{ref}** kepada pengelola portal.")
+    return page

@@ -100,13 +100,13 @@ def test_a_list_changed_after_the_kabid_verified_it_needs_verifying_again_before
         s.add(CalonPenerima(desa_kode="karang-dalo", nik="3313014101600099", nama="Calon Susulan",
                             created_at=ref.created_at))
         s.flush()
-        (d,) = [d for d in kohort.desa_status(s, kid) if d.kode == "karang-dalo"]
+        (d,) = [d for d in kohort.desa_status(s, actor(s, "stafku"), kid) if d.kode == "karang-dalo"]
         assert (d.calon, d.jumlah_diverifikasi, d.berubah, d.tahap) == (9, 8, True, "Berubah, verifikasi ulang")
         with pytest.raises(kohort.KohortError, match=r"berubah sejak diverifikasi \(8 menjadi 9 orang\)"):
             kohort.send_letter(s, actor(s, "stafku"), kid, ["karang-dalo"], "400/1", TODAY)
         kohort.verify_desa(s, actor(s, "kabidku"), kid, "karang-dalo")
         kohort.send_letter(s, actor(s, "stafku"), kid, ["karang-dalo"], "400/1", TODAY)
-        (d,) = [d for d in kohort.desa_status(s, kid) if d.kode == "karang-dalo"]
+        (d,) = [d for d in kohort.desa_status(s, actor(s, "stafku"), kid) if d.kode == "karang-dalo"]
         assert (d.berubah, d.tahap) == (False, "Menunggu jawaban")
 
 
@@ -132,9 +132,10 @@ def test_a_desa_that_has_not_answered_by_the_deadline_is_on_the_overdue_list(sf)
         kohort.record_answer(s, actor(s, "stafku"), kid, "jatiharjo", dt.date(2026, 11, 5), "surat balasan")
     with sf() as s:
         # Monday 2 November: due on the fifth working day, Monday 9 November; overdue from the 10th.
-        assert kohort.overdue(s, kid, today=dt.date(2026, 11, 9)) == []
-        assert [d.kode for d in kohort.overdue(s, kid, today=dt.date(2026, 11, 10))] == ["karang-dalo"]
-        status = {d.kode: d.tahap for d in kohort.desa_status(s, kid, today=dt.date(2026, 11, 10))}
+        assert kohort.overdue(s, actor(s, "stafku"), kid, today=dt.date(2026, 11, 9)) == []
+        late = kohort.overdue(s, actor(s, "stafku"), kid, today=dt.date(2026, 11, 10))
+        assert [d.kode for d in late] == ["karang-dalo"]
+        status = {d.kode: d.tahap for d in kohort.desa_status(s, actor(s, "stafku"), kid, today=dt.date(2026, 11, 10))}
         assert status["karang-dalo"] == "Terlambat menjawab"
         assert status["jatiharjo"] == "Sudah menjawab"
         assert status["kaling"] == "Belum ada daftar calon"
@@ -162,7 +163,7 @@ def test_only_candidates_the_village_answered_valid_join_the_cohort(sf):
         assert kohort.take_validated(s, actor(s, "stafku"), kid) == 5
         assert kohort.take_validated(s, actor(s, "stafku"), kid) == 0  # nobody twice
     with sf() as s:
-        assert len(kohort.participants(s, kid)) == 5
+        assert len(kohort.participants(s, actor(s, "stafku"), kid)) == 5
 
 
 def test_the_page_can_say_how_many_validated_candidates_are_waiting_to_be_taken(sf):
@@ -191,7 +192,7 @@ def _cohort_with_valid_list(s, replacements: int = 0) -> tuple[int, list[Peserta
         kohort.set_quota(s, actor(s, "stafku"), kid, "karang-dalo", 8 - replacements)
     letter_answered(s, kid)
     kohort.take_validated(s, actor(s, "stafku"), kid)
-    return kid, kohort.participants(s, kid)
+    return kid, kohort.participants(s, actor(s, "stafku"), kid)
 
 
 def test_bpjs_export_lists_unchecked_participants_with_nik_as_text_and_is_logged(sf):
@@ -217,13 +218,13 @@ def test_a_person_bpjs_reports_as_covered_is_replaced_by_the_next_validated_cand
         assert (result.cocok, result.belum_terdaftar, result.terdaftar_lain) == (6, 5, 1)
         assert result.diganti == [(people[0].nama, result.diganti[0][1])] and result.diganti[0][1]
     with sf() as s:
-        rows = kohort.participants(s, kid, with_replaced=True)
+        rows = kohort.participants(s, actor(s, "stafku"), kid, with_replaced=True)
         old = next(p for p in rows if p.nik == people[0].nik)
         assert (old.state, old.bpjs_status, old.bpjs_keterangan) == ("diganti", "terdaftar_lain", "JKN PBI Kemnaker")
         new = next(p for p in rows if p.pengganti_untuk == old.id)
         assert (new.state, new.bpjs_status, new.desa_kode) == ("aktif", "belum_dicek", old.desa_kode)
-        assert len(kohort.participants(s, kid)) == 6  # the count is kept
-        assert bpjs.replacements(s, kid)[0][1].id == new.id
+        assert len(kohort.participants(s, actor(s, "stafku"), kid)) == 6  # the count is kept
+        assert bpjs.replacements(s, actor(s, "stafku"), kid)[0][1].id == new.id
         assert s.scalar(select(WorkflowHistory.comment).where(WorkflowHistory.object_type == "peserta_kohort")) \
             .startswith("Sudah terdaftar BPJS (JKN PBI Kemnaker); diganti ")
 
@@ -251,7 +252,7 @@ def test_a_person_twice_in_one_bpjs_answer_is_answered_once_and_the_repeat_is_na
         assert (result.cocok, result.terdaftar_lain, len(result.diganti)) == (6, 1, 1)
         assert result.tidak_dikenal == [f"Baris {ws.max_row}: NIK {people[0].nik[:6]}…{people[0].nik[-4:]} sudah ada "
                                         f"di baris {first}; baris ini diabaikan."]
-        assert len(kohort.participants(s, kid)) == 6
+        assert len(kohort.participants(s, actor(s, "stafku"), kid)) == 6
 
 
 def test_a_covered_person_with_no_candidate_left_in_the_desa_is_replaced_by_no_one_and_said_so(sf):
@@ -259,7 +260,7 @@ def test_a_covered_person_with_no_candidate_left_in_the_desa_is_replaced_by_no_o
         kid, people = _cohort_with_valid_list(s)
         result = bpjs.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, {people[0].nik}), "j.xlsx")
         assert result.diganti == [(people[0].nama, None)]
-        assert len(kohort.participants(s, kid)) == 7
+        assert len(kohort.participants(s, actor(s, "stafku"), kid)) == 7
 
 
 def test_the_same_bpjs_answer_imported_twice_changes_nothing(sf):
@@ -331,7 +332,7 @@ def test_the_budget_is_people_times_iuran_times_months_per_desa_kecamatan_and_to
         letter_answered(s, kid, "jatiharjo")
         kohort.take_validated(s, actor(s, "stafku"), kid)
     with sf() as s:
-        b = anggaran.budget(s, kid)
+        b = anggaran.budget(s, actor(s, "stafku"), kid)
         assert (b.bulan, b.peserta, b.belum_dicek) == (12, 12, 12)
         assert {(r.desa, r.peserta, r.total) for r in b.desa} == {("Karang Dalo", 8, 8 * 16_800 * 12),
                                                                   ("Jatiharjo", 4, 4 * 16_800 * 12)}
@@ -358,7 +359,7 @@ def test_the_iuran_basis_is_an_admin_setting_and_changes_the_budget(sf):
             anggaran.save_iuran(s, actor(s, "adminku"), 0, "1", 6_800)
         anggaran.save_iuran(s, actor(s, "adminku"), 2_000_000, "1", 6_800)
     with sf() as s:
-        assert anggaran.budget(s, kid).total == 8 * 26_800 * 12
+        assert anggaran.budget(s, actor(s, "stafku"), kid).total == 8 * 26_800 * 12
 
 
 def test_a_cohort_with_an_sk_keeps_the_iuran_basis_it_was_signed_with(sf):
@@ -372,8 +373,8 @@ def test_a_cohort_with_an_sk_keeps_the_iuran_basis_it_was_signed_with(sf):
     with sf.begin() as s:
         anggaran.save_iuran(s, actor(s, "adminku"), 2_000_000, "1", 6_800)
     with sf.begin() as s:
-        assert anggaran.budget(s, kid).total == 8 * 16_800 * 12
-        assert anggaran.budget(s, kid).iuran.per_bulan == 16_800
+        assert anggaran.budget(s, actor(s, "stafku"), kid).total == 8 * 16_800 * 12
+        assert anggaran.budget(s, actor(s, "stafku"), kid).iuran.per_bulan == 16_800
         assert anggaran.iuran(s, other).per_bulan == anggaran.iuran(s).per_bulan == 26_800
         wb = load_workbook(io.BytesIO(anggaran.sk_workbook(s, actor(s, "stafku"), kid)))
         assert wb["Rekap per desa"].cell(5, 4).value == 16_800
@@ -398,7 +399,7 @@ def test_the_demo_cohort_has_one_letter_overdue_and_one_waiting(sf):
     with sf.begin() as s:
         assert kohort.seed_demo(s, today=dt.date(2026, 11, 23))
         kid = kohort.all_kohort(s)[0].id
-        tahap = {d.kode: d.tahap for d in kohort.desa_status(s, kid, today=dt.date(2026, 11, 23))}
+        tahap = {d.kode: d.tahap for d in kohort.desa_status(s, actor(s, "stafku"), kid, today=dt.date(2026, 11, 23))}
         assert (tahap["karang-dalo"], tahap["jatiharjo"]) == ("Menunggu jawaban", "Terlambat menjawab")
         assert not kohort.seed_demo(s)
 
@@ -419,8 +420,8 @@ def test_a_desa_quota_takes_the_first_valid_candidates_of_its_list_and_keeps_the
         assert kohort.take_validated(s, actor(s, "stafku"), kid) == 0  # the quota is full
         first_five = list(s.scalars(select(CalonPenerima.nik).where(CalonPenerima.desa_kode == "karang-dalo")
                                     .order_by(CalonPenerima.id).limit(5)))
-        assert [p.nik for p in kohort.participants(s, kid)] == first_five
-        kd = next(d for d in kohort.desa_status(s, kid) if d.kode == "karang-dalo")
+        assert [p.nik for p in kohort.participants(s, actor(s, "stafku"), kid)] == first_five
+        kd = next(d for d in kohort.desa_status(s, actor(s, "stafku"), kid) if d.kode == "karang-dalo")
         assert (kd.kuota, kd.peserta, kd.cadangan) == (5, 5, 3)
 
 
@@ -430,7 +431,7 @@ def test_a_gap_left_by_a_replacement_without_reserve_is_filled_by_the_next_valid
         covered = {people[0].nik, people[1].nik}
         result = bpjs.bpjs_import(s, actor(s, "stafku"), kid, bpjs_answer(s, kid, covered), "j.xlsx")
         assert [new is None for _, new in result.diganti].count(True) == 1  # one reserve for two
-        assert len(kohort.participants(s, kid)) == 6
+        assert len(kohort.participants(s, actor(s, "stafku"), kid)) == 6
         assert kohort.to_take(s, kid) == []  # nobody valid is left outside the list
         nik, born, sex = rentan.demo_nik(0, 50)
         s.add(CalonPenerima(desa_kode="karang-dalo", nik=nik, nama="Warsini", tanggal_lahir=born, jenis_kelamin=sex,
@@ -440,7 +441,7 @@ def test_a_gap_left_by_a_replacement_without_reserve_is_filled_by_the_next_valid
         s.flush()
         assert [c.nama for c in kohort.to_take(s, kid)] == ["Warsini"]  # one seat free under the quota of 7
         assert kohort.take_validated(s, actor(s, "stafku"), kid) == 1
-        assert len(kohort.participants(s, kid)) == 7
+        assert len(kohort.participants(s, actor(s, "stafku"), kid)) == 7
 
 
 def test_a_quota_is_staff_work_and_logged_and_must_be_a_sensible_number(sf):
@@ -454,3 +455,18 @@ def test_a_quota_is_staff_work_and_logged_and_must_be_a_sensible_number(sf):
     with sf() as s:
         assert "kuota Karang Dalo semua → 3" in s.scalars(select(AuditEntry.detail)
                                                          .where(AuditEntry.action == "atur_kuota")).one()
+
+
+def test_only_the_cohorts_staff_and_kabid_read_its_people(sf):
+    """Participants, the desa tracker and the budget name beneficiaries: every reader takes the actor."""
+    with sf.begin() as s:
+        kid = new_kohort(s)
+    with sf() as s:
+        for user in ("stafku", "kabidku"):
+            kohort.participants(s, actor(s, user), kid)
+            kohort.desa_status(s, actor(s, user), kid)
+            anggaran.budget(s, actor(s, user), kid)
+        for user in ("kabidtk", "opdesa", "kadisku"):
+            for read in (kohort.participants, kohort.desa_status, anggaran.budget, bpjs.replacements):
+                with pytest.raises(PermissionDenied):
+                    read(s, actor(s, user), kid)

@@ -277,3 +277,34 @@ def test_imported_validation_rows_cannot_be_changed_or_deleted_afterwards(sf):
     with sf() as s:
         assert set(s.scalars(select(ValidasiBaris.status))) == {"valid"}
         assert s.scalar(select(func.count(ValidasiBaris.id))) == 4
+
+
+def test_the_same_file_accepted_twice_at_the_same_moment_is_stored_once_and_nobody_sees_a_traceback(sf):
+    """Two requests press Terima on one file together: one stores it; the other is told it was already
+    accepted (PostgreSQL makes it wait for the first) or to press again (SQLite refuses the second writer);
+    never an IntegrityError or 'database is locked'."""
+    import threading
+
+    with sf.begin() as s:
+        data = filled(s)
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def press() -> None:
+        try:
+            with sf.begin() as s:
+                op = actor(s, "opdesa")
+                checked = rentan.check_upload(s, op, "karang-dalo", data, "v.xlsx")
+                barrier.wait(timeout=20)
+                done = rentan.accept(s, op, checked)
+            outcomes.append("sudah" if done.already else "baru")
+        except rentan.RentanError as err:
+            outcomes.append("ulangi" if "sekali lagi" in str(err) else str(err))
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) in (["baru", "sudah"], ["baru", "ulangi"]), outcomes
+    with sf() as s:
+        assert s.scalar(select(func.count(ValidasiBatch.id))) == 1

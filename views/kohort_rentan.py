@@ -45,7 +45,7 @@ def render() -> None:
         _new_cohort(expanded=False)
     with context.db()() as session:
         k = kohort.get(session, kid)
-        status = kohort.desa_status(session, kid)
+        status = kohort.desa_status(session, actor, kid)
     months = kohort.months(k.mulai, k.selesai)
     sk = f" · SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)}" if k.nomor_sk else " · SK belum ditetapkan"
     st.caption(f"Kepesertaan {fmt.bulan_tahun(k.mulai)} – {fmt.bulan_tahun(k.selesai)} ({months} bulan) · "
@@ -275,8 +275,8 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
 # --- 3. participants and BPJS check -----------------------------------------------------------------------
 def _bpjs(kid: int, actor, frozen: bool) -> None:
     with context.db()() as session:
-        active = kohort.participants(session, kid)
-        replaced = bpjs.replacements(session, kid)
+        active = kohort.participants(session, actor, kid)
+        replaced = bpjs.replacements(session, actor, kid)
         history = bpjs.checks(session, kid)
         wil = bpjs.wilayah(session)
         waiting = [] if frozen else kohort.to_take(session, kid)
@@ -362,9 +362,9 @@ def _people(people, wil) -> pd.DataFrame:
 # --- 4. SK and budget --------------------------------------------------------------------------------------
 def _sk_budget(k, actor) -> None:
     with context.db()() as session:
-        b = anggaran.budget(session, k.id)
+        b = anggaran.budget(session, actor, k.id)
         wil = bpjs.wilayah(session)
-        people = kohort.participants(session, k.id)
+        people = kohort.participants(session, actor, k.id)
     r = b.iuran
     st.subheader("Rencana anggaran", anchor=False)
     st.markdown(f"Iuran per orang per bulan: JKK {fmt.angka(r.jkk_persen, 2 if r.jkk_persen % 1 else 0)}% × "

@@ -95,7 +95,7 @@ def set_sk(session: Session, actor: Actor, kohort_id: int, nomor: str, tanggal: 
         raise KohortError("Nomor SK wajib diisi.")
     if tanggal > kohort.today_wib():
         raise KohortError("Tanggal SK tidak boleh di masa depan.")
-    active = kohort.participants(session, kohort_id)
+    active = kohort.participants(session, actor, kohort_id)
     if not active:
         raise KohortError("Kohort belum memiliki peserta.")
     waiting = sum(1 for p in active if p.bpjs_status == "belum_dicek")
@@ -143,16 +143,17 @@ class Budget:
     total: int
 
 
-def budget(session: Session, kohort_id: int) -> Budget:
+def budget(session: Session, actor: Actor, kohort_id: int) -> Budget:
     """The contribution of the cohort's active participants: iuran per month × months, per desa, per
     kecamatan and in total (whole rupiah)."""
+    kohort.require_reader(actor)
     k = kohort.get(session, kohort_id)
     rate = iuran(session, kohort_id)
     n_months = kohort.months(k.mulai, k.selesai)
     wil = wilayah(session)
     per_desa: dict[str, int] = {}
     waiting = 0
-    for p in kohort.participants(session, kohort_id):
+    for p in kohort.participants(session, actor, kohort_id):
         per_desa[p.desa_kode] = per_desa.get(p.desa_kode, 0) + 1
         waiting += p.bpjs_status == "belum_dicek"
     desa_rows = sorted((BudgetRow(wil[kode][1], wil[kode][0], n, n * rate.per_bulan, n * rate.per_bulan * n_months)
@@ -171,7 +172,7 @@ def budget_workbook(session: Session, actor: Actor, kohort_id: int) -> bytes:
     """The budget per desa and per kecamatan as XLSX (no personal data)."""
     kohort.require_staff(actor)
     k = kohort.get(session, kohort_id)
-    b = budget(session, kohort_id)
+    b = budget(session, actor, kohort_id)
     rows = [_budget_record(b, r.kecamatan, r.desa, r.peserta) for r in b.desa]
     rows += [_budget_record(b, f"Jumlah Kec. {r.kecamatan}", "", r.peserta) for r in b.kecamatan]
     rows.append(_budget_record(b, "JUMLAH SELURUHNYA", "", b.peserta))
@@ -193,7 +194,7 @@ def sk_workbook(session: Session, actor: Actor, kohort_id: int) -> bytes:
     wil = wilayah(session)
     cal = {c.id: c for c in session.scalars(select(CalonPenerima).where(CalonPenerima.id.in_(
         select(PesertaKohort.calon_id).where(PesertaKohort.kohort_id == kohort_id))))}
-    people = sorted(kohort.participants(session, kohort_id),
+    people = sorted(kohort.participants(session, actor, kohort_id),
                     key=lambda p: (wil[p.desa_kode][1], wil[p.desa_kode][0], p.nama))
     if not people:
         raise KohortError("Kohort belum memiliki peserta.")
@@ -202,7 +203,7 @@ def sk_workbook(session: Session, actor: Actor, kohort_id: int) -> bytes:
              "Desa/Kelurahan": wil[p.desa_kode][0], "Kecamatan": wil[p.desa_kode][1],
              "Hasil Cek BPJS": BPJS_STATUS[p.bpjs_status]} for i, p in enumerate(people, 1)]
     sk = f"SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)}" if k.nomor_sk else "Rancangan (SK belum ditetapkan)"
-    b = budget(session, kohort_id)
+    b = budget(session, actor, kohort_id)
     recap = [_budget_record(b, r.kecamatan, r.desa, r.peserta) for r in b.desa]
     out = records_workbook([
         ("Lampiran SK", f"Lampiran {sk}: Penerima bantuan iuran BPJS Ketenagakerjaan pekerja rentan — {k.nama}",

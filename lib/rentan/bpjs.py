@@ -45,7 +45,7 @@ def bpjs_export(session: Session, actor: Actor, kohort_id: int) -> bytes:
     k = kohort.get(session, kohort_id)
     wil = wilayah(session)
     born = dict(session.execute(select(CalonPenerima.id, CalonPenerima.tanggal_lahir)).all())
-    rows = [p for p in kohort.participants(session, kohort_id) if p.bpjs_status == "belum_dicek"]
+    rows = [p for p in kohort.participants(session, actor, kohort_id) if p.bpjs_status == "belum_dicek"]
     if not rows:
         raise KohortError("Tidak ada peserta yang menunggu pengecekan BPJS.")
     data = [{"No": i, "NIK": p.nik, "Nama": p.nama, "Tanggal Lahir": born.get(p.calon_id),
@@ -105,7 +105,7 @@ def bpjs_import(session: Session, actor: Actor, kohort_id: int, data: bytes, fil
     if prev is not None:
         return BpjsResult(prev.id, True, prev.cocok, prev.cocok - prev.terdaftar_lain, prev.terdaftar_lain, [], [])
     _, rows = _bpjs_rows(data, filename)
-    by_nik = {p.nik: p for p in kohort.participants(session, kohort_id)}
+    by_nik = {p.nik: p for p in kohort.participants(session, actor, kohort_id)}
     unknown: list[str] = []
     answers: list[tuple[PesertaKohort, bool, str]] = []
     seen: dict[str, int] = {}       # NIK → the Excel row that answered for it
@@ -171,8 +171,8 @@ def checks(session: Session, kohort_id: int) -> list[BpjsCek]:
     return list(session.scalars(select(BpjsCek).where(BpjsCek.kohort_id == kohort_id).order_by(BpjsCek.id.desc())))
 
 
-def replacements(session: Session, kohort_id: int) -> list[tuple[PesertaKohort, PesertaKohort | None]]:
+def replacements(session: Session, actor: Actor, kohort_id: int) -> list[tuple[PesertaKohort, PesertaKohort | None]]:
     """Every replaced participant with their replacement (None when the desa had no one left)."""
-    rows = kohort.participants(session, kohort_id, with_replaced=True)
+    rows = kohort.participants(session, actor, kohort_id, with_replaced=True)
     by_replaced = {p.pengganti_untuk: p for p in rows if p.pengganti_untuk}
     return [(p, by_replaced.get(p.id)) for p in rows if p.state == "diganti"]

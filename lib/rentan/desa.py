@@ -25,6 +25,7 @@ from pathlib import Path
 
 import python_calamine
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from lib.base import archive, audit, workflow
@@ -329,6 +330,10 @@ class Accepted:
     letters_answered: int = 0   # confirmation letters this file answered (lib.rentan.kohort, stage jawaban_desa)
 
 
+_BUSY = ("Berkas lain sedang diterima pada saat yang sama dan berkas ini belum disimpan. Tekan Terima sekali lagi "
+         "sebentar lagi; berkas yang sama tidak akan tersimpan dua kali.")
+
+
 def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
     """Import the valid rows of a checked file ("Terima") in the caller's transaction: a batch, its rows, and
     the village's status on the matching candidates. The same file again changes nothing."""
@@ -346,10 +351,19 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
                           uploaded_by=actor.user_id, uploaded_at=now,
                           rows_total=validation.summary.rows, rows_imported=len(validation.valid_rows),
                           rows_invalid=validation.summary.invalid)
-    workflow.create(session, actor, batch, "terima", now=now,
-                    comment=f"{upload.filename}: {len(validation.valid_rows)} baris diterima",
-                    detail=f"{desa_kode} · {upload.filename} · {len(validation.valid_rows)} baris diterima, "
-                           f"{validation.summary.invalid} tidak sah · sha256 {upload.sha256[:12]}")
+    try:
+        with session.begin_nested():
+            workflow.create(session, actor, batch, "terima", now=now,
+                            comment=f"{upload.filename}: {len(validation.valid_rows)} baris diterima",
+                            detail=f"{desa_kode} · {upload.filename} · {len(validation.valid_rows)} baris "
+                                   f"diterima, {validation.summary.invalid} tidak sah · sha256 {upload.sha256[:12]}")
+    except IntegrityError:  # the same file accepted a moment ago by another request (PostgreSQL waited for it)
+        previous = _previous(session, desa_kode, upload.sha256)
+        if previous is not None:
+            return Accepted(previous.id, previous.rows_imported, True, 0)
+        raise RentanError(_BUSY) from None
+    except OperationalError:  # SQLite: another request is writing the same database; nothing was written
+        raise RentanError(_BUSY) from None
     # One Core executemany with every key present (the ORM bulk insert splits rows by which values are None
     # into thousands of small batches): a 100,000-row village file imports in seconds (bench/RESULTS.md).
     session.execute(insert(ValidasiBaris.__table__), [

@@ -54,7 +54,7 @@ from lib.base.db import (
     ReferensiRentan,
     utcnow,
 )
-from lib.base.permissions import Actor, require
+from lib.base.permissions import Actor, PermissionDenied, has_permission, require
 from lib.base.worktime import to_wib
 from lib.rentan import alur
 from lib.rentan import desa as rentan
@@ -254,8 +254,16 @@ class DesaStatus:
         return "Menunggu verifikasi Kabid" if self.calon else "Belum ada daftar calon"
 
 
-def desa_status(session: Session, kohort_id: int, today: dt.date | None = None) -> list[DesaStatus]:
+def require_reader(actor: Actor) -> None:
+    """Refuse unless the actor may read the cohort's people: its staff or its Kabid (on :data:`BIDANG_SCOPE`)."""
+    if not (has_permission(actor, "manage_candidates", BIDANG_SCOPE)
+            or has_permission(actor, "verify_candidates", BIDANG_SCOPE)):
+        raise PermissionDenied(actor, "manage_candidates", BIDANG_SCOPE)
+
+
+def desa_status(session: Session, actor: Actor, kohort_id: int, today: dt.date | None = None) -> list[DesaStatus]:
     """Every desa of the regency with its progress in the cohort (the letters tracker)."""
+    require_reader(actor)
     today = today or today_wib()
     calon = dict(session.execute(select(CalonPenerima.desa_kode, func.count()).group_by(CalonPenerima.desa_kode)).all())
     refs = dict(session.execute(select(ReferensiRentan.desa_kode, func.count(func.distinct(ReferensiRentan.nik)))
@@ -295,8 +303,8 @@ def desa_actions(actor: Actor, d: DesaStatus) -> list[str]:
     return workflow.permitted(actor, "kohort_desa", d.state, (BIDANG_SCOPE, alur.desa_scope(d.kode)))
 
 
-def overdue(session: Session, kohort_id: int, today: dt.date | None = None) -> list[DesaStatus]:
-    return [d for d in desa_status(session, kohort_id, today) if d.terlambat]
+def overdue(session: Session, actor: Actor, kohort_id: int, today: dt.date | None = None) -> list[DesaStatus]:
+    return [d for d in desa_status(session, actor, kohort_id, today) if d.terlambat]
 
 
 # --- pemutakhiran_calon: participants -----------------------------------------------------------------
@@ -376,8 +384,10 @@ def take_validated(session: Session, actor: Actor, kohort_id: int) -> int:
     return added
 
 
-def participants(session: Session, kohort_id: int, desa_kode: str | None = None,
+def participants(session: Session, actor: Actor, kohort_id: int, desa_kode: str | None = None,
                  with_replaced: bool = False) -> list[PesertaKohort]:
+    """The cohort's participants (active ones, or every row with ``with_replaced``), for its staff and Kabid."""
+    require_reader(actor)
     q = select(PesertaKohort).where(PesertaKohort.kohort_id == kohort_id)
     if desa_kode:
         q = q.where(PesertaKohort.desa_kode == desa_kode)

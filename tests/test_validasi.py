@@ -476,3 +476,20 @@ def test_the_error_report_gives_back_the_villages_rows_with_reasons_and_coloured
     again = read_upload(validasi.error_report(upload, result), "laporan.xlsx")
     assert [r.excel_row for r in again.rows] == [r.excel_row for r in upload.rows]
     assert again.columns["nik"].letter == "B" and not any(r.nik_number_cell for r in again.rows)
+
+
+def test_data_read_from_a_hidden_sheet_is_said_so():
+    """Only a hidden sheet holds the list: it is read, and the village is told which sheet that was."""
+    wb = Workbook()
+    wb.active.title = "Petunjuk"
+    wb.active.append(["Isi lembar Validasi."])
+    data_sheet = wb.create_sheet("Validasi")
+    for r in (["NIK", "Nama", "Status"], [SITI, "Siti", "Valid"]):
+        data_sheet.append(r)
+    data_sheet.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    upload, result = check(buf.getvalue())
+    assert (upload.sheet, upload.sheet_hidden) == ("Validasi", True) and result.summary.valid == 1
+    visible, _ = check(xlsx([["NIK", "Nama", "Status"], [SITI, "Siti", "Valid"]]))
+    assert visible.sheet_hidden is False

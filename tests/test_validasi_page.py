@@ -86,3 +86,9 @@ def test_a_village_status_is_shown_as_written_not_as_markdown(app_db):
     problems = [b for b in bullets(at) if "kolom G (Status)" in b]
     assert len(problems) == 8
     assert "Status “\\*Valid\\*” tidak dikenal" in problems[0]
+
+
+def test_the_uploader_takes_an_ods_file_as_the_command_line_does(app_db):
+    at = open_app("validasi-desa", user="operator")
+    assert not at.exception, at.exception
+    assert ".ods" in list(at.file_uploader[0].allowed_type) and "ODS" in at.file_uploader[0].label

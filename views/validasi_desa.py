@@ -62,7 +62,7 @@ def _template(desa: rentan.DesaInfo) -> None:
 
 def _upload(desa: rentan.DesaInfo) -> None:
     st.subheader("2. Unggah berkas yang sudah diisi", anchor=False)
-    file = st.file_uploader("Berkas validasi (XLSX, XLS atau CSV)", type=["xlsx", "xls", "csv"],
+    file = st.file_uploader("Berkas validasi (XLSX, XLS, ODS atau CSV)", type=["xlsx", "xls", "ods", "csv"],
                             key=f"val-berkas-{desa.kode}")
     if file is None:
         return
@@ -95,6 +95,9 @@ def _summary(checked: rentan.Checked) -> None:
     up = checked.upload
     st.caption(f"{_md(up.filename)} · lembar {_md(up.sheet or 'CSV')} · judul kolom di baris {up.header_row}"
                + (f" · {fmt.angka(s.ignored)} baris tanpa NIK, nama, dan status dilewati" if s.ignored else ""))
+    if up.sheet_hidden:
+        st.warning(f"Data dibaca dari lembar tersembunyi “{_md(up.sheet)}”. Pastikan itu lembar yang Anda isi; bila "
+                   "bukan, hapus lembar itu atau tampilkan lembar yang benar di Excel, lalu unggah lagi.")
     prev = checked.previous
     if prev is not None and st.session_state.get(_JUST_ACCEPTED) == up.sha256:
         st.info(f"Berkas ini sudah diterima pada {fmt.waktu(prev.uploaded_at)} ({fmt.angka(prev.rows_imported)} "

@@ -74,7 +74,8 @@ def check_file(path: str) -> tuple[dict, validasi.Upload | None, validasi.Valida
 def validate_text(upload: validasi.Upload, result: validasi.Validation) -> str:
     """The readable (Indonesian) summary of ``desa validate``."""
     s = result.summary
-    where = (f"lembar “{upload.sheet}”, " if upload.sheet else "") + f"judul kolom di baris {upload.header_row}"
+    hidden = " (tersembunyi)" if upload.sheet_hidden else ""
+    where = (f"lembar “{upload.sheet}”{hidden}, " if upload.sheet else "") + f"judul kolom di baris {upload.header_row}"
     lines = [f"Berkas {upload.filename} ({where})",
              f"Baris data: {angka(s.rows)}",
              f"  dapat diterima: {angka(s.valid)}" + (f" (di antaranya {angka(s.valid_with_warning)} dengan catatan)"

@@ -149,6 +149,7 @@ class Upload:
     below_header: tuple[tuple[int, tuple], ...] = ()  # a second heading row, a column-numbering row
     encoding: str | None = None    # CSV only
     separator: str | None = None   # CSV only
+    sheet_hidden: bool = False     # the data came from a hidden sheet (the village may not know it is there)
 
     def value(self, row: UploadRow, name: str):
         col = self.columns.get(name)
@@ -420,7 +421,7 @@ def _read_upload(data: bytes, filename: str, max_rows: int) -> Upload:
     except archive.ArchiveRefused as err:
         raise UploadError(str(err)) from None
     kind, sheets, encoding, separator = _sheets(data, filename)
-    name, rows, h, cols, n_below = _header_sheet(sheets)
+    name, visible, rows, h, cols, n_below = _header_sheet(sheets)
     headings = tuple(cell_text(v) or "" for v in rows[h])
     below_header, columns = _columns(rows, h, n_below, headings, cols)
     kept, ignored = _data_rows(rows, h + 1 + n_below, len(headings), cols, kind != "csv")
@@ -434,7 +435,7 @@ def _read_upload(data: bytes, filename: str, max_rows: int) -> Upload:
         filename=filename, kind=kind, sha256=hashlib.sha256(data).hexdigest(), sheet=name, header_row=h + 1,
         headings=headings, columns=columns, rows=tuple(kept), ignored=tuple(ignored),
         above_header=tuple((i + 1, c) for i, c in enumerate(map(_cells, rows[:h])) if any(v is not None for v in c)),
-        below_header=below_header, encoding=encoding, separator=separator)
+        below_header=below_header, encoding=encoding, separator=separator, sheet_hidden=not visible)
 
 
 def _sheets(data: bytes, filename: str) -> tuple[str, list[tuple[str | None, bool, list]], str | None, str | None]:
@@ -459,8 +460,8 @@ def _where(sheet: str | None, h: int, n_sheets: int) -> str:
     return f"lembar “{sheet}”, baris {h + 1}" if n_sheets > 1 else f"baris {h + 1}"
 
 
-def _header_sheet(sheets: list) -> tuple[str | None, list[list], int, dict[str, int], int]:
-    """(name, rows, 0-based header row, field → column index, rows below the header that belong to it) of the
+def _header_sheet(sheets: list) -> tuple[str | None, bool, list[list], int, dict[str, int], int]:
+    """(name, visible, rows, 0-based header row, field → column index, rows below the header that belong to it) of the
     sheet to read: the one whose header names NIK, Nama and Status, a visible one first. :class:`UploadError`
     when no sheet has such a header, or when more than one such sheet holds data."""
     found = [(name, visible, rows, *_header_in(rows)) for name, visible, rows in sheets]
@@ -483,8 +484,8 @@ def _header_sheet(sheets: list) -> tuple[str | None, list[list], int, dict[str, 
         names = " dan ".join(f"“{f[0]}”" for f in with_data[:3])
         raise UploadError(f"Berkas berisi lebih dari satu lembar dengan data validasi ({names}). Satukan datanya "
                           "di satu lembar atau hapus lembar yang tidak dipakai, lalu unggah lagi.")
-    name, _, rows, h, cols, n_below = (with_data or chosen)[0]
-    return name, rows, h, cols, n_below
+    name, visible, rows, h, cols, n_below = (with_data or chosen)[0]
+    return name, visible, rows, h, cols, n_below
 
 
 def _columns(rows: list, h: int, n_below: int, headings: tuple[str, ...],

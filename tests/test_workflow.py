@@ -287,8 +287,7 @@ def test_two_threads_approving_the_same_revision_at_once_move_it_exactly_once(db
 
 # --- nothing else writes a state --------------------------------------------------------------------------------
 STATE_MODELS = {"Case", "SopRevision", "Review", "Kohort", "KohortDesa", "PesertaKohort", "ValidasiBatch"}
-#: Demo history is synthetic past data inserted in bulk for the demo database: never a move, no history rows.
-EXEMPT = {"lib/base/workflow.py", "lib/setup/demo.py"}
+EXEMPT = {"lib/base/workflow.py"}
 
 
 def _writes(path: Path) -> list[str]:

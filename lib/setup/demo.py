@@ -48,7 +48,7 @@ import pandas as pd
 from sqlalchemy import JSON, String, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from lib.base import accounts, kalender
+from lib.base import accounts, kalender, workflow
 from lib.base.db import Case, StepRun, utcnow
 from lib.base.mutu_baku import MINUTES_PER_WORKING_DAY
 from lib.base.permissions import has_permission
@@ -385,7 +385,8 @@ def fill_history(session: Session, seed: int = 2026, years: int = 2, now: dt.dat
             moves = sum((r["start"] is not None) + (r["done"] is not None) for r in runs)
             case_rows.append({"sop_id": sop_id, "revision_id": active.revision_id,
                               "register_no": f"{register_code(sop)}/{year}/{seq[year]:05d}", "year": year,
-                              "seq": seq[year], "state": state, "applicant_name": name, "data": {},
+                              "seq": seq[year], "state": workflow.bulk_state("case", f"riwayat_{state}"),
+                              "applicant_name": name, "data": {},
                               "created_by": staf_id, "created": w_arrival,
                               "closed": runs[-1]["done"] if closed else None, "version": 1 + moves})
             case_runs.append(runs)

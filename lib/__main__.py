@@ -410,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", help="tulis ke berkas ini (bawaan: standar keluaran)")
     exp.set_defaults(func=cmd_events_export)
 
-    k = _command(sub, "kpi", "kinerja langkah SOP terhadap mutu baku (median, p90, % tepat waktu)", cmd_kpi)
+    k = _command(sub, "kpi", "kinerja langkah SOP terhadap mutu baku (median, p90, %% tepat waktu)", cmd_kpi)
     k.add_argument("--sop", help="hanya SOP ini")
     k.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="tanggal awal (WIB, termasuk)")
     k.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="tanggal akhir (WIB, termasuk)")

@@ -57,3 +57,23 @@ def test_sop_show_agrees_with_the_catalogue_for_every_sop(url):
 def test_sop_show_of_an_unknown_id_says_so(url):
     out = run("sop", "show", "tidak-ada", url=url)
     assert out.returncode == 2 and "tidak ada" in out.stderr
+
+
+def test_the_help_of_every_command_prints():
+    """argparse reads '%' in a help text as a format: one stray '%' crashed python -m lib --help."""
+    import contextlib
+    import io
+
+    from lib.__main__ import build_parser
+
+    parser = build_parser()
+    parsers = [parser]
+    for action in parser._subparsers._group_actions:
+        for sub in action.choices.values():
+            parsers.append(sub)
+            parsers += [p for a in sub._actions if a.__class__.__name__ == "_SubParsersAction"
+                        for p in a.choices.values()]
+    for p in parsers:
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            p.print_help()
+        assert "usage:" in out.getvalue()

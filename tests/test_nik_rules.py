@@ -53,7 +53,7 @@ def test_the_mask_keeps_only_the_first_and_last_four_digits(p):
     ("3201A10101900003", "nik_panjang"),
     ("2001010101900003", "nik_provinsi"), ("9901010101900003", "nik_provinsi"),
     ("3201013202900003", "nik_tanggal"), ("3201017202900003", "nik_tanggal"), ("3201010113900003", "nik_tanggal"),
-    ("3201010101900000", "nik_urut"),
+    ("3201010101900000", "nik_urut"), ("3200000101900001", "nik_wilayah"), ("3201000101900001", "nik_wilayah"),
     ("3.20101E+15", "nik_excel"), ("3,20101E+15", "nik_excel"),
 ])
 def test_invalid_niks(value, code):

@@ -145,6 +145,10 @@ def check(raw, *, number_cell: bool = False, birth_date: dt.date | None = None, 
             result.warnings.append(_TYPED_AS_NUMBER)
     if digits[:2] not in _PROVINCES:
         errors.append(("nik_provinsi", f"Kode provinsi “{digits[:2]}” pada NIK tidak ada."))
+    elif digits[2:4] == "00" or digits[4:6] == "00":
+        part = "kabupaten/kota" if digits[2:4] == "00" else "kecamatan"
+        errors.append(("nik_wilayah", f"Kode {part} “00” pada NIK tidak ada: angka ke-3–4 (kabupaten/kota) dan "
+                                      "ke-5–6 (kecamatan) NIK mulai dari 01."))
     born, nik_sex = _birth(digits[6:12], (today or dt.date.today()).year)
     if born is None:
         errors.append(("nik_tanggal", f"Bagian tanggal lahir NIK “{digits[6:12]}” bukan tanggal yang sah "

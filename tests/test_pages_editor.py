@@ -90,3 +90,26 @@ def test_a_new_empty_executor_row_is_no_choice_for_a_step():
 
     rows = [{"kode": "pemohon"}, {"kode": " petugas "}, {"kode": float("nan")}, {"kode": None}, {}]
     assert sop_form.actor_codes(rows) == ["pemohon", "petugas"]
+
+
+def test_the_approver_sees_the_differences_open_with_the_changes_marked(app_db):
+    import re
+    from pathlib import Path
+
+    at = open_app("editor-sop", user="admin")  # creates the database and the catalogue
+    with session_factory(app_db).begin() as s:
+        from lib.base import accounts
+        from lib.catalogue import model as catalog
+
+        admin = accounts.load_actor(s, "admin")
+        data = catalog.to_data(store.active_documents(s)["kartu-ak1"].doc)
+        data["langkah"][2]["waktu"] = "15 Menit"
+        rev = revisions.save_draft(s, admin, data, "Waktu langkah 3")
+        revisions.submit(s, admin, rev.id)
+    at = open_app("pengesahan-sop", user="kadis")
+    assert at.expander[0].proto.expanded
+    shown = " ".join(h.proto.body for h in at.get("html"))
+    assert 'class="diff_chg"' in shown  # the changed waktu is marked (difflib wraps the changed characters)
+    css = (Path(__file__).resolve().parent.parent / "assets" / "portal.css").read_text(encoding="utf-8")
+    for c in ("diff_add", "diff_chg", "diff_sub"):
+        assert re.search(rf"\.{c} \{{ background: #[0-9a-f]{{6}}; \}}", css), c

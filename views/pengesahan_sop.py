@@ -24,7 +24,7 @@ def render() -> None:
                 can = revisions.actions(session, actor, r.id)
                 current = store.current_revision(session, r.sop_id)
                 if current is not None:
-                    with st.expander(f"Perbedaan dengan revisi berlaku ({current.revision_no})"):
+                    with st.expander(f"Perbedaan dengan revisi berlaku ({current.revision_no})", expanded=True):
                         st.html(revisions.diff_html(current, new))
                 else:
                     st.caption("SOP baru: belum ada revisi yang berlaku.")

@@ -7,9 +7,8 @@ import streamlit as st
 from lib.base import fmt
 from lib.base.permissions import has_permission
 from lib.base.sheets import XLSX_MIME
-from lib.casework import nik
 from lib.catalogue import model as catalog
-from lib.rentan import anggaran, bpjs, kohort, tahap
+from lib.rentan import anggaran, bpjs, kohort, tahap, tampilan
 from lib.rentan import desa as rentan
 from lib.ui import context, widgets
 
@@ -113,17 +112,13 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> No
     if staff:
         _import_reference()
     st.subheader("Daftar calon per desa", anchor=False)
-    frame = pd.DataFrame([{"Kecamatan": d.kecamatan, "Desa/Kelurahan": d.nama, "Data DTKS/P3KE": d.referensi,
-                           "Calon": d.calon, "Diverifikasi Kabid": fmt.waktu_pendek(d.diverifikasi) if d.diverifikasi
-                           else "—", "Tahap": d.tahap, "Kuota": "semua Valid" if d.kuota is None else d.kuota,
-                           "Peserta": d.peserta, "Cadangan": d.cadangan} for d in status])
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(tampilan.desa_rows(status)), hide_index=True, width="stretch")
     by_kode = {d.kode: d for d in status}
     kode = st.selectbox("Desa/kelurahan", list(by_kode), key="kohort-desa",
                         format_func=lambda x: f"{by_kode[x].nama} (Kec. {by_kode[x].kecamatan})")
     d = by_kode[kode]
     may_verify = "verifikasi" in kohort.desa_actions(actor, d)
-    st.markdown(f"**{d.tahap}.** {_next_step(d, staff, kabid)}")
+    st.markdown(f"**{d.tahap}.** {tampilan.next_step(d, staff, kabid)}")
     with st.container(horizontal=True):
         if staff and st.button("Susun daftar calon dari DTKS/P3KE", key="kohort-susun", disabled=not d.referensi,
                                help=None if d.referensi else "Belum ada data referensi untuk desa ini."):
@@ -134,7 +129,8 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> No
             widgets.apply(build, "")
         done = bool(d.diverifikasi and not d.berubah)
         if may_verify and st.button("Verifikasi daftar (Kepala Bidang)", key="kohort-verifikasi", type="primary",
-                               disabled=not d.calon or done, help="Daftar ini sudah diverifikasi." if done else None):
+                                    disabled=not d.calon or done,
+                                    help="Daftar ini sudah diverifikasi." if done else None):
             widgets.apply(lambda s: kohort.verify_desa(s, context.actor(), kid, kode),
                           f"Daftar calon {d.nama} ({fmt.angka(d.calon)} orang) diverifikasi.")
         if d.calon and has_permission(actor, "upload_validation", rentan.scope_of(kode)):
@@ -145,10 +141,7 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> No
     if d.calon:
         with context.db()() as session:
             people = rentan.candidates(session, actor, kode)
-        st.dataframe(pd.DataFrame([{"NIK": nik.mask(c.nik), "Nama": c.nama, "Tanggal lahir": _date(c.tanggal_lahir),
-                                    "JK": c.jenis_kelamin, "Alamat": c.alamat,
-                                    "Jawaban desa": (c.status_validasi or "—").replace("_", " ").capitalize()}
-                                   for c in people]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(tampilan.candidate_rows(people)), hide_index=True, width="stretch")
 
 
 def _quota(kid: int, d: kohort.DesaStatus) -> None:
@@ -162,32 +155,6 @@ def _quota(kid: int, d: kohort.DesaStatus) -> None:
             widgets.apply(lambda s: kohort.set_quota(s, context.actor(), kid, d.kode, n),
                           f"Kuota {d.nama}: " + ("semua calon Valid." if n is None else f"{fmt.angka(n)} peserta; "
                                                  "calon Valid selebihnya menjadi cadangan pengganti."))
-
-
-def _date(d: dt.date | None) -> str:
-    return f"{d:%d/%m/%Y}" if d else "—"
-
-
-def _next_step(d: kohort.DesaStatus, staff: bool, kabid: bool) -> str:
-    """What happens next for the desa, in a sentence."""
-    if d.jawaban:
-        return f"Dijawab {fmt.tanggal(d.jawaban)}; {fmt.angka(d.valid)} calon dinyatakan Valid oleh desa (tab 3)."
-    if d.surat_tanggal:
-        return (f"Surat {d.surat_nomor} tanggal {fmt.tanggal(d.surat_tanggal)}; batas jawaban "
-                f"{fmt.tanggal(d.batas)}. Berkas validasi yang diterima di halaman Validasi desa tercatat sebagai "
-                "jawaban.")
-    if d.berubah:
-        return (f"Daftar berubah sejak diverifikasi ({fmt.angka(d.jumlah_diverifikasi)} menjadi {fmt.angka(d.calon)} "
-                "orang); Kepala Bidang perlu memverifikasinya lagi sebelum surat dikirim.")
-    if d.diverifikasi:
-        return "Surat konfirmasi ke desa dicatat di tab 2."
-    if d.calon:
-        return ("Tekan Verifikasi daftar bila daftar ini sudah benar." if kabid else
-                "Kepala Bidang Jaminan Sosial memverifikasi daftar ini; setelah itu surat konfirmasi dicatat di tab 2.")
-    if d.referensi:
-        return (f"{fmt.angka(d.referensi)} orang di data DTKS/P3KE desa ini. "
-                + ("Tekan Susun daftar calon untuk menyusun daftar sementara." if staff else ""))
-    return "Belum ada data DTKS/P3KE untuk desa ini" + ("; impor ekstraknya di atas." if staff else ".")
 
 
 def _import_reference() -> None:
@@ -205,10 +172,8 @@ def _import_reference() -> None:
 
             def run(s):
                 r = rentan.import_reference(s, context.actor(), file.getvalue(), file.name, sumber, periode)
-                _keep(f"{file.name}: {fmt.angka(r.added)} baris baru, {fmt.angka(r.already)} sudah ada, "
-                      f"{fmt.angka(len(r.skipped))} dilewati"
-                      + (f", {fmt.angka(r.unknown_desa)} dengan desa yang tidak dikenal" if r.unknown_desa else "")
-                      + ".", (f"{fmt.angka(len(r.skipped))} baris dilewati", r.skipped))
+                message, notes = tampilan.reference_summary(r, file.name)
+                _keep(message, *notes)
             with st.spinner("Mengimpor…"):
                 widgets.apply(run, "")
 
@@ -223,9 +188,7 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
     if not shown:
         st.info("Belum ada daftar desa yang diverifikasi Kepala Bidang; surat konfirmasi dikirim setelahnya.")
         return
-    frame = pd.DataFrame([{"Desa/Kelurahan": d.nama, "Kecamatan": d.kecamatan, "Calon": d.calon, "Tahap": d.tahap,
-                           "Nomor surat": d.surat_nomor or "—", "Tanggal surat": fmt.tanggal(d.surat_tanggal),
-                           "Batas jawaban": fmt.tanggal(d.batas), "Dijawab": fmt.tanggal(d.jawaban)} for d in shown])
+    frame = pd.DataFrame(tampilan.letter_rows(shown))
     st.dataframe(frame.style.apply(lambda row: [_TAHAP_WARNA.get(row["Tahap"], "")] * len(row), axis=1),
                  hide_index=True, width="stretch")
     if frozen:
@@ -292,27 +255,19 @@ def _bpjs(kid: int, actor, frozen: bool) -> None:
         _take_and_check(kid, actor, active, waiting, unchecked, history, wil)
     if replaced:
         st.subheader("Penggantian nama", anchor=False)
-        st.dataframe(pd.DataFrame([{"Desa": wil[old.desa_kode][0], "Diganti": old.nama, "NIK": nik.mask(old.nik),
-                                    "Program lain": old.bpjs_keterangan or "—",
-                                    "Pengganti": new.nama if new else "— (tidak ada calon tersisa)",
-                                    "NIK pengganti": nik.mask(new.nik) if new else "—"} for old, new in replaced]),
-                     hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(tampilan.replacement_rows(replaced, wil)), hide_index=True, width="stretch")
     if history:
         st.subheader("Riwayat jawaban BPJS", anchor=False)
-        st.dataframe(pd.DataFrame([{"Diimpor": fmt.waktu_pendek(h.imported_at), "Berkas": h.filename,
-                                    "Baris": h.rows_total, "Cocok": h.cocok, "Sudah terdaftar": h.terdaftar_lain,
-                                    "Diganti": h.diganti} for h in history]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(tampilan.check_rows(history)), hide_index=True, width="stretch")
     if active:
         st.subheader("Daftar peserta", anchor=False)
-        st.dataframe(_people(active, wil), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(tampilan.people_rows(active, wil)), hide_index=True, width="stretch")
 
 
 def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, wil) -> None:
     """Stage pemutakhiran_calon (take the validated candidates) and the BPJS check (the list, its answer)."""
     if waiting:
-        per_desa = pd.Series([wil[c.desa_kode][0] for c in waiting]).value_counts(sort=False)
-        st.markdown(f"**{fmt.angka(len(waiting))} calon berstatus Valid** dari desa yang sudah menjawab belum masuk "
-                    "daftar peserta: " + ", ".join(f"{d} {fmt.angka(n)}" for d, n in per_desa.items()) + ".")
+        st.markdown(tampilan.waiting_sentence(waiting, wil))
     with st.container(horizontal=True):
         if waiting and st.button(f"Ambil {fmt.angka(len(waiting))} calon tervalidasi", key="kohort-ambil",
                                  icon=":material/group_add:", type="secondary" if active else "primary"):
@@ -341,22 +296,9 @@ def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, w
             else:
                 def run(s):
                     r = bpjs.bpjs_import(s, context.actor(), kid, file.getvalue(), file.name)
-                    if r.already:
-                        _keep(f"Berkas {file.name} sudah pernah diimpor; tidak ada yang berubah.")
-                        return
-                    swaps = [f"{old} diganti {new}" if new else f"{old}: tidak ada calon pengganti di desanya"
-                             for old, new in r.diganti]
-                    _keep(f"{file.name}: {fmt.angka(r.cocok)} peserta dicek, {fmt.angka(r.belum_terdaftar)} layak, "
-                          f"{fmt.angka(r.terdaftar_lain)} sudah terdaftar di program lain.",
-                          (f"Penggantian peserta ({fmt.angka(len(swaps))})", swaps),
-                          (f"{fmt.angka(len(r.tidak_dikenal))} baris tidak dipakai", r.tidak_dikenal))
+                    message, notes = tampilan.bpjs_summary(r, file.name)
+                    _keep(message, *notes)
                 widgets.apply(run, "")
-
-
-def _people(people, wil) -> pd.DataFrame:
-    return pd.DataFrame([{"Kecamatan": wil[p.desa_kode][1], "Desa": wil[p.desa_kode][0], "NIK": nik.mask(p.nik),
-                          "Nama": p.nama, "Cek BPJS": bpjs.BPJS_STATUS[p.bpjs_status],
-                          "Pengganti": "Ya" if p.pengganti_untuk else ""} for p in people])
 
 
 # --- 4. SK and budget --------------------------------------------------------------------------------------
@@ -367,10 +309,7 @@ def _sk_budget(k, actor) -> None:
         people = kohort.participants(session, actor, k.id)
     r = b.iuran
     st.subheader("Rencana anggaran", anchor=False)
-    st.markdown(f"Iuran per orang per bulan: JKK {fmt.angka(r.jkk_persen, 2 if r.jkk_persen % 1 else 0)}% × "
-                f"{fmt.rupiah(r.penghasilan)} = **{fmt.rupiah(r.jkk)}** + JKM **{fmt.rupiah(r.jkm)}** = "
-                f"**{fmt.rupiah(r.per_bulan)}**, selama **{b.bulan} bulan**."
-                + (" Besaran ini ditetapkan bersama SK." if k.nomor_sk else ""))
+    st.markdown(tampilan.iuran_sentence(r, b.bulan, bool(k.nomor_sk)))
     c = st.columns(3)
     c[0].metric("Peserta", fmt.angka(b.peserta))
     c[1].metric("Iuran per bulan", fmt.rupiah(b.peserta * r.per_bulan))
@@ -382,20 +321,15 @@ def _sk_budget(k, actor) -> None:
         st.info("Belum ada peserta dalam kohort ini; anggaran dihitung setelah peserta disusun (tab 3).")
         return
     money = {"Iuran per bulan": fmt.rupiah, "Jumlah": fmt.rupiah}
-    st.markdown("**Per kecamatan**")
-    st.dataframe(pd.DataFrame([{"Kecamatan": x.kecamatan, "Peserta": x.peserta, "Iuran per bulan": x.per_bulan,
-                                "Jumlah": x.total} for x in b.kecamatan]).style.format(money),
-                 hide_index=True, width="stretch")
-    st.markdown("**Per desa**")
-    rows = [{"Kecamatan": x.kecamatan, "Desa/Kelurahan": x.desa, "Peserta": x.peserta,
-             "Iuran per bulan": x.per_bulan, "Jumlah": x.total} for x in b.desa]
-    st.dataframe(pd.DataFrame(rows).style.format(money),
-                 hide_index=True, width="stretch")
+    for title, rows in zip(("**Per kecamatan**", "**Per desa**"), tampilan.budget_rows(b)):
+        st.markdown(title)
+        st.dataframe(pd.DataFrame(rows).style.format(money), hide_index=True, width="stretch")
     desa_names = sorted({wil[p.desa_kode][0] for p in people})
     pick = st.selectbox("Lihat peserta di balik angka desa", desa_names, index=None, placeholder="Pilih desa",
                         key="kohort-telusur")
     if pick:
-        st.dataframe(_people([p for p in people if wil[p.desa_kode][0] == pick], wil), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(tampilan.people_rows([p for p in people if wil[p.desa_kode][0] == pick], wil)),
+                     hide_index=True, width="stretch")
     with st.container(horizontal=True):
         _download("Unduh rencana anggaran (XLSX)", lambda s, a_: anggaran.budget_workbook(s, a_, k.id),
                   f"anggaran-kohort-{k.id}.xlsx", "kohort-anggaran")

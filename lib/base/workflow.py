@@ -318,6 +318,13 @@ def _record(session: Session, actor: Actor | None, kind: ObjectType, obj, t: Tra
     return event
 
 
+def _creating(kind: ObjectType, name: str) -> Transition:
+    t = _transition(table(kind.name), name)
+    if not t.creates:
+        raise KeyError(f"{kind.name}.{name} does not create an object")
+    return t
+
+
 def create(session: Session, actor: Actor | None, obj, name: str, *, comment: str | None = None,
            detail: str | None = None, now: dt.datetime | None = None, record: bool = True,
            context: dict | None = None) -> Event | None:
@@ -325,9 +332,7 @@ def create(session: Session, actor: Actor | None, obj, name: str, *, comment: st
     write its history row and audit entry. ``record=False`` is for rows made in bulk by an action that
     writes its own single audit entry (no history row and no event then)."""
     kind = type_of(obj)
-    t = _transition(table(kind.name), name)
-    if not t.creates:
-        raise KeyError(f"{kind.name}.{name} does not create an object")
+    t = _creating(kind, name)
     _require(session, actor, kind, obj, t)
     context = context or {}
     reason = _guard_reason(session, actor, obj, t, context)
@@ -348,9 +353,7 @@ def create_many(session: Session, actor: Actor | None, objs: list, name: str) ->
     if not objs:
         return
     kind = type_of(objs[0])
-    t = _transition(table(kind.name), name)
-    if not t.creates:
-        raise KeyError(f"{kind.name}.{name} does not create an object")
+    t = _creating(kind, name)
     for obj in objs:
         _require(session, actor, kind, obj, t)
         setattr(obj, kind.state_attr, t.target)

@@ -206,12 +206,8 @@ def _label(from_state: str | None, to_state: str) -> str:
 
 
 def _history(session: Session, review_id: int) -> list[HistoryRow]:
-    rows = list(session.scalars(select(WorkflowHistory).where(WorkflowHistory.object_type == OBJECT_TYPE,
-                                                              WorkflowHistory.object_id == str(review_id))
-                                .order_by(WorkflowHistory.at, WorkflowHistory.id)))
-    names = _names(session, [r.actor_id for r in rows])
-    return [HistoryRow(r.at, names.get(r.actor_id, "—"), r.from_state, r.to_state, _label(r.from_state, r.to_state),
-                       r.comment) for r in rows]
+    return [HistoryRow(h.at, h.actor or "—", h.from_state, h.to_state, _label(h.from_state, h.to_state), h.comment)
+            for h in workflow.history(session, OBJECT_TYPE, review_id)]
 
 
 def _load(session: Session, review_id: int, lock: bool = False) -> Review:

@@ -1,0 +1,128 @@
+"""What the Pekerja rentan page shows, as plain values: each desa's next step in a sentence, the rows of its
+tables (candidates, the letters tracker, participants, replacements, BPJS answers, the budget) and the
+summaries of an import. No Streamlit here: ``views/kohort_rentan.py`` only draws them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from lib.base import fmt
+from lib.casework import nik
+from lib.rentan.anggaran import Budget, Iuran
+from lib.rentan.bpjs import BPJS_STATUS, BpjsResult
+from lib.rentan.desa import ReferenceImport
+from lib.rentan.kohort import DesaStatus
+
+
+def _date(d: dt.date | None) -> str:
+    return f"{d:%d/%m/%Y}" if d else "—"
+
+
+def next_step(d: DesaStatus, staff: bool, kabid: bool) -> str:
+    """What happens next for the desa, in a sentence (``staff``/``kabid``: what the reader may do)."""
+    if d.jawaban:
+        return f"Dijawab {fmt.tanggal(d.jawaban)}; {fmt.angka(d.valid)} calon dinyatakan Valid oleh desa (tab 3)."
+    if d.surat_tanggal:
+        return (f"Surat {d.surat_nomor} tanggal {fmt.tanggal(d.surat_tanggal)}; batas jawaban "
+                f"{fmt.tanggal(d.batas)}. Berkas validasi yang diterima di halaman Validasi desa tercatat sebagai "
+                "jawaban.")
+    if d.berubah:
+        return (f"Daftar berubah sejak diverifikasi ({fmt.angka(d.jumlah_diverifikasi)} menjadi {fmt.angka(d.calon)} "
+                "orang); Kepala Bidang perlu memverifikasinya lagi sebelum surat dikirim.")
+    if d.diverifikasi:
+        return "Surat konfirmasi ke desa dicatat di tab 2."
+    if d.calon:
+        return ("Tekan Verifikasi daftar bila daftar ini sudah benar." if kabid else
+                "Kepala Bidang Jaminan Sosial memverifikasi daftar ini; setelah itu surat konfirmasi dicatat di tab 2.")
+    if d.referensi:
+        return (f"{fmt.angka(d.referensi)} orang di data DTKS/P3KE desa ini. "
+                + ("Tekan Susun daftar calon untuk menyusun daftar sementara." if staff else ""))
+    return "Belum ada data DTKS/P3KE untuk desa ini" + ("; impor ekstraknya di atas." if staff else ".")
+
+
+def desa_rows(status: list[DesaStatus]) -> list[dict]:
+    """Tab 1: every desa with its candidates, verification, stage, quota and people."""
+    return [{"Kecamatan": d.kecamatan, "Desa/Kelurahan": d.nama, "Data DTKS/P3KE": d.referensi, "Calon": d.calon,
+             "Diverifikasi Kabid": fmt.waktu_pendek(d.diverifikasi) if d.diverifikasi else "—", "Tahap": d.tahap,
+             "Kuota": "semua Valid" if d.kuota is None else d.kuota, "Peserta": d.peserta, "Cadangan": d.cadangan}
+            for d in status]
+
+
+def candidate_rows(people) -> list[dict]:
+    """A desa's candidates, NIK masked, with the village's answer."""
+    return [{"NIK": nik.mask(c.nik), "Nama": c.nama, "Tanggal lahir": _date(c.tanggal_lahir),
+             "JK": c.jenis_kelamin, "Alamat": c.alamat,
+             "Jawaban desa": (c.status_validasi or "—").replace("_", " ").capitalize()} for c in people]
+
+
+def letter_rows(status: list[DesaStatus]) -> list[dict]:
+    """Tab 2: the letters tracker, for the desa whose list was verified or that were sent a letter."""
+    return [{"Desa/Kelurahan": d.nama, "Kecamatan": d.kecamatan, "Calon": d.calon, "Tahap": d.tahap,
+             "Nomor surat": d.surat_nomor or "—", "Tanggal surat": fmt.tanggal(d.surat_tanggal),
+             "Batas jawaban": fmt.tanggal(d.batas), "Dijawab": fmt.tanggal(d.jawaban)}
+            for d in status if d.diverifikasi or d.surat_tanggal]
+
+
+def people_rows(people, wil: dict[str, tuple[str, str]]) -> list[dict]:
+    """Participants, NIK masked, with their desa and BPJS check."""
+    return [{"Kecamatan": wil[p.desa_kode][1], "Desa": wil[p.desa_kode][0], "NIK": nik.mask(p.nik), "Nama": p.nama,
+             "Cek BPJS": BPJS_STATUS[p.bpjs_status], "Pengganti": "Ya" if p.pengganti_untuk else ""} for p in people]
+
+
+def replacement_rows(replaced, wil: dict[str, tuple[str, str]]) -> list[dict]:
+    """Every replaced participant beside their replacement."""
+    return [{"Desa": wil[old.desa_kode][0], "Diganti": old.nama, "NIK": nik.mask(old.nik),
+             "Program lain": old.bpjs_keterangan or "—",
+             "Pengganti": new.nama if new else "— (tidak ada calon tersisa)",
+             "NIK pengganti": nik.mask(new.nik) if new else "—"} for old, new in replaced]
+
+
+def check_rows(history) -> list[dict]:
+    """The BPJS answers imported so far."""
+    return [{"Diimpor": fmt.waktu_pendek(h.imported_at), "Berkas": h.filename, "Baris": h.rows_total,
+             "Cocok": h.cocok, "Sudah terdaftar": h.terdaftar_lain, "Diganti": h.diganti} for h in history]
+
+
+def waiting_sentence(waiting, wil: dict[str, tuple[str, str]]) -> str:
+    """The Valid candidates not yet on the list, counted per desa in the order they come."""
+    per_desa: dict[str, int] = {}
+    for c in waiting:
+        per_desa[wil[c.desa_kode][0]] = per_desa.get(wil[c.desa_kode][0], 0) + 1
+    return (f"**{fmt.angka(len(waiting))} calon berstatus Valid** dari desa yang sudah menjawab belum masuk daftar "
+            "peserta: " + ", ".join(f"{d} {fmt.angka(n)}" for d, n in per_desa.items()) + ".")
+
+
+def iuran_sentence(r: Iuran, bulan: int, signed: bool) -> str:
+    """The contribution per person per month and for how long (``signed``: fixed by the SK)."""
+    return (f"Iuran per orang per bulan: JKK {fmt.angka(r.jkk_persen, 2 if r.jkk_persen % 1 else 0)}% × "
+            f"{fmt.rupiah(r.penghasilan)} = **{fmt.rupiah(r.jkk)}** + JKM **{fmt.rupiah(r.jkm)}** = "
+            f"**{fmt.rupiah(r.per_bulan)}**, selama **{bulan} bulan**."
+            + (" Besaran ini ditetapkan bersama SK." if signed else ""))
+
+
+def budget_rows(b: Budget) -> tuple[list[dict], list[dict]]:
+    """(per kecamatan, per desa) rows of the budget."""
+    kecamatan = [{"Kecamatan": x.kecamatan, "Peserta": x.peserta, "Iuran per bulan": x.per_bulan, "Jumlah": x.total}
+                 for x in b.kecamatan]
+    desa = [{"Kecamatan": x.kecamatan, "Desa/Kelurahan": x.desa, "Peserta": x.peserta,
+             "Iuran per bulan": x.per_bulan, "Jumlah": x.total} for x in b.desa]
+    return kecamatan, desa
+
+
+def reference_summary(r: ReferenceImport, filename: str) -> tuple[str, list[tuple[str, list[str]]]]:
+    """(message, [(title, lines)]) after a DTKS/P3KE/DTSEN extract was imported."""
+    message = (f"{filename}: {fmt.angka(r.added)} baris baru, {fmt.angka(r.already)} sudah ada, "
+               f"{fmt.angka(len(r.skipped))} dilewati"
+               + (f", {fmt.angka(r.unknown_desa)} dengan desa yang tidak dikenal" if r.unknown_desa else "") + ".")
+    return message, [(f"{fmt.angka(len(r.skipped))} baris dilewati", r.skipped)]
+
+
+def bpjs_summary(r: BpjsResult, filename: str) -> tuple[str, list[tuple[str, list[str]]]]:
+    """(message, [(title, lines)]) after BPJS's answer was imported."""
+    if r.already:
+        return f"Berkas {filename} sudah pernah diimpor; tidak ada yang berubah.", []
+    swaps = [f"{old} diganti {new}" if new else f"{old}: tidak ada calon pengganti di desanya"
+             for old, new in r.diganti]
+    message = (f"{filename}: {fmt.angka(r.cocok)} peserta dicek, {fmt.angka(r.belum_terdaftar)} layak, "
+               f"{fmt.angka(r.terdaftar_lain)} sudah terdaftar di program lain.")
+    return message, [(f"Penggantian peserta ({fmt.angka(len(swaps))})", swaps),
+                     (f"{fmt.angka(len(r.tidak_dikenal))} baris tidak dipakai", r.tidak_dikenal)]

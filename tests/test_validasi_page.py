@@ -92,3 +92,13 @@ def test_the_uploader_takes_an_ods_file_as_the_command_line_does(app_db):
     at = open_app("validasi-desa", user="operator")
     assert not at.exception, at.exception
     assert ".ods" in list(at.file_uploader[0].allowed_type) and "ODS" in at.file_uploader[0].label
+
+
+def test_the_page_keeps_one_checked_file_per_desa_in_memory_the_one_in_the_uploader(app_db):
+    at = open_app("validasi-desa", user="operator")
+    upload(at, "pertama.xlsx", filled(app_db))
+    upload(at, "kedua.xlsx", filled(app_db, status="Pindah"))
+    assert not at.exception, at.exception
+    kept = [k for k in at.session_state if str(k).startswith("val-periksa-")]
+    assert len(kept) == 1, kept
+    assert at.session_state[kept[0]][1].upload.filename == "kedua.xlsx"

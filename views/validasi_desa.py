@@ -67,18 +67,21 @@ def _upload(desa: rentan.DesaInfo) -> None:
     if file is None:
         return
     data = file.getvalue()
-    key = f"val-periksa-{desa.kode}-{hashlib.sha256(data).hexdigest()}"
-    if key not in st.session_state:
+    # One check per desa is kept: the file now in the uploader. Another file replaces it (a village operator
+    # trying five versions of a 100,000-row file keeps one in the server's memory, not five).
+    key, sha = f"val-periksa-{desa.kode}", hashlib.sha256(data).hexdigest()
+    if st.session_state.get(key, (None,))[0] != sha:
+        st.session_state.pop(key, None)
         try:
             with st.spinner("Membaca dan memeriksa berkas…"), context.db()() as session:
-                st.session_state[key] = rentan.check_upload(session, context.actor(), desa.kode, data, file.name)
+                st.session_state[key] = (sha, rentan.check_upload(session, context.actor(), desa.kode, data, file.name))
         except validasi.UploadError as err:
             st.error(str(err))
             return
         except widgets.USER_ERRORS as err:
             st.error(str(err))
             return
-    checked: rentan.Checked = st.session_state[key]
+    checked: rentan.Checked = st.session_state[key][1]
     _summary(checked)
     _problems(checked)
     _actions(checked, desa, key)  # above the table: on a slow line the table's code arrives last and pushes down

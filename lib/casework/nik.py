@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lib.base.permissions import Actor, require
+from lib.base.rows import FormulaError
 
 if TYPE_CHECKING:  # checking a NIK needs no database: a village file is checked without SQLAlchemy loaded
     from sqlalchemy.orm import Session
@@ -119,6 +120,9 @@ def check(raw, *, number_cell: bool = False, birth_date: dt.date | None = None, 
     if raw.__class__ is str and len(raw) == 16 and _DIGITS16.fullmatch(raw):
         digits = text = raw  # the common case, written as text: no cleaning needed
     else:
+        if isinstance(raw, FormulaError):
+            return NikCheck(None, [("nik_rumus", f"Sel NIK berisi galat rumus “{raw}”, bukan NIK: rumus di sel "
+                                                 "itu gagal. Ganti rumusnya dengan NIK yang diketik sebagai teks.")])
         if raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() in ("", "'"):
             return NikCheck(None, [("nik_kosong", "NIK kosong.")])
         if isinstance(raw, float) and number_cell:

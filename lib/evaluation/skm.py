@@ -14,8 +14,6 @@ No Streamlit and no database here.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Sequence
@@ -29,7 +27,7 @@ import segno
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from lib.base import archive
+from lib.base import rows as rows_reader
 from lib.base.errors import UserError
 from lib.base.sheets import safe_cell, to_bytes, write_table
 
@@ -274,6 +272,8 @@ _ALIASES = {
 # A row whose label starts like this is the spreadsheet's own summary: the respondents end above it.
 _SUMMARY = re.compile(r"\s*(jumlah|total|nrr|rata|ikm|nilai\s+(indeks|rata|per)|Σ|∑)", re.I)
 _HEADER_SCAN = 20
+#: Respondents one file may hold.
+MAX_RESPONDEN = 50_000
 
 
 def _key(text: str) -> str:
@@ -292,25 +292,16 @@ def _shown(value) -> str:
     return str(value).strip()
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    head = "\n".join(text.splitlines()[:_HEADER_SCAN])
-    sep = ";" if head.count(";") > head.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)]
-
-
-def _excel_sheets(data: bytes) -> list[list[list]]:
+def _sheets(data: bytes, filename: str) -> list[list]:
+    """The rows of every worksheet (or of the CSV), read by :func:`lib.base.rows.read_book`."""
     try:
-        frames = pd.read_excel(io.BytesIO(data), engine="calamine", header=None, sheet_name=None, dtype=object)
-    except Exception as exc:  # calamine raises its own error types for a damaged or foreign file
-        raise SkmFileError(["Berkas tidak dapat dibaca sebagai Excel (.xlsx). Simpan ulang dari Excel atau "
-                            "kirim sebagai CSV."]) from exc
-    return [frame.astype(object).where(frame.notna(), None).values.tolist() for frame in frames.values()]
+        book = rows_reader.read_book(data, filename or "berkas", max_rows=MAX_RESPONDEN + _HEADER_SCAN,
+                                     score=lambda rows: len(_find_header(rows)[1]))
+    except rows_reader.TooManyRows:
+        raise SkmFileError([str(rows_reader.too_many(MAX_RESPONDEN))]) from None
+    except rows_reader.BookRefused as err:
+        raise SkmFileError([str(err)]) from None
+    return [sheet.rows for sheet in book.sheets]
 
 
 def _find_header(rows: list[list]) -> tuple[int, dict[str, int]]:
@@ -349,13 +340,7 @@ def read_responses(data: bytes, filename: str) -> pd.DataFrame:
     Every bad cell is reported at once in a :class:`SkmFileError`."""
     if not data or not data.strip():
         raise SkmFileError(["Berkas kosong: tidak ada baris judul maupun data responden."])
-    suffix = Path(filename or "").suffix.lower()
-    excel = suffix in {".xlsx", ".xlsm", ".xls", ".ods"} or (suffix not in {".csv", ".txt"} and data[:2] == b"PK")
-    try:
-        archive.check(data, filename or "berkas")
-    except archive.ArchiveRefused as err:
-        raise SkmFileError([str(err)]) from None
-    sheets = _excel_sheets(data) if excel else [_csv_rows(data)]
+    sheets = _sheets(data, filename)
     if all(_blank(v) for rows in sheets for row in rows for v in row):
         raise SkmFileError(["Berkas kosong: tidak ada baris judul maupun data responden."])
     found = [(rows, *_find_header(rows)) for rows in sheets]
@@ -401,6 +386,9 @@ def read_responses(data: bytes, filename: str) -> pd.DataFrame:
                 errors.append(f"Baris {excel_row}, kolom {kode}: nilai “{_shown(v)}” harus 1–4.")
             answers[kode] = a
         for name, j in pcols.items():
+            if isinstance(cell(row, j), rows_reader.Overlong):
+                errors.append(f"Baris {excel_row}, kolom {header[j]}: {cell(row, j).length} karakter, lebih dari "
+                              f"batas {rows_reader.MAX_CELL}.")
             answers[name] = _profile_value(name, cell(row, j))
         records.append(answers)
         index.append(excel_row)

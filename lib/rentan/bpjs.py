@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib.base import audit, workflow
+from lib.base import rows as rows_reader
 from lib.base.db import BpjsCek, CalonPenerima, Desa, Kecamatan, PesertaKohort, utcnow
 from lib.base.permissions import Actor, require
 from lib.base.sheets import records_workbook
@@ -90,7 +91,9 @@ def _bpjs_rows(data: bytes, filename: str) -> tuple[int, list[tuple[int, str, st
             nik = f"{cell(nik_col):.0f}"
         if not nik and not str(cell(status_col)).strip():
             continue
-        out.append((h + 2 + offset, nik, rentan.normalise(cell(status_col)), str(cell(prog_col)).strip()))
+        program = cell(prog_col)
+        out.append((h + 2 + offset, nik, rentan.normalise(cell(status_col)),
+                    program if isinstance(program, rows_reader.Overlong) else str(program).strip()))
     return h, out
 
 
@@ -120,6 +123,10 @@ def bpjs_import(session: Session, actor: Actor, kohort_id: int, data: bytes, fil
                            "diabaikan.")
             continue
         seen[nik] = excel_row
+        if len(program) > 200:
+            unknown.append(f"Baris {excel_row}: kolom Program berisi {getattr(program, 'length', len(program))} "
+                           "karakter, lebih dari batas 200; baris ini diabaikan.")
+            continue
         if status in _COVERED:
             answers.append((p, True, program))
         elif status in _NOT_COVERED:
@@ -148,7 +155,7 @@ def bpjs_import(session: Session, actor: Actor, kohort_id: int, data: bytes, fil
     session.add(cek)
     session.flush()
     for p, covered, program in answers:
-        p.cek_id, p.bpjs_keterangan = cek.id, (program or None) and program[:200]
+        p.cek_id, p.bpjs_keterangan = cek.id, program or None
         p.bpjs_status = "terdaftar_lain" if covered else "belum_terdaftar"
     replaced: list[tuple[str, str | None]] = []
     for p, program, nxt in swaps:

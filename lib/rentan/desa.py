@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import python_calamine
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from lib.base import archive, audit, workflow
+from lib.base import audit, workflow
+from lib.base import rows as rows_reader
 from lib.base.db import (
     ROOT,
     CalonPenerima,
@@ -142,30 +141,23 @@ def normalise(text) -> str:
     return re.sub(r"\s+", " ", str(text or "").strip().lower().replace(".", ". ")).replace(". ", ".").strip()
 
 
-def sheet_rows(data: bytes, filename: str) -> list[list]:
-    """The rows of a registry extract or a BPJS answer (first sheet of an XLSX/XLS/ODS, or a CSV)."""
+def sheet_rows(data: bytes, filename: str, max_rows: int = MAX_REFERENCE_ROWS) -> list:
+    """The rows of a registry extract or a BPJS answer (first worksheet of an XLSX/XLS/ODS, or a CSV), read by
+    :func:`lib.base.rows.read_book`: ``rows[i]`` is Excel row ``i + 1``."""
     try:
-        archive.check(data, filename)
-    except archive.ArchiveRefused as err:
+        book = rows_reader.read_book(data, filename, max_rows=max_rows + validasi.HEADER_SCAN,
+                                     first_sheet_only=True, score=_separator_score)
+    except rows_reader.TooManyRows:
+        raise RentanError(str(rows_reader.too_many(max_rows))) from None
+    except rows_reader.BookRefused as err:
         raise RentanError(str(err)) from None
-    if filename.lower().endswith(".csv"):
-        text = None
-        for enc in ("utf-8-sig", "cp1252"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None:
-            raise RentanError("Berkas CSV tidak dapat dibaca (pengodean huruf tidak dikenal).")
-        first = text.split("\n", 1)[0]
-        sep = ";" if first.count(";") > first.count(",") else ","
-        return list(csv.reader(io.StringIO(text), delimiter=sep))
-    try:
-        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as err:  # calamine raises several kinds for a bad file
-        raise RentanError(f"Berkas “{filename}” tidak dapat dibaca sebagai XLSX/XLS/CSV.") from err
+    return book.sheets[0].rows
+
+
+def _separator_score(rows: list) -> int:
+    """How many reference columns the first lines name, split by one CSV separator."""
+    return max((sum(any(normalise(c) in aliases for c in row) for aliases in _REF_FIELDS.values())
+                for row in rows), default=0)
 
 
 def _header(rows: list[list]) -> tuple[int, dict[str, int]]:
@@ -182,6 +174,13 @@ def _header(rows: list[list]) -> tuple[int, dict[str, int]]:
                       "(juga Desa/Kelurahan untuk menyusun daftar per desa).")
 
 
+def _too_long(label: str, raw, text: str | None, limit: int) -> str | None:
+    """The row's error when ``text`` (from the cell ``raw``) is longer than its column allows (never cut
+    silently), else None."""
+    length = max(getattr(raw, "length", 0), len(text or ""))
+    return f"{label} {length} karakter, lebih dari batas {limit}; perbaiki lalu impor lagi." if length > limit else None
+
+
 def import_reference(session: Session, actor: Actor, data: bytes, filename: str, sumber: str,
                      periode: str) -> ReferenceImport:
     """Import a DTKS/P3KE/DTSEN extract. Rows with an unusable NIK are skipped and listed; a NIK already
@@ -195,7 +194,7 @@ def import_reference(session: Session, actor: Actor, data: bytes, filename: str,
     rows = sheet_rows(data, filename)
     h, cols = _header(rows)
     body = rows[h + 1:]
-    if len(body) > MAX_REFERENCE_ROWS:
+    if sum(1 for row in body if row) > MAX_REFERENCE_ROWS:
         raise RentanError(f"Berkas memuat lebih dari {MAX_REFERENCE_ROWS:,} baris.".replace(",", "."))
     desa_by = {}
     for d in session.scalars(select(Desa)):
@@ -220,8 +219,11 @@ def import_reference(session: Session, actor: Actor, data: bytes, filename: str,
             continue
         checked = nik_rules.check(raw, number_cell=isinstance(raw, float))
         nama = re.sub(r"\s+", " ", str(cell(row, "nama") or "")).strip()
-        if not checked.ok or not nama:
-            reason = checked.errors[0][1] if checked.errors else "Nama kosong."
+        alamat = cell(row, "alamat")
+        alamat = str(alamat).strip() if alamat not in (None, "") else None
+        reason = checked.errors[0][1] if checked.errors else "Nama kosong." if not nama else \
+            _too_long("Nama", cell(row, "nama"), nama, 200) or _too_long("Alamat", cell(row, "alamat"), alamat, 300)
+        if reason:
             skipped.append(f"Baris {excel_row}: {reason}")
             continue
         if checked.nik in existing:
@@ -232,13 +234,11 @@ def import_reference(session: Session, actor: Actor, data: bytes, filename: str,
         desa_kode = desa_by.get(normalise(desa_raw)) or desa_by.get(str(desa_raw or "").strip())
         if desa_raw not in (None, "") and desa_kode is None:
             unknown += 1
-        alamat = cell(row, "alamat")
         session.add(ReferensiRentan(
-            sumber=sumber, periode=periode, nik=checked.nik, nama=nama[:200],
+            sumber=sumber, periode=periode, nik=checked.nik, nama=nama,
             tanggal_lahir=validasi.parse_date(cell(row, "tanggal_lahir")),
             jenis_kelamin=validasi.parse_sex(cell(row, "jenis_kelamin")),
-            alamat=str(alamat).strip()[:300] if alamat not in (None, "") else None,
-            desa_kode=desa_kode, berkas=filename[:200], imported_by=actor.user_id, imported_at=now))
+            alamat=alamat, desa_kode=desa_kode, berkas=filename[:200], imported_by=actor.user_id, imported_at=now))
         added += 1
     session.flush()
     audit.record(session, actor, "impor_referensi", "referensi_rentan", f"{sumber}:{periode}",
@@ -367,9 +367,9 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
     # One Core executemany with every key present (the ORM bulk insert splits rows by which values are None
     # into thousands of small batches): a 100,000-row village file imports in seconds (bench/RESULTS.md).
     session.execute(insert(ValidasiBaris.__table__), [
-        {"batch_id": batch.id, "excel_row": r.excel_row, "nik": r.nik, "nama": r.nama[:200],
+        {"batch_id": batch.id, "excel_row": r.excel_row, "nik": r.nik, "nama": r.nama,
          "tanggal_lahir": r.tanggal_lahir, "jenis_kelamin": r.jenis_kelamin,
-         "alamat": (r.alamat or None) and r.alamat[:300], "status": r.status, "keterangan": r.keterangan,
+         "alamat": r.alamat or None, "status": r.status, "keterangan": r.keterangan,
          "warnings": list(r.warnings)}
         for r in validation.valid_rows])
     by_nik = {c.nik: c for c in session.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode == desa_kode))}

@@ -87,6 +87,8 @@ def create(session: Session, actor: Actor, nama: str, mulai: dt.date, selesai: d
     nama = re.sub(r"\s+", " ", nama or "").strip()
     if not nama:
         raise KohortError("Nama kohort wajib diisi, misalnya “Pekerja Rentan 2027”.")
+    if len(nama) > 100:
+        raise KohortError(f"Nama kohort {len(nama)} karakter, lebih dari batas 100; persingkat namanya.")
     if sumber_dana not in SUMBER_DANA:
         raise KohortError(f"Sumber dana harus salah satu dari {', '.join(SUMBER_DANA)}.")
     mulai, selesai = mulai.replace(day=1), selesai.replace(day=1)
@@ -96,7 +98,7 @@ def create(session: Session, actor: Actor, nama: str, mulai: dt.date, selesai: d
         raise KohortError("Satu kohort paling lama 36 bulan.")
     if session.scalars(select(Kohort.id).where(Kohort.nama == nama)).first() is not None:
         raise KohortError(f"Kohort “{nama}” sudah ada.")
-    k = Kohort(nama=nama[:100], mulai=mulai, selesai=selesai, sumber_dana=sumber_dana,
+    k = Kohort(nama=nama, mulai=mulai, selesai=selesai, sumber_dana=sumber_dana,
                created_by=actor.user_id, created_at=utcnow())
     workflow.create(session, actor, k, "buat", comment=f"Kohort {nama} dibuat",
                     detail=f"{nama}: {fmt.bulan_tahun(mulai)} – {fmt.bulan_tahun(selesai)}, {sumber_dana}")

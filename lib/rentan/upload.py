@@ -10,26 +10,20 @@ is judged.
   (:mod:`lib.rentan.validasi_xlsx`): the template's columns, the statuses it offers, and the small cell helpers
   (:func:`is_blank`, :func:`clean_text`, :func:`cell_text`, :func:`shown_text`, :func:`is_number`).
 
-Spreadsheets are read with calamine (the engine behind ``pandas.read_excel(engine="calamine")``, used
-directly so that cell types, sheet visibility and absolute row numbers are kept). Nothing here loads pandas,
-openpyxl or Babel: ``python -m lib desa validate`` reads and checks a file without them.
+The bytes are read by :func:`lib.base.rows.read_book`, the one reader of every spreadsheet that comes in
+(archive check, rows capped while reading, over-long cells marked, formula errors kept). Nothing here loads
+pandas, openpyxl or Babel: ``python -m lib desa validate`` reads and checks a file without them.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gc
-import hashlib
-import io
 import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-import python_calamine
-
-from lib.base import archive
+from lib.base import rows as rows_reader
 from lib.base.errors import UserError
 
 #: Rows searched for the header row.
@@ -314,94 +308,6 @@ def _header_in(rows: list) -> tuple[int, dict[str, int], int]:
 # Reading
 
 
-_PASSWORD = ("Berkas dilindungi kata sandi (password), jadi isinya tidak dapat dibaca. Buka di Excel, hapus "
-             "kata sandinya (File › Info › Proteksi Buku Kerja › Enkripsi dengan Kata Sandi, kosongkan isiannya), "
-             "simpan, lalu unggah lagi.")
-_EMPTY = "Berkas kosong: tidak ada baris judul maupun data. Pilih berkas validasi yang sudah diisi."
-
-
-def _unreadable(filename: str) -> UploadError:
-    return UploadError(f"Berkas “{filename}” tidak dapat dibaca sebagai Excel: mungkin rusak, terpotong saat "
-                       "dikirim, atau bukan berkas Excel. Buka di Excel, simpan ulang sebagai Buku Kerja Excel "
-                       "(.xlsx), lalu unggah lagi.")
-
-
-def _excel_sheets(data: bytes, filename: str) -> list[tuple[str, bool, list[list]]]:
-    """(name, visible, rows from A1) of every worksheet; blank cells are empty strings."""
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = []
-        for meta in book.sheets_metadata:
-            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-                continue
-            rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            sheets.append((meta.name, meta.visible == python_calamine.SheetVisibleEnum.Visible, rows))
-    except python_calamine.PasswordError as exc:
-        raise UploadError(_PASSWORD) from exc
-    except Exception as exc:  # calamine raises its own error types for a damaged or foreign file
-        if re.search(r"password|encrypt", str(exc), re.IGNORECASE):
-            raise UploadError(_PASSWORD) from exc
-        raise _unreadable(filename) from exc
-    return sheets
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16"), "utf-16"
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
-
-
-def _csv_rows(text: str, sep: str) -> list[list]:
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
-
-
-def _csv_sheet(data: bytes, filename: str) -> tuple[list[list], str, str]:
-    head = data[:8192]
-    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
-    if not utf16 and (b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > max(2, len(head) // 100)):
-        raise UploadError(f"Berkas “{filename}” bukan berkas CSV (isinya bukan teks). Unggah berkas Excel "
-                          "(.xlsx atau .xls) atau CSV.")
-    text, encoding = _decode(data)
-    lines = text.splitlines()[:HEADER_SCAN]
-    best = None
-    for sep in (";", ",", "\t"):
-        try:
-            _, cols, _ = _header_in(_csv_rows("\n".join(lines), sep))
-        except csv.Error:
-            continue
-        score = (sum(f in cols for f in REQUIRED), len(cols))
-        if best is None or score > best[0]:
-            best = (score, sep)
-    sep = best[1] if best else ","
-    try:
-        return _csv_rows(text, sep), encoding, sep
-    except csv.Error as exc:
-        raise UploadError(f"Berkas CSV “{filename}” tidak dapat dibaca ({exc}). Buka di Excel, simpan ulang, "
-                          "lalu unggah lagi.") from exc
-
-
-def _kind(data: bytes, filename: str) -> str:
-    suffix = Path(filename or "").suffix.lower()
-    if data[:8] == _OLE2:
-        if _ENCRYPTED in data:
-            raise UploadError(_PASSWORD)
-        return "xls"
-    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        return "ods" if suffix == ".ods" else "xlsx"
-    if suffix in _EXCEL_SUFFIXES:
-        raise UploadError(f"Berkas “{filename}” bernama {suffix} tetapi isinya bukan berkas Excel (mungkin rusak, "
-                          f"atau halaman web/teks yang diberi nama {suffix}). Buka di Excel, simpan sebagai Buku Kerja "
-                          "Excel (.xlsx), lalu unggah lagi.")
-    if suffix in _TEXT_SUFFIXES:
-        return "csv"
-    raise UploadError(f"Jenis berkas “{filename}” tidak didukung. Unggah berkas Excel (.xlsx atau .xls) atau CSV.")
-
-
 def read_upload(data: bytes, filename: str, max_rows: int) -> Upload:
     """Read a validation file (XLSX, XLS, ODS, or CSV with comma/semicolon/tab in UTF-8, UTF-16 or
     Latin-1/Windows-1252). The format is told by the bytes, not the name.
@@ -417,10 +323,14 @@ def read_upload(data: bytes, filename: str, max_rows: int) -> Upload:
 def _read_upload(data: bytes, filename: str, max_rows: int) -> Upload:
     filename = filename or "berkas"
     try:
-        archive.check(data, filename)
-    except archive.ArchiveRefused as err:
+        # Title rows, a second heading row and a signature block may come on top of the data rows.
+        book = rows_reader.read_book(data, filename, max_rows=max_rows + HEADER_SCAN + 10, score=_separator_score)
+    except rows_reader.TooManyRows:
+        raise UploadError(str(rows_reader.too_many(max_rows))) from None
+    except rows_reader.BookRefused as err:
         raise UploadError(str(err)) from None
-    kind, sheets, encoding, separator = _sheets(data, filename)
+    kind, encoding, separator = book.kind, book.encoding, book.separator
+    sheets = [(s.name, s.visible, s.rows) for s in book.sheets]
     name, visible, rows, h, cols, n_below = _header_sheet(sheets)
     headings = tuple(cell_text(v) or "" for v in rows[h])
     below_header, columns = _columns(rows, h, n_below, headings, cols)
@@ -432,27 +342,16 @@ def _read_upload(data: bytes, filename: str, max_rows: int) -> Upload:
         raise UploadError(f"Berkas berisi {_angka(len(kept))} baris data, lebih dari batas {_angka(max_rows)} "
                           "baris per unggahan. Bagi menjadi beberapa berkas, lalu unggah satu per satu.")
     return Upload(
-        filename=filename, kind=kind, sha256=hashlib.sha256(data).hexdigest(), sheet=name, header_row=h + 1,
+        filename=filename, kind=kind, sha256=book.sha256, sheet=name, header_row=h + 1,
         headings=headings, columns=columns, rows=tuple(kept), ignored=tuple(ignored),
         above_header=tuple((i + 1, c) for i, c in enumerate(map(_cells, rows[:h])) if any(v is not None for v in c)),
         below_header=below_header, encoding=encoding, separator=separator, sheet_hidden=not visible)
 
 
-def _sheets(data: bytes, filename: str) -> tuple[str, list[tuple[str | None, bool, list]], str | None, str | None]:
-    """(kind, [(sheet name, visible, rows)], CSV encoding, CSV separator) of a file; :class:`UploadError` for an
-    empty file or one that cannot be read."""
-    if not data or not data.strip():
-        raise UploadError(_EMPTY)
-    kind = _kind(data, filename)
-    encoding = separator = None
-    if kind == "csv":
-        rows, encoding, separator = _csv_sheet(data, filename)
-        sheets = [(None, True, rows)]
-    else:
-        sheets = _excel_sheets(data, filename)
-    if not any(v is not None for _, _, rows in sheets for row in rows for v in _cells(row)):
-        raise UploadError(_EMPTY)
-    return kind, sheets, encoding, separator
+def _separator_score(rows: list) -> tuple[int, int]:
+    """How well a CSV separator splits the first lines: required columns named, then columns named."""
+    _, cols, _ = _header_in(rows)
+    return sum(f in cols for f in REQUIRED), len(cols)
 
 
 def _where(sheet: str | None, h: int, n_sheets: int) -> str:

@@ -54,6 +54,9 @@ __all__ = [
 
 #: Rows one upload may hold (read at call time: the page, a test or a setting may lower it).
 MAX_ROWS = 100_000
+#: The longest nama, alamat and keterangan a row may hold (the columns of ``validasi_baris``); longer is an
+#: error on the row, never a silent cut.
+NAMA_MAX, ALAMAT_MAX, KETERANGAN_MAX = 200, 300, 1000
 
 # What a village may write (case-insensitive, spaces collapsed, no spaces around "/").
 _STATUS_ALIASES: dict[str, str] = {
@@ -332,18 +335,18 @@ def _validate(upload: Upload, reference_niks: set[str] | None, today: dt.date) -
         if bad:
             problems = problems or []
             problems.append(problem(r, "status", bad[0], "error", bad[1]))
+        alamat = None if alamat_j is None else cell_text(cells[alamat_j])
+        ket = None if ket_j is None else cell_text(cells[ket_j])
+        if (nama and len(nama) > NAMA_MAX) or (alamat and len(alamat) > ALAMAT_MAX) or \
+                (ket and len(ket) > KETERANGAN_MAX):
+            problems = [*(problems or []), *_too_long(r, problem, cells, (nama_j, nama), (alamat_j, alamat),
+                                                      (ket_j, ket))]
         if problems:
             problems.sort(key=lambda p: order[p.field])
             if any(p.level == "error" for p in problems):
                 results.append(RowResult(r, "invalid", tuple(problems), None))
                 continue
             n_warning += 1
-        alamat = None if alamat_j is None else cells[alamat_j]
-        if alamat is not None:
-            alamat = (clean_text(alamat) or None) if alamat.__class__ is str else cell_text(alamat)
-        ket = None if ket_j is None else cells[ket_j]
-        if ket is not None:
-            ket = (clean_text(ket) or None) if ket.__class__ is str else cell_text(ket)
         record = ValidRow(r, nik, nama, born, sex, alamat, status, ket,
                           tuple([p.code for p in problems]) if problems else ())
         valid_rows.append(record)
@@ -360,6 +363,18 @@ def _column_indices(cols: dict[str, Column]) -> tuple[int | None, ...]:
     bd_j, jk_j, alamat_j, ket_j = (cols[f].index if f in cols else None
                                    for f in ("tanggal_lahir", "jenis_kelamin", "alamat", "keterangan"))
     return nik_j, nama_j, status_j, bd_j, jk_j, alamat_j, ket_j, max(c.index for c in cols.values()) + 1
+
+
+def _too_long(r: int, problem, cells: tuple, *fields: tuple[int | None, str | None]) -> list[Problem]:
+    """An error for each cell longer than its column allows (nama, alamat, keterangan): never a silent cut."""
+    out = []
+    for (j, text), (field, label, limit) in zip(fields, (("nama", "Nama", NAMA_MAX), ("alamat", "Alamat", ALAMAT_MAX),
+                                                        ("keterangan", "Keterangan", KETERANGAN_MAX))):
+        if text and len(text) > limit:
+            length = max(getattr(cells[j], "length", 0), len(text))
+            out.append(problem(r, field, f"{field}_terlalu_panjang", "error",
+                               f"{label} {length} karakter, lebih dari batas {limit}; persingkat lalu unggah lagi."))
+    return out
 
 
 def _problem_factory(cols: dict[str, Column]):

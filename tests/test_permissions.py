@@ -88,6 +88,14 @@ def test_admin_cannot_see_full_nik():
     assert not has_permission(ADMIN, "view_nik_full")
 
 
+def test_only_admin_and_kepala_dinas_export_a_persons_data_on_request_and_they_hold_the_audit_page():
+    holders = [r for r, p in ROLE_PERMISSIONS.items() if "export_person_data" in p]
+    assert holders == ["admin", "kepala_dinas"]
+    assert all("view_audit_log" in ROLE_PERMISSIONS[r] for r in holders)  # its section is on the audit page
+    for who in (STAF, KABID, OPERATOR, KASI, SEKDIN, EVALUATOR, ANON):
+        assert not holds_anywhere(who, "export_person_data")
+
+
 def test_kepala_bidang_sees_the_dashboard_of_their_bidang_only():
     assert has_permission(KABID, "view_dashboard", "bidang:tenaga-kerja")
     assert not has_permission(KABID, "view_dashboard", "bidang:sosial")

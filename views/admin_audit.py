@@ -1,4 +1,5 @@
-"""Log audit: filter by user, action, object and date; export XLSX (the export is itself logged)."""
+"""Log audit: filter by user, action, object and date; export XLSX (the export is itself logged). For holders of
+``export_person_data``: a person's data on request, found by NIK, as one logged XLSX (lib.pribadi.permintaan)."""
 
 import pandas as pd
 import streamlit as st
@@ -6,12 +7,19 @@ import streamlit as st
 from lib.base import audit
 from lib.base.permissions import PermissionDenied, has_permission
 from lib.base.sheets import XLSX_MIME
+from lib.pribadi import permintaan
 from lib.ui import context, widgets
 
 
 def render() -> None:
     me = context.actor()
     widgets.header("Log audit", "Siapa melakukan apa dan kapan: masuk, perubahan, tampilan NIK dan unduhan data")
+    _log(me)
+    if has_permission(me, permintaan.PERMISSION):
+        _data_pribadi(me)
+
+
+def _log(me) -> None:
     start, today = audit.default_period()
     with st.form("filter_audit"):
         c1, c2, c3 = st.columns(3)
@@ -47,3 +55,31 @@ def render() -> None:
             st.download_button("Unduh log audit (XLSX)", data, file_name=f"log-audit-{today.isoformat()}.xlsx",
                                mime=XLSX_MIME,
                                type="primary")
+
+
+def _data_pribadi(me) -> None:
+    st.divider()
+    st.subheader("Data pribadi atas permintaan", anchor=False)
+    st.caption("UU 27/2022: pemilik data berhak mendapat salinan data pribadinya. Ketik NIK-nya untuk mengunduh "
+               "semua yang disimpan portal tentang orang itu dalam satu berkas XLSX; setiap unduhan dicatat di log "
+               "audit.")
+    with st.form("data_pribadi"):
+        typed = st.text_input("NIK pemilik data", placeholder="16 angka", max_chars=24, key="dp_nik")
+        asked = st.form_submit_button("Cari dan siapkan berkas", icon=":material/person_search:")
+    if not asked:
+        return
+    try:
+        with context.db().begin() as session:
+            result = permintaan.export(session, me, typed)
+    except widgets.USER_ERRORS as err:
+        st.error(str(err))
+        return
+    if result.total:
+        st.success(f"{result.total} baris tentang NIK {result.nik_masked} ditemukan.")
+        st.dataframe(pd.DataFrame([{"Lembar": name, "Jumlah baris": n} for name, n in result.counts if n]),
+                     hide_index=True)
+    else:
+        st.info(f"Tidak ada data tentang NIK {result.nik_masked} di portal. Berkasnya tetap dapat diunduh sebagai "
+                "jawaban atas permintaan.")
+    st.download_button("Unduh data pribadi (XLSX)", result.data, file_name=result.file_name, mime=XLSX_MIME,
+                       type="primary", icon=":material/download:", on_click="ignore", key="dp_unduh")

@@ -34,6 +34,7 @@ ACTIONS: dict[str, str] = {
     "atur_peran": "Atur peran",
     "lihat_nik": "Lihat NIK lengkap",
     "ekspor": "Ekspor data",
+    "ekspor_data_pribadi": "Ekspor data pribadi satu orang atas permintaannya",
     "ubah_pengaturan": "Ubah pengaturan",
     "muat_katalog": "Muat katalog SOP dari berkas",
     "buka_permohonan": "Buka permohonan",

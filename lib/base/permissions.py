@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "run_cases": "Membuka permohonan dan mengerjakan langkah SOP sesuai peran",
     "view_nik_full": "Melihat NIK lengkap (setiap tampilan dicatat di log audit)",
     "export_personal_data": "Mengunduh data yang memuat data pribadi (setiap unduhan dicatat)",
+    "export_person_data": "Mengunduh semua data satu orang menurut NIK atas permintaannya (UU 27/2022; dicatat)",
     "upload_validation": "Mengunggah berkas validasi calon penerima manfaat untuk desa/kelurahan",
     "manage_candidates": "Menyusun daftar calon penerima manfaat dan memproses hasil validasi",
     "verify_candidates": "Memverifikasi daftar calon penerima manfaat per desa (Kepala Bidang)",
@@ -45,10 +46,10 @@ _STAFF = {"manage_own_account", "view_catalogue", "submit_skm"}
 #: role -> the permissions it bundles.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(_STAFF | {"view_dashboard", "manage_catalogue", "manage_settings", "manage_users",
-                                 "view_audit_log", "export_audit_log"}),
+                                 "view_audit_log", "export_audit_log", "export_person_data"}),
     "kepala_dinas": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "approve_reviews",
                                         "view_reviews", "view_skm_results",
-                                        "approve_sop", "view_audit_log"}),
+                                        "approve_sop", "view_audit_log", "export_person_data"}),
     "sekretaris": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_reviews", "view_skm_results"}),
     "kepala_bidang": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "manage_candidates",
                                          "verify_candidates", "export_personal_data"}),

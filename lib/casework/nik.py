@@ -6,12 +6,17 @@ sex that disagrees with the person's record is a warning, not a rejection. Excel
 digits: a NIK typed as a number comes back as ``3.20101E+15`` or ending in ``0``; :func:`check` says so.
 
 On screen (UU 27/2022): :func:`mask` is the one way a NIK is shown; :func:`reveal` checks
-``view_nik_full`` and records every full view in the audit log.
+``view_nik_full`` and records every full view in the audit log. An audit entry about one NIK that is not tied
+to an object holding it (a search by NIK, the export of a person's data) names it by :func:`fingerprint`, so
+that the person's entries can be found again without the log ever holding the full NIK.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -49,6 +54,33 @@ def display(session: Session, actor: Actor, nik: str | None, object_type: str, o
     if not full or not nik:
         return mask(nik)
     return reveal(session, actor, nik, object_type, object_id, scope)
+
+
+#: The settings row holding the key of :func:`fingerprint` (made once, never changed: a new key would part the
+#: log's old entries from their person).
+FINGERPRINT_KEY_SETTING = "kunci_sidik_nik"
+#: The ``object_type`` of an audit entry whose ``object_id`` is a :func:`fingerprint`.
+AUDIT_OBJECT = "nik"
+
+
+def fingerprint(session: Session, nik: str) -> str:
+    """A keyed digest of the NIK (HMAC-SHA256, 32 hex digits) for the audit log: the same NIK gives the same
+    fingerprint, and nobody reading the log can test a guessed NIK against it without the key, which lives in
+    the settings table and is never shown. The key is created on first use."""
+    from sqlalchemy.exc import IntegrityError
+
+    from lib.base.db import Setting, utcnow
+
+    row = session.get(Setting, FINGERPRINT_KEY_SETTING)
+    if row is None:
+        try:
+            with session.begin_nested():  # two first uses at once: one key wins, the other reads it
+                session.add(Setting(key=FINGERPRINT_KEY_SETTING, value={"key": secrets.token_hex(32)},
+                                    updated_at=utcnow()))
+        except IntegrityError:
+            pass
+        row = session.get(Setting, FINGERPRINT_KEY_SETTING, populate_existing=True)
+    return hmac.new(row.value["key"].encode(), nik.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 #: Province codes (docs/design.md). 92–96 are the newer Papua provinces; a prefix never proves the current region.

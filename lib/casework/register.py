@@ -147,7 +147,8 @@ def search(session: Session, actor: Actor, text: str, limit: int = 200) -> list[
         if not holds_anywhere(actor, "view_nik_full"):
             raise PermissionDenied(actor, "view_nik_full")
         query = select(Case).where(Case.nik == digits)
-        audit.record(session, actor, "cari_nik", "case", None, f"NIK {nik_rules.mask(digits)}")
+        audit.record(session, actor, "cari_nik", nik_rules.AUDIT_OBJECT, nik_rules.fingerprint(session, digits),
+                     f"NIK {nik_rules.mask(digits)}")
     else:
         like = f"%{text.lower()}%"
         query = select(Case).where(or_(func.lower(Case.register_no).like(like),

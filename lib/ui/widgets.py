@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib.base import config
+from lib.base import config, retry
 from lib.base.errors import UserError
 from lib.base.permissions import PermissionDenied
 from lib.catalogue import document
@@ -60,8 +60,7 @@ def apply(action, message, errors: tuple[type[Exception], ...] = USER_ERRORS) ->
     from lib.ui import context
 
     try:
-        with context.db().begin() as session:
-            result = action(session)
+        result = retry.in_transaction(context.db(), action)
     except errors as err:
         st.error(str(err))
     else:
@@ -76,7 +75,11 @@ def guarded(render):
     def page() -> None:
         try:
             render()
-        except Exception:
+        except Exception as exc:
+            if retry.is_busy(exc):  # a race with another writer: nothing was saved, and it is no fault to report
+                _LOG.warning("basis data sibuk: %s", exc)
+                st.warning(retry.BUSY_MESSAGE)
+                return
             if config.raise_page_errors():
                 raise
             ref = secrets.token_hex(4).upper()

@@ -15,9 +15,15 @@ def url(tmp_path_factory):
     return u
 
 
-def test_worktime_across_nyepi_and_idul_fitri_is_150_minutes(url):
+def test_worktime_across_nyepi_and_idul_fitri_is_90_minutes_because_27_march_fell_in_ramadan(url):
     out = run_process("worktime", "2025-03-27 15:00", "2025-04-08 09:00", "--json", url=url)
-    assert out.returncode == 0 and json.loads(out.stdout) == {"working_minutes": 150}
+    assert out.returncode == 0 and json.loads(out.stdout) == {"working_minutes": 90}
+
+
+def test_worktime_gives_ramadan_hours_on_a_ramadan_day_and_450_in_may(url):
+    ramadan = run_process("worktime", "2026-03-04 07:30", "2026-03-04 16:00", "--json", url=url)
+    may = run_process("worktime", "2026-05-06 07:30", "2026-05-06 16:00", "--json", url=url)
+    assert json.loads(ramadan.stdout) == {"working_minutes": 390} and json.loads(may.stdout) == {"working_minutes": 450}
 
 
 def test_worktime_refuses_a_badly_written_time_in_indonesian(url):

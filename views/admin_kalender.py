@@ -26,6 +26,7 @@ def render() -> None:
     else:
         st.info("Tidak ada hari libur pada hari kerja di tahun ini.")
 
+    _ramadan(me, cal, int(year))
     st.subheader("Tambah atau ubah pengecualian", anchor=False)
     with st.form("pengecualian", clear_on_submit=True):
         c1, c2 = st.columns([1, 1])
@@ -48,6 +49,34 @@ def render() -> None:
                             placeholder="Pilih tanggal", format_func=lambda d: fmt.tanggal(d))
         if pick and st.button("Hapus", icon=":material/delete:"):
             _change(lambda s: kalender.remove_override(s, me, pick), f"Pengecualian {fmt.tanggal(pick)} dihapus.")
+
+
+def _ramadan(me, cal, year: int) -> None:
+    st.subheader("Ramadan", anchor=False)
+    st.markdown(kalender.ramadan_text(cal, year))
+    period = cal.ramadan(year)
+    with st.expander("Koreksi periode Ramadan (misalnya setelah sidang isbat)"):
+        with st.form("ramadan"):
+            c1, c2 = st.columns(2)
+            start = c1.date_input("Hari pertama Ramadan", value=period.start if period else None,
+                                  format="DD/MM/YYYY", key="ram_mulai")
+            end = c2.date_input("Hari terakhir Ramadan", value=period.end if period else None, format="DD/MM/YYYY",
+                                key="ram_akhir")
+            note = st.text_input("Dasar koreksi", placeholder="misalnya hasil sidang isbat Kementerian Agama",
+                                 key="ram_dasar")
+            if st.form_submit_button("Simpan periode Ramadan", type="primary"):
+                if start is None or end is None:
+                    st.error("Pilih hari pertama dan hari terakhir Ramadan.")
+                else:
+                    _change(lambda s: kalender.set_ramadan(s, me, start, end, note),
+                            f"Periode Ramadan {year} disimpan.")
+        if period is not None and period.source == "admin" and st.button("Kembali ke perhitungan otomatis",
+                                                                        key="ram_otomatis"):
+            _change(lambda s: kalender.remove_ramadan(s, me, year), f"Periode Ramadan {year} kembali otomatis.")
+    st.subheader("Jam kerja pada tanggal tertentu", anchor=False)
+    day = st.date_input("Tanggal", value=dt.date.today(), format="DD/MM/YYYY", key="kal_jam_tanggal")
+    if day is not None:
+        st.markdown(kalender.hours_text(cal, day))
 
 
 def _change(action, message: str) -> None:

@@ -3,8 +3,14 @@
 Working hours follow Perpres 21/2023 (37.5 hours a week from 07:30): Monday–Thursday 07:30–16:00 with a
 12:00–13:00 break, Friday 07:30–16:30 with an 11:30–13:00 break, so every working day holds 450 working
 minutes. Public holidays and cuti bersama come from the ``holidays`` package; the admin can add
-overrides (a new SKB date off, an extra working day, special hours) and Ramadan periods with shorter
-hours. All of these are settings (:class:`CalendarSettings`).
+overrides (a new SKB date off, an extra working day, special hours). All of these are settings
+(:class:`CalendarSettings`).
+
+Ramadan has shorter hours (:data:`DEFAULT_RAMADAN_WEEK`, 32.5 hours a week) by default, every year, without
+anyone setting a period: the period runs from 1 Ramadan to the day before Idul Fitri, where Idul Fitri is the
+date the ``holidays`` package gives and **1 Ramadan is taken as 30 days before it** (a Ramadan of 30 days; the
+government's sidang isbat may make it 29, and then the admin moves the start one day later on *Kalender kerja*).
+The admin's period for a year replaces the derived one (:meth:`WorkCalendar.ramadan`).
 
 Instants are stored in UTC and shown in Asia/Jakarta (WIB, UTC+7, no daylight saving). A naive datetime
 given to this module is read as WIB wall-clock time, because that is what people type.
@@ -59,7 +65,7 @@ DEFAULT_WEEK: dict[int, tuple[Segment, ...]] = {
     5: (),
     6: (),
 }
-#: Shorter Ramadan hours (32.5 hours a week), used only inside the Ramadan periods set by the admin.
+#: Shorter Ramadan hours (32.5 hours a week), used inside each year's Ramadan period.
 DEFAULT_RAMADAN_WEEK: dict[int, tuple[Segment, ...]] = {
     0: _segments(("08:00", "12:00"), ("12:30", "15:00")),
     1: _segments(("08:00", "12:00"), ("12:30", "15:00")),
@@ -102,7 +108,9 @@ def _check_segments(segments: Sequence[Segment]) -> None:
 class CalendarSettings:
     week: dict[int, tuple[Segment, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
     ramadan_week: dict[int, tuple[Segment, ...]] = field(default_factory=lambda: dict(DEFAULT_RAMADAN_WEEK))
+    #: The admin's Ramadan periods (each replaces the derived period of the year it ends in), with notes.
     ramadan_periods: tuple[tuple[dt.date, dt.date], ...] = ()
+    ramadan_notes: dict[dt.date, str] = field(default_factory=dict)
     overrides: dict[dt.date, Override] = field(default_factory=dict)
     holiday_categories: tuple[str, ...] = ("public", "government")
 
@@ -113,7 +121,8 @@ class CalendarSettings:
         return {
             "jam_kerja": week(self.week),
             "jam_kerja_ramadan": week(self.ramadan_week),
-            "periode_ramadan": [[a.isoformat(), b.isoformat()] for a, b in self.ramadan_periods],
+            "periode_ramadan": [[a.isoformat(), b.isoformat(), self.ramadan_notes.get(a, "")]
+                                for a, b in self.ramadan_periods],
             "kategori_libur": list(self.holiday_categories),
         }
 
@@ -131,8 +140,10 @@ class CalendarSettings:
         return cls(
             week=week(data.get("jam_kerja"), DEFAULT_WEEK),
             ramadan_week=week(data.get("jam_kerja_ramadan"), DEFAULT_RAMADAN_WEEK),
-            ramadan_periods=tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b))
-                                  for a, b in data.get("periode_ramadan", [])),
+            ramadan_periods=tuple((dt.date.fromisoformat(p[0]), dt.date.fromisoformat(p[1]))
+                                  for p in data.get("periode_ramadan", [])),
+            ramadan_notes={dt.date.fromisoformat(p[0]): (p[2] if len(p) > 2 else "")
+                           for p in data.get("periode_ramadan", [])},
             overrides=dict(overrides or {}),
             holiday_categories=tuple(data.get("kategori_libur", ("public", "government"))),
         )
@@ -141,6 +152,35 @@ class CalendarSettings:
 @lru_cache(maxsize=64)
 def _holidays(year: int, categories: tuple[str, ...]) -> dict[dt.date, str]:
     return dict(holidays.country_holidays("ID", years=year, categories=categories, language="id"))
+
+
+#: Days from 1 Ramadan to Idul Fitri, as the derived period takes them.
+RAMADAN_DAYS = 30
+
+
+@lru_cache(maxsize=64)
+def idul_fitri(year: int) -> dt.date | None:
+    """The first day of Idul Fitri in ``year`` as the ``holidays`` package gives it (None if it has none)."""
+    days = [d for d, name in _holidays(year, ("public",)).items() if name.startswith("Hari Raya Idul Fitri")]
+    return min(days, default=None)
+
+
+def derived_ramadan(year: int) -> tuple[dt.date, dt.date] | None:
+    """(1 Ramadan, the day before Idul Fitri) of the Ramadan that ends in ``year``: 1 Ramadan is taken as
+    :data:`RAMADAN_DAYS` days before Idul Fitri."""
+    fitri = idul_fitri(year)
+    return None if fitri is None else (fitri - dt.timedelta(days=RAMADAN_DAYS), fitri - dt.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class RamadanPeriod:
+    """The Ramadan period in force for the Ramadan ending in ``year``: ``source`` is ``otomatis`` (derived from
+    Idul Fitri) or ``admin`` (set on *Kalender kerja*)."""
+    year: int
+    start: dt.date
+    end: dt.date
+    source: str
+    keterangan: str = ""
 
 
 def to_wib(t: dt.datetime) -> dt.datetime:
@@ -159,6 +199,7 @@ class WorkCalendar:
 
     def __init__(self, settings: CalendarSettings | None = None):
         self.settings = settings or CalendarSettings()
+        self._ramadan_cache: dict[int, RamadanPeriod | None] = {}
         self._index_start: dt.date | None = None
         self._seg_start = self._seg_end = self._cum = None
 
@@ -170,8 +211,39 @@ class WorkCalendar:
             return (ov.keterangan or "Libur (pengecualian admin)") if ov.kind == "libur" else None
         return _holidays(day.year, self.settings.holiday_categories).get(day)
 
+    def ramadan(self, year: int) -> RamadanPeriod | None:
+        """The Ramadan period in force for the Ramadan that ends in ``year``: the admin's when one is set (a
+        period ending in ``year``), otherwise the one derived from Idul Fitri (:func:`derived_ramadan`)."""
+        cache = self._ramadan_cache
+        if year not in cache:
+            set_by_admin = [(a, b) for a, b in self.settings.ramadan_periods if b.year == year]
+            derived = derived_ramadan(year)
+            if set_by_admin:
+                a, b = set_by_admin[0]
+                cache[year] = RamadanPeriod(year, a, b, "admin", self.settings.ramadan_notes.get(a, ""))
+            elif derived is not None:
+                cache[year] = RamadanPeriod(year, *derived, "otomatis")
+            else:
+                cache[year] = None
+        return cache[year]
+
     def _in_ramadan(self, day: dt.date) -> bool:
-        return any(a <= day <= b for a, b in self.settings.ramadan_periods)
+        for year in (day.year, day.year + 1):  # a Ramadan may start in December and end in January
+            period = self.ramadan(year)
+            if period is not None and period.start <= day <= period.end:
+                return True
+        return False
+
+    def hours_on(self, day: dt.date) -> tuple[tuple[Segment, ...], str]:
+        """(working intervals of ``day``, why: the holiday's name, "jam kerja Ramadan", "jam kerja biasa",
+        "akhir pekan" or the admin's note)."""
+        segments = self.segments(day)
+        ov = self.settings.overrides.get(day)
+        if not segments:
+            return (), self.holiday_name(day) or "akhir pekan"
+        if ov is not None:
+            return segments, ov.keterangan or "hari kerja (pengecualian admin)"
+        return segments, "jam kerja Ramadan" if self._in_ramadan(day) else "jam kerja biasa"
 
     def segments(self, day: dt.date) -> tuple[Segment, ...]:
         """The working intervals of ``day`` in minutes from local midnight (empty on a day off)."""

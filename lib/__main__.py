@@ -1,6 +1,8 @@
 """Admin CLI: ``python -m lib ...``. A thin shell over lib; ``--json`` for scripts.
 
     python -m lib init [--demo]
+    python -m lib db roles ROLE [--password-stdin] [--json]
+    python -m lib audit verify [--json]
     python -m lib sop list [--json]
     python -m lib sop show ID [--json]
     python -m lib sop export ID [--revision N] [--output FILE]
@@ -32,14 +34,16 @@ if __name__ == "__main__" and sys.argv[1:3] == ["desa", "validate"]:
 
     sys.exit(main_validate(sys.argv[3:]))
 
-from lib.base import accounts, fmt, kalender, mutu_baku
-from lib.base.db import database_url, session_factory
+from lib.base import accounts, audit_chain, fmt, kalender, mutu_baku
+from lib.base.db import database_url, owner_database_url, session_factory
+from lib.base.errors import UserError
 from lib.base.worktime import parse_local
 from lib.catalogue import model as catalog
 from lib.catalogue import revisions, store
 from lib.measure import eventlog, kpi
 from lib.rentan import cli as desa_cli
 from lib.setup import database as setup
+from lib.setup import db_roles
 
 
 class CliError(Exception):
@@ -54,9 +58,10 @@ def _emit(data, as_json: bool, text: str) -> None:
 
 
 def _ready_db():
-    """The session factory of DATABASE_URL, with the schema migrated and the catalogue loaded."""
+    """The session factory of DATABASE_URL, with the schema migrated (as DATABASE_OWNER_URL when set) and the
+    catalogue loaded."""
     url = database_url()
-    setup.init(url)
+    setup.init(url, owner_url=owner_database_url())
     return session_factory(url)
 
 
@@ -72,7 +77,8 @@ def _step_json(step: catalog.Langkah) -> dict:
 
 
 def cmd_init(args) -> None:
-    report = setup.init(database_url(), demo=args.demo)
+    # All of it as the owner: on a new database the runtime role has no rights until `db roles` has run.
+    report = setup.init(owner_database_url(), demo=args.demo)
     _emit({"database": database_url().split("@")[-1], "added": report.added, "updated": report.updated,
            "unchanged": report.unchanged}, args.json,
           "Basis data siap (" + database_url().split("@")[-1] + ").\n" + "\n".join(report.lines()))
@@ -351,6 +357,38 @@ def cmd_workflow_docs(args) -> None:
         sys.stdout.write(text)
 
 
+def cmd_db_roles(args) -> None:
+    password = _read_password(args) if args.password_stdin else None
+    done = db_roles.grant_runtime_role(owner_database_url(), args.role, password)
+    lines = [f"Peran “{done.role}” {'dibuat dan ' if done.created else ''}diberi hak baris di skema “{done.schema}” "
+             f"(pemilik: {done.owner}): {len(done.tables)} tabel, termasuk yang dibuat migrasi kelak.",
+             f"Hanya baca dan tambah (tanpa ubah/hapus): {', '.join(done.insert_only) or '—'}.",
+             f"Hanya baca: {', '.join(done.read_only) or '—'}.",
+             "Pakai peran ini di DATABASE_URL aplikasi; pemilik hanya di DATABASE_OWNER_URL."]
+    _emit(done.as_dict(), args.json, "\n".join(lines))
+
+
+def cmd_audit_verify(args) -> int:
+    """Exit 0 when the chain is intact, 1 when it is broken (2: a user error, as everywhere)."""
+    with session_factory(database_url())() as session:
+        report = audit_chain.verify(session, None)
+    b = report.broken
+    data = {"checked": report.checked, "intact": report.intact, "last_id": report.last_id,
+            "last_hash": report.last_hash, "break": None if b is None else {"id": b.id, "problem": b.problem,
+                                                                           "message": b.message}}
+    if report.last_id is not None:
+        head = f"Baris utuh terakhir: id {report.last_id}, hash {report.last_hash}."
+    else:
+        head = "Log audit masih kosong." if b is None else "Tidak ada baris utuh sebelum baris itu."
+    if b is None:
+        text = f"Log audit: {fmt.angka(report.checked)} baris diperiksa, rantai hash utuh.\n{head}"
+    else:
+        text = (f"Log audit: {fmt.angka(report.checked)} baris diperiksa; rantai hash PUTUS pada id {b.id}: "
+                f"{b.message}.\n{head}")
+    _emit(data, args.json, text)
+    return 0 if report.intact else 1
+
+
 def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):
     """A subcommand with its positionals, ``--json`` and (where it reads one) ``--password-stdin``."""
     cmd = parent.add_parser(name, help=help_text)
@@ -423,17 +461,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="exact: bobot 1/9 (aturan); legacy: 0,111 (lembar kerja lama)")
 
     desa_cli.add_commands(sub, cmd_desa_validate, cmd_desa_import)
+
+    dbc = sub.add_parser("db", help="peran basis data (PostgreSQL)").add_subparsers(dest="db_command", required=True)
+    _command(dbc, "roles", "beri peran aplikasi hak baris saja (jalankan sebagai pemilik tabel)", cmd_db_roles,
+             "role", password=True)
+    aud = sub.add_parser("audit", help="log audit").add_subparsers(dest="audit_command", required=True)
+    _command(aud, "verify", "periksa rantai hash log audit (keluar 0: utuh, 1: putus)", cmd_audit_verify)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
-    except (CliError, catalog.CatalogError) as err:
+        return args.func(args) or 0
+    except (CliError, catalog.CatalogError, UserError) as err:
         print(f"Galat: {err}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -52,3 +52,17 @@ def test_every_permission_is_documented_with_its_holders():
             for role, perms in ROLE_PERMISSIONS.items():
                 assert (ROLES[role] in row) == (perm in perms), f"{perm}: {role} salah di docs/permissions.md"
     assert set(rows) - set(PERMISSIONS) <= set(ROLES), "docs/permissions.md menyebut hak akses yang tidak ada"
+
+
+#: Read from the environment only by the test suite (set in tests/conftest.py), not settings of a deployment.
+TEST_ONLY_VARIABLES = {"PORTAL_BCRYPT_ROUNDS", "PORTAL_RAISE_ERRORS"}
+
+
+def test_every_setting_lib_reads_from_the_environment_is_in_the_readme_configuration_table():
+    read = set()
+    for path in (ROOT / "lib").rglob("*.py"):
+        read |= set(re.findall(r"os\.environ(?:\.get\(|\[)\"([A-Z_]+)\"", path.read_text(encoding="utf-8")))
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", README, re.M))
+    assert {"DATABASE_URL", "DATABASE_OWNER_URL", "PORTAL_ENV"} <= read
+    missing = sorted(read - TEST_ONLY_VARIABLES - documented)
+    assert not missing, f"pengaturan tanpa dokumentasi di tabel Configuration README.md: {missing}"

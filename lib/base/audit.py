@@ -1,5 +1,7 @@
-"""The audit log: append-only. This module has no update or delete path, and the database refuses
-UPDATE and DELETE on the table (migration 0002).
+"""The audit log: append-only and sealed. This module has no update or delete path; the database refuses
+UPDATE and DELETE on the table (migration 0002), and REPLACE (SQLite) and TRUNCATE (PostgreSQL) too (migration
+0008); every entry is sealed into a hash chain (:mod:`lib.base.audit_chain`) that ``python -m lib audit verify``
+checks.
 
 Recorded: logins, failed logins, logouts, every write, every full-NIK view, every export of personal
 data, with who, when, which object and a short detail.
@@ -13,7 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.base import fmt
+from lib.base import audit_chain, fmt
 from lib.base.db import AuditEntry, utcnow
 from lib.base.permissions import Actor, require
 from lib.base.sheets import safe_cell, to_bytes
@@ -80,11 +82,13 @@ def record(session: Session, actor: Actor | None, action: str, object_type: str 
     """Append one entry. ``username`` names the subject when there is no actor (e.g. a failed login)."""
     if action not in ACTIONS:
         raise KeyError(f"unknown audit action {action!r}")
-    session.add(AuditEntry(at=utcnow(), user_id=actor.user_id if actor else None,
-                           username=(actor.username if actor and actor.username else username),
-                           action=action, object_type=object_type,
-                           object_id=None if object_id is None else str(object_id),
-                           detail=(detail or "")[:2000] or None))
+    entry = AuditEntry(at=utcnow(), user_id=actor.user_id if actor else None,
+                       username=(actor.username if actor and actor.username else username),
+                       action=action, object_type=object_type,
+                       object_id=None if object_id is None else str(object_id),
+                       detail=(detail or "")[:2000] or None)
+    audit_chain.seal(session, entry)
+    session.add(entry)
 
 
 def default_period(now: dt.datetime | None = None, days: int = 30) -> tuple[dt.date, dt.date]:

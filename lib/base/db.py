@@ -39,7 +39,14 @@ DEFAULT_SQLITE = ROOT / "data" / "portal.db"
 
 
 def database_url() -> str:
+    """``DATABASE_URL``: the database the application works in, as its runtime role (row rights only)."""
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def owner_database_url() -> str:
+    """``DATABASE_OWNER_URL``: the same database as the role owning its tables, used only by the commands that
+    change the schema or grant rights (``python -m lib init``, ``db roles``); without it, ``DATABASE_URL``."""
+    return os.environ.get("DATABASE_OWNER_URL") or database_url()
 
 
 def utcnow() -> dt.datetime:
@@ -424,9 +431,11 @@ class BpjsCek(Base):
 
 # --- audit, settings, calendar ------------------------------------------------------------------------
 class AuditEntry(Base):
-    """Append-only audit log: lib has no update or delete path for it."""
+    """Append-only audit log: lib has no update or delete path for it, and each row is sealed into a hash chain
+    (``prev_hash``/``row_hash``, :mod:`lib.base.audit_chain`)."""
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_object", "object_type", "object_id"))
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_object", "object_type", "object_id"),
+                      Index("uq_audit_log_prev_hash", "prev_hash", unique=True))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -435,6 +444,14 @@ class AuditEntry(Base):
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(80))
     detail: Mapped[str | None] = mapped_column(Text)
+    #: The ``row_hash`` of the row before (``audit_chain.GENESIS`` for the first); unique: the chain cannot fork.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+#: Tables whose rows are never changed or deleted once written: the database refuses UPDATE, DELETE and TRUNCATE
+#: on them (and REPLACE on SQLite), and the runtime role is granted only SELECT and INSERT on them.
+APPEND_ONLY_TABLES = ("audit_log", "case_comments", "case_attachments", "skm_responses", "validasi_baris", "bpjs_cek")
 
 
 class Setting(Base):
@@ -461,6 +478,9 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
+    # REPLACE (and INSERT OR REPLACE) removes a conflicting row without firing DELETE triggers unless this is on:
+    # with it, the append-only tables' BEFORE DELETE triggers refuse a REPLACE as they refuse a DELETE.
+    cur.execute("PRAGMA recursive_triggers=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()

@@ -15,16 +15,19 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import select
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
 from lib.base import accounts, config, workflow
 from lib.base.db import ROOT, Setting, Sop, SopRevision, database_url, get_engine, session_factory
+from lib.base.errors import UserError
 from lib.base.fmt import angka
 from lib.base.kalender import CALENDAR_KEY
 from lib.base.worktime import CalendarSettings
 from lib.catalogue import model as catalog
 from lib.catalogue import revisions  # noqa: F401  (declares the sop_revision workflow)
 from lib.catalogue.store import current_revision
+from lib.setup import db_roles
 
 MIGRATIONS = ROOT / "lib" / "migrations"
 
@@ -36,13 +39,28 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+class SchemaPrivilegeError(UserError):
+    """The schema needs creating or upgrading and the role connected may not change it (the runtime role)."""
+
+
 def migrate(url: str) -> None:
-    """Create or upgrade the schema to the newest migration."""
+    """Create or upgrade the schema to the newest migration. At the newest one already it only reads the
+    version, which the runtime role may do; changing the schema needs the owner of the tables."""
     engine = get_engine(url)
-    with engine.begin() as conn:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            db_roles.narrow_after_migration(conn)
+    except ProgrammingError as err:
+        if getattr(err.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        raise SchemaPrivilegeError(
+            "Skema basis data perlu dibuat atau diperbarui, tetapi peran basis data yang dipakai tidak berhak "
+            "mengubahnya (peran aplikasi hanya punya hak atas baris). Jalankan: python -m lib init, dengan "
+            "DATABASE_OWNER_URL berisi alamat pemilik tabel; lalu, bila peran aplikasi belum diberi hak: "
+            "python -m lib db roles PERAN.") from None
 
 
 @dataclass
@@ -110,14 +128,15 @@ def _add_revision(session: Session, doc_id: str, number: int, data: dict, digest
     return rev
 
 
-def init(url: str | None = None, demo: bool = False) -> SyncReport:
+def init(url: str | None = None, demo: bool = False, owner_url: str | None = None) -> SyncReport:
     """Create or upgrade the schema and load the catalogue. Safe to run again.
 
-    With ``demo`` (and not in production) an empty database also gets one demo user per role, and a
-    database without cases two years of demo history (:func:`lib.setup.demo.fill_history`).
+    The schema is migrated through ``owner_url`` when given (the owner of the tables), the rows are written
+    through ``url``. With ``demo`` (and not in production) an empty database also gets one demo user per role,
+    and a database without cases two years of demo history (:func:`lib.setup.demo.fill_history`).
     """
     url = url or database_url()
-    migrate(url)
+    migrate(owner_url or url)
     with session_factory(url).begin() as session:
         if session.get(Setting, CALENDAR_KEY) is None:
             session.add(Setting(key=CALENDAR_KEY, value=CalendarSettings().to_dict()))

@@ -86,9 +86,9 @@ def test_the_standar_pelayanan_is_its_own_content_type():
     assert all(i in DOCS for i in sp.sop_terkait)
 
 
-def test_pendaftaran_bpu_has_one_working_day_for_registration_and_seven_days_for_the_card():
+def test_pendaftaran_bpu_has_one_working_day_for_registration_and_seven_calendar_days_for_the_card():
     targets = [s.target for s in DOCS["pendaftaran-bpu"].langkah if s.target]
-    assert [(t.max, t.unit) for t in targets] == [(1, "hari"), (7, "hari")]
+    assert [(t.max, t.unit) for t in targets] == [(1, "hari"), (7, "hari kalender")]
 
 
 def test_search_matches_name_or_nomor_in_any_case():

@@ -159,6 +159,20 @@ def test_a_calendar_window_step_is_judged_by_the_day_it_was_completed(history):
     assert data.calendar.within_target(t("2025-07-14 15:00"), t("2025-07-15 08:00"), window)
 
 
+def test_a_calendar_day_step_counts_weekends_and_holidays(history):
+    with session_factory(history).begin() as s:
+        # Pendaftaran BPU step 7 "7 Hari Kalender": 6 days 23 hours over a weekend is on time; 7 days 1 hour late
+        add_case(s, "pendaftaran-bpu", "BPU/2025/00001", [
+            (7, "2025-06-02 09:00", "2025-06-02 09:00", "2025-06-09 08:00", "petugas_pendaftaran", "selesai")])
+        add_case(s, "pendaftaran-bpu", "BPU/2025/00002", [
+            (7, "2025-06-02 09:00", "2025-06-02 09:00", "2025-06-09 10:00", "petugas_pendaftaran", "selesai")])
+    data = load(history, sop_ids=["pendaftaran-bpu"])
+    runs = data.runs.set_index("register_no")
+    assert runs.loc["BPU/2025/00001", "within"] == 1 and runs.loc["BPU/2025/00002", "within"] == 0
+    row = step_row(kpi.step_stats(data), "pendaftaran-bpu", 7)
+    assert row.target_unit == "hari kalender" and np.isnan(row.target_working_min)
+
+
 def test_rework_is_counted_once_per_case_however_often_the_step_ran(history):
     steps = kpi.step_stats(load(history, sop_ids=["kartu-ak1"]))
     one, two, three = (step_row(steps, "kartu-ak1", n) for n in (1, 2, 3))

@@ -74,3 +74,20 @@ def test_total_is_written_in_working_days_hours_and_minutes():
     assert mutu_baku.format_working_minutes(545) == "1 hari 1 jam 35 menit kerja"
     assert mutu_baku.format_working_minutes(35) == "35 menit kerja"
     assert mutu_baku.format_working_minutes(None) == "—"
+
+
+def test_calendar_days_count_weekends_and_holidays_and_are_judged_on_the_calendar():
+    import datetime as dt
+
+    from lib.base.worktime import WIB, WorkCalendar, parse_local
+
+    t = parse("7 Hari Kalender")
+    assert (t.max, t.unit, t.is_calendar, t.working_minutes) == (7, "hari kalender", True, None)
+    assert t.label() == "7 hari kalender"
+    cal = WorkCalendar()
+    # Paid on Friday 27 March 2026 10:00 (after Idul Fitri's cuti bersama): due Friday 3 April 10:00, whatever
+    # the weekend and Good Friday in between; 7 working days would run to 8 April.
+    assert cal.due(parse_local("2026-03-27 10:00"), t) == dt.datetime(2026, 4, 3, 10, 0, tzinfo=WIB)
+    assert cal.within_target(parse_local("2026-03-27 10:00"), parse_local("2026-04-03 09:00"), t)
+    assert not cal.within_target(parse_local("2026-03-27 10:00"), parse_local("2026-04-03 11:00"), t)
+    assert cal.due(parse_local("2026-03-27 10:00"), parse("7 Hari")).date() == dt.date(2026, 4, 8)

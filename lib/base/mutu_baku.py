@@ -1,7 +1,8 @@
 """Mutu baku (the SOP's time standard) parsed from the text written in the SOP.
 
 The "Waktu" column of an SOP holds free text such as ``5 Menit``, ``2-3 Jam``, ``1 minggu``,
-``12 bulan`` or the calendar window ``Setiap Tanggal 1 - 15``. Each parses into a
+``12 bulan``, ``7 hari kalender`` (a promise in calendar days, weekends and holidays included) or the calendar
+window ``Setiap Tanggal 1 - 15``. Each parses into a
 :class:`MutuBaku` ``(value, max, unit)``; a range keeps both ends and the upper end is the limit.
 Text that is not understood raises :class:`MutuBakuError`: a target is never silently zero.
 """
@@ -17,22 +18,22 @@ MINUTES_PER_WORKING_DAY = 450
 #: One ``minggu`` is five working days.
 WORKING_DAYS_PER_WEEK = 5
 
-UNITS = ("menit", "jam", "hari", "minggu", "bulan", "tanggal")
-#: Units measured in working minutes; ``bulan`` and ``tanggal`` are judged on the calendar.
+UNITS = ("menit", "jam", "hari", "minggu", "hari kalender", "bulan", "tanggal")
+#: Units measured in working minutes; ``hari kalender``, ``bulan`` and ``tanggal`` are judged on the calendar.
 WORKING_UNITS = {"menit": 1, "jam": 60, "hari": MINUTES_PER_WORKING_DAY,
                  "minggu": WORKING_DAYS_PER_WEEK * MINUTES_PER_WORKING_DAY}
 
 _UNIT_WORDS = {
     "menit": "menit", "mnt": "menit", "min": "menit",
     "jam": "jam",
-    "hari": "hari", "hari kerja": "hari",
+    "hari": "hari", "hari kerja": "hari", "hari kalender": "hari kalender",
     "minggu": "minggu", "pekan": "minggu",
     "bulan": "bulan",
 }
 
 _NUM = r"(\d+(?:[.,]\d+)?)"
 _RANGE = rf"{_NUM}(?:\s*(?:-|–|s\.?d\.?|sampai)\s*{_NUM})?"
-_DURATION_RE = re.compile(rf"^{_RANGE}\s*(menit|mnt|min|jam|hari kerja|hari|minggu|pekan|bulan)$")
+_DURATION_RE = re.compile(rf"^{_RANGE}\s*(menit|mnt|min|jam|hari kalender|hari kerja|hari|minggu|pekan|bulan)$")
 _WINDOW_RE = re.compile(rf"^(?:setiap\s+)?tanggal\s+{_RANGE}$")
 
 
@@ -54,7 +55,7 @@ class MutuBaku:
 
     @property
     def is_calendar(self) -> bool:
-        """``bulan`` and ``tanggal`` targets have no working-minute equivalent."""
+        """``hari kalender``, ``bulan`` and ``tanggal`` targets have no working-minute equivalent."""
         return self.unit not in WORKING_UNITS
 
     @property
@@ -108,7 +109,7 @@ def parse(text: str | None) -> MutuBaku | None:
         if not m:
             raise MutuBakuError(
                 f"Waktu “{raw.strip()}” tidak dikenali. Tulis misalnya “5 Menit”, “2-3 Jam”, “1 Hari”, "
-                "“1 Minggu”, “12 Bulan” atau “Setiap Tanggal 1 - 15”.")
+                "“1 Minggu”, “7 Hari Kalender”, “12 Bulan” atau “Setiap Tanggal 1 - 15”.")
         lo, hi = m.group(1), m.group(2)
         unit = "tanggal"
     value = _num(lo)

@@ -360,12 +360,15 @@ class WorkCalendar:
     def due(self, start: dt.datetime, target: MutuBaku) -> dt.datetime:
         """When a step that became available at ``start`` is due under ``target``.
 
-        Working units add working minutes; ``bulan`` adds calendar months; a ``tanggal`` window is due
+        Working units add working minutes; ``hari kalender`` adds calendar days (weekends and holidays
+        count); ``bulan`` adds calendar months; a ``tanggal`` window is due
         at the end of day ``max`` of the month (of the next month once that day has passed).
         """
         t = to_wib(start)
         if target.working_minutes is not None:
             return self.add_working_minutes(t, target.working_minutes)
+        if target.unit == "hari kalender":
+            return t + dt.timedelta(days=target.max)
         if target.unit == "bulan":
             return _add_months(t, int(target.max))
         if target.unit == "tanggal":

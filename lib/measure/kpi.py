@@ -24,8 +24,8 @@ Inputs and conventions
 * **Working time** is the agency's calendar (``kalender.load_calendar``: Perpres 21/2023 hours, holidays,
   cuti bersama, admin overrides), computed with ``WorkCalendar.working_minutes_array``. *Elapsed*
   (calendar) time is plain wall-clock time. Targets in ``menit``, ``jam``, ``hari`` (450 working
-  minutes), ``minggu`` (5 working days) have a working-minute value; ``bulan`` and ``tanggal`` targets
-  have none (``target_working_min`` is empty) and are judged on the calendar.
+  minutes), ``minggu`` (5 working days) have a working-minute value; ``hari kalender``, ``bulan`` and
+  ``tanggal`` targets have none (``target_working_min`` is empty) and are judged on the calendar.
 
 Per run (columns of ``KpiData.runs``)
 -------------------------------------
@@ -34,7 +34,8 @@ Per run (columns of ``KpiData.runs``)
 * ``wait_working_min`` / ``wait_elapsed_min``: started − available (available = the previous step done).
 * ``within``: 1 when the run met its target, 0 when it did not, empty when it is not judged. Judged are
   completed runs **with a start** whose step has a target. Working-unit targets: processing working
-  minutes ≤ target. ``bulan``: completed no later than started + that many calendar months.
+  minutes ≤ target. ``hari kalender``: elapsed processing time ≤ that many 24-hour days (weekends and
+  holidays count). ``bulan``: completed no later than started + that many calendar months.
   ``tanggal`` ("Setiap Tanggal 1 - 15"): the WIB day of the month the step was completed lies in the
   window (``WorkCalendar.within_target``).
 * ``ratio``: processing working minutes ÷ target working minutes (working-unit targets only).
@@ -117,7 +118,8 @@ DEFINISI: dict[str, str] = {
     "median": "Median: nilai tengah waktu proses.",
     "p90": "P90: 90% langkah selesai dalam waktu ini atau lebih cepat (persentil ke-90, interpolasi linear).",
     "target": "Target: mutu baku pada revisi SOP saat berkas dibuka; 1 hari = 450 menit kerja, 1 minggu = "
-              "5 hari kerja. Target bulan dan tanggal dinilai dengan kalender.",
+              "5 hari kerja. Target hari kalender, bulan dan tanggal dinilai dengan kalender (hari kalender: "
+              "akhir pekan dan hari libur ikut dihitung).",
     "tepat_waktu": "% tepat waktu: langkah bertarget yang punya waktu mulai dan selesai dalam target, dibagi "
                    "semua langkah tersebut. Target “Setiap Tanggal a - b” dinilai dari tanggal langkah selesai.",
     "rasio": "Rasio: waktu proses ÷ target (1,0 = tepat sama dengan target).",

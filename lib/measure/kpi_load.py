@@ -234,6 +234,10 @@ def _measure(runs: pd.DataFrame, steps: pd.DataFrame, cal: WorkCalendar, start, 
         day = local_done[window].dt.day
         within[window] = ((day >= runs.loc[window, "target_value"])
                           & (day <= runs.loc[window, "target_max"])).astype(float)
+    days = judged & (runs["target_unit"] == "hari kalender")
+    if days.any():
+        within[days] = (runs.loc[days, "processing_elapsed_min"]
+                        <= runs.loc[days, "target_max"] * 24 * 60 + 1e-9).astype(float)
     months = judged & (runs["target_unit"] == "bulan")
     if months.any():
         started_local = runs.loc[months, "started_at"].dt.tz_convert(WIB).dt.tz_localize(None)

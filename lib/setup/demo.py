@@ -213,6 +213,8 @@ def _step_models(sop: catalog.SOP, d: _Draws) -> list[_StepModel]:
             window = (int(t.value), int(t.max))
         elif t is not None and t.unit == "bulan":
             target_w = t.max * _MONTH_WORKING_MINUTES
+        elif t is not None and t.unit == "hari kalender":
+            target_w = t.max * MINUTES_PER_WORKING_DAY * 5 / 7  # about the working minutes of that many days
         elif t is not None:
             target_w = t.working_minutes
         late_p = 0.6 if step.no == worst else 0.3 if step.no == often else d.choice((0.03, 0.05, 0.08, 0.12))

@@ -34,7 +34,7 @@ if __name__ == "__main__" and sys.argv[1:3] == ["desa", "validate"]:
 
     sys.exit(main_validate(sys.argv[3:]))
 
-from lib.base import accounts, audit_chain, fmt, kalender, mutu_baku
+from lib.base import accounts, audit_chain, fmt, iuran, kalender, mutu_baku
 from lib.base.db import database_url, owner_database_url, session_factory
 from lib.base.errors import UserError
 from lib.base.worktime import parse_local
@@ -389,6 +389,13 @@ def cmd_audit_verify(args) -> int:
     return 0 if report.intact else 1
 
 
+def cmd_iuran_bpu(args) -> None:
+    got = iuran.hitung_bpu(args.penghasilan, args.jht)
+    jht = f" + JHT {fmt.rupiah(got.jht)}" if args.jht else ""
+    _emit(got.as_dict(), args.json, f"Penghasilan {fmt.rupiah(got.penghasilan)}: JKK {fmt.rupiah(got.jkk)} + JKM "
+                                    f"{fmt.rupiah(got.jkm)}{jht} = {fmt.rupiah(got.total)} per bulan.")
+
+
 def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):
     """A subcommand with its positionals, ``--json`` and (where it reads one) ``--password-stdin``."""
     cmd = parent.add_parser(name, help=help_text)
@@ -420,6 +427,12 @@ def build_parser() -> argparse.ArgumentParser:
     sop_import.add_argument("--note", help="catatan revisi")
 
     _command(sub, "worktime", "menit kerja antara dua waktu (WIB, YYYY-MM-DD HH:MM)", cmd_worktime, "start", "end")
+    iuran_cmd = sub.add_parser("iuran", help="iuran BPJS Ketenagakerjaan").add_subparsers(dest="iuran_command",
+                                                                                          required=True)
+    bpu = _command(iuran_cmd, "bpu", "iuran bulanan peserta Bukan Penerima Upah dari penghasilan yang dilaporkan",
+                   cmd_iuran_bpu)
+    bpu.add_argument("--penghasilan", required=True, help="penghasilan sebulan (Rp), paling sedikit 1.000.000")
+    bpu.add_argument("--jht", action="store_true", help="ikut Jaminan Hari Tua (2%% dari penghasilan)")
 
     wf = sub.add_parser("workflow", help="tabel alur kerja (data/workflows)").add_subparsers(
         dest="workflow_command", required=True)

@@ -6,7 +6,7 @@ import streamlit as st
 from lib.base import config, fmt
 from lib.base.mutu_baku import format_working_minutes as duration
 from lib.base.permissions import PermissionDenied, has_permission
-from lib.casework import case_detail, case_files, cases, nik, register
+from lib.casework import case_detail, case_files, cases, forms, nik, register
 from lib.casework.forms import MAX_FILE_MB
 from lib.casework.worklist import STATUS_LABELS
 from lib.evaluation import skm
@@ -98,6 +98,10 @@ def _identity(d) -> None:
             elif f.jenis == "checkbox":
                 value = "Ya" if value else "Tidak"
             lines.append(f"- **{f.label}:** {value if value not in (None, '') else '—'}")
+        paid = forms.iuran_bpu_of(d.sop, values)
+        if paid is not None:
+            lines.append(f"- **Iuran per bulan:** JKK {fmt.rupiah(paid.jkk)} + JKM {fmt.rupiah(paid.jkm)}"
+                         + (f" + JHT {fmt.rupiah(paid.jht)}" if paid.jht else "") + f" = {fmt.rupiah(paid.total)}")
         st.markdown("\n".join(lines) or "Tidak ada isian formulir.")
         if d.nik and has_permission(actor, "view_nik_full", d.sop.scope) and not st.session_state.get(f"nik-{d.id}"):
             st.button("Tampilkan NIK lengkap", key=f"nik-btn-{d.id}", icon=":material/visibility:",

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from lib.base import iuran
 from lib.casework import nik as nik_rules
 from lib.catalogue.model import SOP, Isian
 
@@ -118,4 +119,22 @@ def validate(sop: SOP, values: dict, documents: dict[str, bool] | None = None) -
             needed = isinstance(basis, (int, float)) and basis > d.wajib_jika.lebih_dari
         if needed and not documents.get(d.kode):
             result.missing.append(d.label)
+    for f in sop.formulir:
+        if f.aturan and f.aturan.iuran_bpu and f.nama not in result.errors and result.values.get(f.nama) is not None:
+            try:
+                iuran.hitung_bpu(result.values[f.nama], bool(result.values.get(f.aturan.iuran_bpu)))
+            except iuran.IuranError as err:
+                result.errors[f.nama] = str(err)
     return result
+
+
+def iuran_bpu_of(sop: SOP, values: dict) -> iuran.IuranBpu | None:
+    """The monthly BPU contribution of a filled form whose income field carries ``aturan.iuran_bpu`` (None when
+    the form has no such field or the income is missing or outside the rules)."""
+    for f in sop.formulir:
+        if f.aturan and f.aturan.iuran_bpu and values.get(f.nama) is not None:
+            try:
+                return iuran.hitung_bpu(values[f.nama], bool(values.get(f.aturan.iuran_bpu)))
+            except iuran.IuranError:
+                return None
+    return None

@@ -112,6 +112,9 @@ class Aturan(_Model):
     pesan: str | None = None
     #: Accepted file endings for ``file`` fields, e.g. [pdf, jpg].
     berkas: list[str] = Field(default_factory=list)
+    #: A ``money`` field that is a BPU participant's declared income: checked and turned into the monthly
+    #: contribution by :func:`lib.base.iuran.hitung_bpu`; the value names the checkbox that chooses JHT.
+    iuran_bpu: str | None = None
 
 
 class Isian(_Model):

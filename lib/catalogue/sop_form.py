@@ -54,7 +54,7 @@ def to_tables(data: dict) -> dict:
         fields.append({"nama": f["nama"], "label": f["label"], "jenis": f["jenis"], "wajib": bool(f.get("wajib")),
                        "pilihan": ", ".join(f.get("pilihan") or []), "bantuan": f.get("bantuan") or "",
                        "pola": a.get("pola") or "", "pesan": a.get("pesan") or "", "min": a.get("min"),
-                       "max": a.get("max"), "_extra": {"berkas": a["berkas"]} if a.get("berkas") else {}})
+                       "max": a.get("max"), "_extra": {k: a[k] for k in ("berkas", "iuran_bpu") if a.get(k)}})
     docs = [{"kode": d["kode"], "label": d["label"], "syarat": d.get("syarat") or "",
              "opsional": bool(d.get("opsional")),
              "wajib_jika_isian": (d.get("wajib_jika") or {}).get("isian", ""),

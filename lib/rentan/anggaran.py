@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib.base import audit, fmt, workflow
+from lib.base import iuran as iuran_bpu
 from lib.base.db import CalonPenerima, Kohort, PesertaKohort, Setting, utcnow
 from lib.base.permissions import Actor, require
 from lib.base.sheets import records_workbook
@@ -36,12 +37,18 @@ class Iuran:
     jkm: int = 6_800
 
     @property
+    def bulanan(self) -> iuran_bpu.IuranBpu:
+        """This basis through the one BPU contribution rule (:func:`lib.base.iuran.hitung_bpu`), without JHT:
+        the regional government pays JKK and JKM."""
+        return iuran_bpu.hitung_bpu(self.penghasilan, jkk_persen=self.jkk_persen, jkm=self.jkm, batas=False)
+
+    @property
     def jkk(self) -> int:
-        return int((Decimal(self.penghasilan) * self.jkk_persen / 100).quantize(Decimal(1), ROUND_HALF_UP))
+        return self.bulanan.jkk
 
     @property
     def per_bulan(self) -> int:
-        return self.jkk + self.jkm
+        return self.bulanan.total
 
     def to_dict(self) -> dict:
         return {"penghasilan": self.penghasilan, "jkk_persen": str(self.jkk_persen), "jkm": self.jkm}
@@ -73,8 +80,12 @@ def save_iuran(session: Session, actor: Actor, penghasilan: int, jkk_persen: Dec
         value = Iuran(int(penghasilan), Decimal(str(jkk_persen)), int(jkm))
     except (ArithmeticError, ValueError) as err:
         raise KohortError("Besaran iuran harus berupa angka.") from err
-    if value.penghasilan <= 0 or not (0 < value.jkk_persen <= 10) or value.jkm < 0:
-        raise KohortError("Penghasilan harus lebih dari 0, persentase JKK antara 0 dan 10, dan JKM tidak negatif.")
+    if not (0 < value.jkk_persen <= 10) or value.jkm < 0:
+        raise KohortError("Persentase JKK harus antara 0 dan 10, dan JKM tidak negatif.")
+    try:  # the declared income's range, as for every BPU participant
+        iuran_bpu.hitung_bpu(value.penghasilan, jkk_persen=value.jkk_persen, jkm=value.jkm)
+    except iuran_bpu.IuranError as err:
+        raise KohortError(str(err)) from None
     row = session.get(Setting, IURAN_KEY)
     if row is None:
         row = Setting(key=IURAN_KEY, value={})

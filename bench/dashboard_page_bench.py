@@ -25,9 +25,14 @@ os.environ["PORTAL_DEMO_HISTORY"] = "1"
 
 
 def open_dashboard(at_cls):
+    from lib.base import accounts, sessions
+    from lib.base.db import session_factory
+    from lib.ui.auth import SESSION_TOKEN
+
     at = at_cls.from_file(str(ROOT / "Home.py"), default_timeout=120)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "kadis"
+    with session_factory(os.environ["DATABASE_URL"]).begin() as s:  # logged in, as by the login form
+        at.session_state[SESSION_TOKEN] = sessions.open_session(s, accounts.load_actor(s, "kadis").user_id,
+                                                                "127.0.0.1")
     at.run()
     page = next(h for h, info in at._registered_pages.items() if info.get("url_pathname") == "dasbor")
     at._page_hash = page

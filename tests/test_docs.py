@@ -54,15 +54,17 @@ def test_every_permission_is_documented_with_its_holders():
     assert set(rows) - set(PERMISSIONS) <= set(ROLES), "docs/permissions.md menyebut hak akses yang tidak ada"
 
 
-#: Read from the environment only by the test suite (set in tests/conftest.py), not settings of a deployment.
-TEST_ONLY_VARIABLES = {"PORTAL_BCRYPT_ROUNDS", "PORTAL_RAISE_ERRORS"}
+def test_every_setting_is_declared_in_the_one_table_and_documented_in_the_readme():
+    from lib.base import config
 
-
-def test_every_setting_lib_reads_from_the_environment_is_in_the_readme_configuration_table():
+    declared = {s.env for s in config.SETTINGS}
     read = set()
-    for path in (ROOT / "lib").rglob("*.py"):
-        read |= set(re.findall(r"os\.environ(?:\.get\(|\[)\"([A-Z_]+)\"", path.read_text(encoding="utf-8")))
-    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", README, re.M))
-    assert {"DATABASE_URL", "DATABASE_OWNER_URL", "PORTAL_ENV"} <= read
-    missing = sorted(read - TEST_ONLY_VARIABLES - documented)
-    assert not missing, f"pengaturan tanpa dokumentasi di tabel Configuration README.md: {missing}"
+    for path in [*(ROOT / "lib").rglob("*.py"), ROOT / "Home.py", *(ROOT / "views").glob("*.py")]:
+        read |= set(re.findall(r"os\.environ(?:\.get)?[\[(]\s*\"([A-Z_]+)\"", path.read_text(encoding="utf-8")))
+    assert read <= declared, f"variabel lingkungan di luar config.SETTINGS: {sorted(read - declared)}"
+    rows = set(re.findall(r"^\| `([A-Z_]+)` \|", README, re.M))
+    missing = sorted(s.env for s in config.SETTINGS if s.env not in rows)
+    assert not missing, f"pengaturan tanpa baris di tabel konfigurasi README.md: {missing}"
+    secrets = [s for s in config.SETTINGS if s.secret]
+    row_text = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([A-Z_]+)` \|.*$", README, re.M)}
+    assert all(f"`{s.secret}`" in row_text[s.env] for s in secrets), "kunci secrets.toml tanpa dokumentasi"

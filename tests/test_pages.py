@@ -7,20 +7,35 @@ from lib.catalogue import model as catalog
 DOCS = catalog.load_catalog()
 
 
+def hand_session(at: AppTest, user: str) -> str:
+    """Log ``user`` in as the login form does, without their password: a session in the database whose token
+    is put in the tab's state (where the form puts it). Returns the token."""
+    from lib.base import accounts, sessions
+    from lib.base.db import database_url, session_factory
+    from lib.ui.auth import SESSION_TOKEN
+
+    with session_factory(database_url()).begin() as s:
+        token = sessions.open_session(s, accounts.load_actor(s, user).user_id, "127.0.0.1")
+    at.session_state[SESSION_TOKEN] = token
+    return token
+
+
 def open_app(url_path: str | None = None, user: str | None = "staf") -> AppTest:
-    """Run Home.py as ``user`` (a demo account; None for an anonymous visitor), then (if asked) the page
+    """Run Home.py as ``user`` (an account; None for an anonymous visitor), then (if asked) the page
     registered under ``url_path``.
 
-    The session is handed over the way streamlit-authenticator keeps it (authentication_status and
-    username in session state). AppTest.switch_page only accepts file paths, and our pages are callables
-    built from the catalogue, so the page is chosen by the hash st.navigation registered for its url_path.
+    The first run is the visitor's (it creates the database and its demo accounts); then the session is
+    handed over (:func:`hand_session`). AppTest.switch_page only accepts file paths, and our pages are
+    callables built from the catalogue, so the page is chosen by the hash st.navigation registered for its
+    url_path.
     """
     at = AppTest.from_file("../Home.py", default_timeout=60)
-    if user:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = user
     at.run()
     assert not at.exception, at.exception
+    if user:
+        hand_session(at, user)
+        at.run()
+        assert not at.exception, at.exception
     if url_path is None:
         return at
     hashes = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path]

@@ -346,9 +346,10 @@ def review_page(review_id: int | None, user: str):
     """Home.py as ``user`` on the Evaluasi Triwulan page (``?id=`` when given)."""
     from streamlit.testing.v1 import AppTest
 
+    from .test_pages import hand_session
+
     at = AppTest.from_file("../Home.py", default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = user
+    hand_session(at, user)  # the database is there (page_review made it)
     if review_id is not None:
         at.query_params["id"] = str(review_id)
     at.run()

@@ -1,8 +1,8 @@
-"""Administrasi pengguna: list, add, disable/enable, reset password, roles and scopes."""
+"""Administrasi pengguna: list, add, disable/enable, reset password, roles and scopes, open sessions."""
 import pandas as pd
 import streamlit as st
 
-from lib.base import accounts, fmt
+from lib.base import accounts, sessions
 from lib.base.permissions import SCOPED_ROLES, PermissionDenied
 from lib.base.roles import ROLES
 from lib.ui import context, widgets
@@ -31,6 +31,23 @@ def _run(action, ok_message: str) -> None:
     widgets.apply(action, ok_message)
 
 
+def _sessions(me) -> None:
+    """The open sessions of every account; the admin ends one, or all of one account's."""
+    with context.db()() as session:
+        active = sessions.list_active(session, me)
+    if not active:
+        st.info("Tidak ada sesi aktif.")
+        return
+    st.dataframe(pd.DataFrame([s.row() for s in active]), hide_index=True, width="stretch")
+    labels = {s.id: s.label() for s in active}
+    picked = st.selectbox("Sesi", list(labels), format_func=labels.get, key="sesi_pilih")
+    if st.button("Akhiri sesi ini", key="akhiri_sesi", icon=":material/logout:"):
+        _run(lambda s: sessions.end_one(s, me, picked), lambda username: f"Sesi “{username}” diakhiri.")
+    owner = st.selectbox("Pengguna", sorted({s.username for s in active}), key="sesi_pengguna")
+    if st.button("Akhiri semua sesi pengguna ini", key="akhiri_semua_sesi", icon=":material/block:"):
+        _run(lambda s: sessions.end_all_of(s, me, owner), lambda n: f"{n} sesi “{owner}” diakhiri.")
+
+
 def render() -> None:
     me = context.actor()
     widgets.header("Pengguna", "Akun, peran dan cakupan (desa/bidang) pengguna portal")
@@ -43,11 +60,12 @@ def render() -> None:
         return
     table = pd.DataFrame([{"Nama pengguna": u.username, "Nama": u.name, "Peran": u.role_text(),
                            "Status": "aktif" if u.active else "nonaktif",
-                           "Gagal masuk": u.failed_logins,
-                           "Terkunci sampai": fmt.waktu(u.locked_until) if u.locked_until else ""} for u in users])
+                           "Sesi aktif": u.open_sessions} for u in users])
     st.dataframe(table, hide_index=True, width="stretch")
 
-    tab_add, tab_edit = st.tabs(["Tambah pengguna", "Ubah pengguna"])
+    tab_add, tab_edit, tab_sessions = st.tabs(["Tambah pengguna", "Ubah pengguna", "Sesi aktif"])
+    with tab_sessions:
+        _sessions(me)
     with tab_add:
         with st.form("tambah_pengguna", clear_on_submit=False):
             c1, c2 = st.columns(2)
@@ -75,7 +93,7 @@ def render() -> None:
             if st.form_submit_button("Simpan peran"):
                 _run(lambda s: accounts.set_roles(s, me, picked, grants), "Peran disimpan.")
         with st.form(f"sandi_{picked}", clear_on_submit=True):
-            st.markdown("**Atur ulang kata sandi** (juga membuka kunci akun)")
+            st.markdown("**Atur ulang kata sandi** (semua sesi akun ini berakhir)")
             new = st.text_input("Kata sandi baru", type="password")
             if st.form_submit_button("Atur ulang kata sandi"):
                 _run(lambda s: accounts.reset_password(s, me, picked, new), "Kata sandi diatur ulang.")

@@ -21,8 +21,8 @@ def render() -> None:
                 return
             try:
                 with context.db().begin() as session:
-                    accounts.change_own_password(session, me, old, new)
+                    ended = accounts.change_own_password(session, me, old, new)
             except accounts.AccountError as err:
                 st.error(str(err))
             else:
-                st.success("Kata sandi diganti.")
+                st.success("Kata sandi diganti." + (f" {ended} sesi lain akun ini diakhiri." if ended else ""))

@@ -1,7 +1,9 @@
-"""User accounts: passwords (bcrypt), login with lock-out, roles and local roles, demo users.
+"""User accounts: passwords (bcrypt), login with throttling and its session, roles and local roles, demo users.
 
 Every function that changes an account takes the acting user and calls ``require(actor, "manage_users")``
-(changing one's own password excepted), and records the change in the audit log.
+(changing one's own password excepted), and records the change in the audit log. A new password or a
+disabled account ends the account's sessions (lib/base/sessions.py); failed logins slow further attempts
+down (lib/base/throttle.py) and every failure gets the same message.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import bcrypt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib.base import audit, config
+from lib.base import audit, config, sessions, throttle
 from lib.base.db import RoleAssignment, Setting, User, utcnow
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, Grant, check_scope, require
@@ -95,61 +97,76 @@ def load_actor(session: Session, username: str) -> Actor | None:
 # --- login --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LoginResult:
+    """A login: the actor and the token of the new session (for the cookie), or the one failure message."""
     actor: Actor | None
     message: str | None = None
+    token: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.actor is not None
 
 
+#: The one answer to every failed login: unknown name, wrong password, disabled account or a throttled attempt.
 GENERIC_FAILURE = "Nama pengguna atau kata sandi salah."
 
 
-def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> LoginResult:
-    """Check a login. Five failures in a row lock the account for 15 minutes. Every outcome is audited."""
-    from lib.base.fmt import waktu
-
+def authenticate(session: Session, username: str, password: str, address: str | None = None,
+                 user_agent: str | None = None, now: dt.datetime | None = None) -> LoginResult:
+    """Check a login from the client ``address`` and, when it succeeds, open its session. Every failure gets
+    :data:`GENERIC_FAILURE`; an attempt that throttling holds back (lib/base/throttle.py) gets it too, without
+    its password being looked at. Every outcome is audited."""
     now = now or utcnow()
-    username = (username or "").strip().lower()
+    username = (username or "").strip().lower()[:64]
+    address = (address or throttle.LOCAL)[:64]
     user = session.scalar(select(User).where(User.username == username)) if username else None
-    if user is None:
-        check_password(password or "", _DUMMY_HASH.decode())  # same cost as a real check
-        audit.record(session, None, "gagal_masuk", "user", None, "nama pengguna tidak dikenal",
-                     username=username[:64] or None)
+    since = now - dt.timedelta(days=config.KNOWN_ADDRESS_DAYS)
+    # The same queries whether the name is known or not (-1 is no user's id).
+    known = address in sessions.addresses_of(session, user.id if user else -1, since)
+    verdict = throttle.check(session, username, address, known, now)
+    if not verdict.allowed:
+        audit.record(session, None, "gagal_masuk", "user", user.id if user else None,
+                     f"ditahan {verdict.wait_seconds} detik lagi: terlalu sering gagal ({verdict.rule}); "
+                     f"dari {address}", username=username or None)
         return LoginResult(None, GENERIC_FAILURE)
-    if user.locked_until and user.locked_until > now:
-        audit.record(session, None, "gagal_masuk", "user", user.id, "akun sedang terkunci", username=user.username)
-        return LoginResult(None, f"Akun dikunci sementara karena terlalu sering gagal masuk. Coba lagi setelah "
-                                 f"{waktu(user.locked_until)}.")
-    if not check_password(password or "", user.password_hash):
-        user.failed_logins += 1
-        detail = f"kata sandi salah ({user.failed_logins}x berturut-turut)"
-        audit.record(session, None, "gagal_masuk", "user", user.id, detail, username=user.username)
-        if user.failed_logins >= config.MAX_FAILED_LOGINS:
-            user.locked_until = now + dt.timedelta(minutes=config.LOCK_MINUTES)
-            user.failed_logins = 0
-            audit.record(session, None, "akun_terkunci", "user", user.id,
-                         f"dikunci {config.LOCK_MINUTES} menit", username=user.username)
-            return LoginResult(None, f"Akun dikunci sementara karena {config.MAX_FAILED_LOGINS} kali gagal masuk. "
-                                     f"Coba lagi setelah {waktu(user.locked_until)}.")
+    # An unknown name costs a bcrypt check too, so the answer takes as long as for a real account.
+    right = check_password(password or "", user.password_hash if user else _DUMMY_HASH.decode())
+    if user is None or not right or not user.active:
+        why = ("nama pengguna tidak dikenal" if user is None else "kata sandi salah" if not right
+               else "akun nonaktif")
+        throttle.record_failure(session, username, address, now)
+        audit.record(session, None, "gagal_masuk", "user", user.id if user else None, f"{why}; dari {address}",
+                     username=username or None)
         return LoginResult(None, GENERIC_FAILURE)
-    if not user.active:
-        audit.record(session, None, "gagal_masuk", "user", user.id, "akun nonaktif", username=user.username)
-        return LoginResult(None, "Akun ini dinonaktifkan. Hubungi pengelola portal.")
-    user.failed_logins = 0
-    user.locked_until = None
-    actor = Actor(user.id, user.username, user.name, _grants(session, user.id))
-    audit.record(session, actor, "masuk", "user", user.id)
-    return LoginResult(actor)
+    throttle.clear(session, username, address)
+    token = sessions.open_session(session, user.id, address, user_agent, now)
+    actor = Actor(user.id, user.username, user.name, _grants(session, user.id), sessions.session_id(token))
+    audit.record(session, actor, "masuk", "user", user.id, f"dari {address}")
+    return LoginResult(actor, token=token)
 
 
-def record_logout(session: Session, actor: Actor) -> None:
-    audit.record(session, actor, "keluar", "user", actor.user_id)
+@dataclass(frozen=True)
+class Resumed:
+    """What a session token opens: the actor, or nothing and the message saying why."""
+    actor: Actor | None
+    reason: str | None = None
+
+    @property
+    def message(self) -> str | None:
+        return None if self.actor else sessions.message(self.reason or sessions.TIDAK_DIKENAL)
+
+
+def resume(session: Session, token: str | None, now: dt.datetime | None = None) -> Resumed:
+    """The actor of a session token (every run of the portal asks), or why it opens nothing any more."""
+    checked = sessions.check(session, token, now)
+    if checked.user is None:
+        return Resumed(None, checked.reason)
+    user = checked.user
+    return Resumed(Actor(user.id, user.username, user.name, _grants(session, user.id), checked.session_id))
 
 
 def record_cookie_login(session: Session, actor: Actor) -> None:
-    """A session restored from the re-authentication cookie counts as a login."""
+    """A session restored from the cookie (a new tab or a reload) counts as a login."""
     audit.record(session, actor, "masuk", "user", actor.user_id, "dari cookie sesi")
 
 
@@ -161,8 +178,7 @@ class UserInfo:
     email: str | None
     active: bool
     grants: tuple[Grant, ...]
-    failed_logins: int
-    locked_until: dt.datetime | None
+    open_sessions: int
 
     def role_text(self) -> str:
         return ", ".join(ROLES[g.role] + (f" ({g.scope})" if g.scope else "") for g in self.grants) or "—"
@@ -173,9 +189,10 @@ def list_users(session: Session, actor: Actor | None) -> list[UserInfo]:
     if actor is not None:
         require(actor, "manage_users")
     users = session.scalars(select(User).order_by(User.username)).all()
+    open_sessions = sessions.count_active(session)
     return [UserInfo(u.username, u.name, u.email, u.active,
                      tuple(sorted(_grants(session, u.id), key=lambda g: (g.role, g.scope or ""))),
-                     u.failed_logins, u.locked_until) for u in users]
+                     open_sessions.get(u.id, 0)) for u in users]
 
 
 def _normalise_grants(grants) -> list[Grant]:
@@ -206,7 +223,7 @@ def add_user(session: Session, actor: Actor | None, username: str, name: str, pa
         raise AccountError(f"Nama pengguna “{username}” sudah dipakai.")
     normal = _normalise_grants(grants)
     user = User(username=username, name=name.strip(), email=(email or "").strip() or None,
-                password_hash=hash_password(password), active=True, failed_logins=0, created_at=utcnow())
+                password_hash=hash_password(password), active=True, created_at=utcnow())
     session.add(user)
     session.flush()
     for g in normal:
@@ -222,7 +239,8 @@ def _active_admins(session: Session) -> int:
 
 
 def set_active(session: Session, actor: Actor | None, username: str, active: bool) -> None:
-    """Disable or re-enable an account; ``actor`` None is the server shell (the CLI)."""
+    """Disable (which ends every session of the account at once) or re-enable an account; ``actor`` None is the
+    server shell (the CLI)."""
     if actor is not None:
         require(actor, "manage_users")
     user = _user(session, username)
@@ -233,30 +251,40 @@ def set_active(session: Session, actor: Actor | None, username: str, active: boo
     if not active and "admin" in {g.role for g in _grants(session, user.id)} and _active_admins(session) <= 1:
         raise AccountError("Ini admin aktif terakhir; tambahkan admin lain sebelum menonaktifkannya.")
     user.active = active
+    detail = username
+    if not active:
+        detail += f"; {sessions.revoke_user(session, user.id, sessions.NONAKTIF)} sesi diakhiri"
     audit.record(session, actor, "aktifkan_pengguna" if active else "nonaktifkan_pengguna", "user", user.id,
-                 username, username=None if actor else "sistem")
+                 detail, username=None if actor else "sistem")
 
 
 def reset_password(session: Session, actor: Actor | None, username: str, new_password: str) -> None:
-    """Set a new password (admin, or the CLI with ``actor`` None) and lift a lock-out."""
+    """Set a new password (admin, or the CLI with ``actor`` None): every session of the account ends (but the
+    admin's own current one, when they reset their own) and its failed logins are forgotten."""
     if actor is not None:
         require(actor, "manage_users")
     user = _user(session, username)
     validate_password(new_password, user.username)
     user.password_hash = hash_password(new_password)
-    user.failed_logins = 0
-    user.locked_until = None
-    audit.record(session, actor, "atur_kata_sandi", "user", user.id, username, username=None if actor else "sistem")
+    keep = actor.session_id if actor is not None and actor.user_id == user.id else None
+    ended = sessions.revoke_user(session, user.id, sessions.KATA_SANDI, keep=keep)
+    throttle.clear(session, user.username)
+    audit.record(session, actor, "atur_kata_sandi", "user", user.id, f"{username}; {ended} sesi diakhiri",
+                 username=None if actor else "sistem")
 
 
-def change_own_password(session: Session, actor: Actor, old_password: str, new_password: str) -> None:
+def change_own_password(session: Session, actor: Actor, old_password: str, new_password: str) -> int:
+    """A user's new password; every OTHER session of the account ends (the one they changed it in stays).
+    Returns how many ended."""
     require(actor, "manage_own_account")
     user = _user(session, actor.username)
     if not check_password(old_password or "", user.password_hash):
         raise AccountError("Kata sandi lama salah.")
     validate_password(new_password, user.username)
     user.password_hash = hash_password(new_password)
-    audit.record(session, actor, "ganti_kata_sandi", "user", user.id)
+    ended = sessions.revoke_user(session, user.id, sessions.KATA_SANDI, keep=actor.session_id)
+    audit.record(session, actor, "ganti_kata_sandi", "user", user.id, f"{ended} sesi lain diakhiri")
+    return ended
 
 
 def set_roles(session: Session, actor: Actor, username: str, grants) -> None:

@@ -26,7 +26,9 @@ ACTIONS: dict[str, str] = {
     "masuk": "Masuk",
     "gagal_masuk": "Gagal masuk",
     "keluar": "Keluar",
-    "akun_terkunci": "Akun terkunci",
+    "akun_terkunci": "Akun terkunci",  # entries from before login throttling replaced the lock-out
+    "akhiri_sesi": "Akhiri sesi pengguna",
+    "akhiri_sesi_pengguna": "Akhiri semua sesi pengguna",
     "tambah_pengguna": "Tambah pengguna",
     "ubah_pengguna": "Ubah pengguna",
     "nonaktifkan_pengguna": "Nonaktifkan pengguna",

@@ -10,7 +10,6 @@ aware UTC datetimes, as PostgreSQL does.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,19 +33,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from lib.base.config import setting
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE = ROOT / "data" / "portal.db"
 
 
 def database_url() -> str:
     """``DATABASE_URL``: the database the application works in, as its runtime role (row rights only)."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
+    return setting("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
 
 
 def owner_database_url() -> str:
     """``DATABASE_OWNER_URL``: the same database as the role owning its tables, used only by the commands that
     change the schema or grant rights (``python -m lib init``, ``db roles``); without it, ``DATABASE_URL``."""
-    return os.environ.get("DATABASE_OWNER_URL") or database_url()
+    return setting("DATABASE_OWNER_URL") or database_url()
 
 
 def utcnow() -> dt.datetime:
@@ -87,9 +88,35 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LoginSession(Base):
+    """A login: the cookie carries a random token, the row its SHA-256 (``id``), so that every replica agrees
+    whether the session still opens the portal and a copy of the table opens nothing (lib/base/sessions.py)."""
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user", "user_id", "revoked_at"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(20))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class LoginFailure(Base):
+    """A failed login, for throttling (lib/base/throttle.py): the name as typed (known account or not) and the
+    client address. Rows older than a day are pruned; the audit log keeps the history."""
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username", "username", "at"),
+                      Index("ix_login_failures_address", "client_address", "at"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    client_address: Mapped[str] = mapped_column(String(64))
 
 
 class RoleAssignment(Base):

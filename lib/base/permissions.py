@@ -36,7 +36,7 @@ PERMISSIONS: dict[str, str] = {
     "manage_catalogue": "Menyunting SOP dan membuat revisinya",
     "approve_sop": "Mengesahkan revisi SOP",
     "manage_settings": "Mengubah pengaturan portal dan kalender kerja",
-    "manage_users": "Menambah, menonaktifkan dan mengatur peran pengguna",
+    "manage_users": "Menambah, menonaktifkan dan mengatur peran pengguna; melihat dan mengakhiri sesi masuk mereka",
     "view_audit_log": "Melihat log audit",
     "export_audit_log": "Mengunduh log audit (dicatat)",
 }
@@ -84,11 +84,14 @@ class Grant:
 
 @dataclass(frozen=True)
 class Actor:
-    """The user acting, with the roles (and local roles) they hold. ``user_id`` is None for anonymous."""
+    """The user acting, with the roles (and local roles) they hold. ``user_id`` is None for anonymous.
+    ``session_id`` names the login session the user acts through (lib/base/sessions.py); None for the
+    command line and for an actor loaded without a login."""
     user_id: int | None
     username: str | None
     name: str
     grants: frozenset[Grant] = field(default_factory=frozenset)
+    session_id: str | None = field(default=None, compare=False)
 
     @classmethod
     def anonymous(cls) -> "Actor":

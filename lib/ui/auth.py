@@ -4,26 +4,54 @@ Design, around the library's known pitfalls:
 
 * Exactly one ``Authenticate`` per script run (it renders the cookie component): :class:`Gate` is built
   once in Home.py and passed along.
-* Credentials are checked by :func:`lib.base.accounts.authenticate` against the database (bcrypt, lock-out,
-  audit); the library then holds the session and signs the re-authentication cookie (JWT, 8 hours).
+* Credentials are checked by :func:`lib.base.accounts.authenticate` against the database (bcrypt, throttling,
+  audit), which also opens the server-side session (lib/base/sessions.py) and hands back its random token.
   ``api_key`` is never passed, so nothing is sent to an outside server.
+* The cookie is the library's signed JWT (its name, key, HS256 and ``username``/``exp_date`` fields, read back
+  by its ``get_cookie``) with one more field, ``sid``: the session token. streamlit-authenticator 0.4.2 writes
+  only ``username`` and ``exp_date`` itself and has no hook for more, so the portal encodes the same token
+  with ``sid`` added and sets it through the library's own cookie manager.
+* Every run checks the token against its row (:func:`lib.base.accounts.resume`): a session ended by *Keluar*,
+  a password change, a disabled account or the admin opens nothing on any replica, and the login form says
+  why. A cookie without ``sid`` (made before sessions were kept) opens nothing either. The library's own
+  restore from the cookie (``login``) is not used, since it would accept any signed cookie.
 * Never ``st.rerun()`` right after login or logout: the cookie is written or deleted by a component that
   must reach the browser first. The run carries on instead (the page or a "you are logged out" notice).
 * The session is restored from the cookie that the browser sends with the connection
   (``st.context.cookies``) on the very first run, so a refresh on a deep link stays on that page.
-* A session whose user has been disabled ends at the next run.
+* The client address for throttling and the session list is the connection's, or behind a proxy named in
+  ``PORTAL_TRUSTED_PROXY`` the one it forwards (:func:`lib.base.throttle.client_address`).
 """
 from __future__ import annotations
 
+import datetime as dt
+
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from lib.base import accounts, config, fmt
+from lib.base import accounts, config, fmt, sessions, throttle
 from lib.base.db import session_factory
 from lib.base.permissions import Actor
 
-_AUDITED = "_portal_login_audited"
+#: The token of this browser tab's login (st.session_state); the cookie carries the same one.
+SESSION_TOKEN = "_portal_session_token"
+#: Why this tab's session ended, shown above the login form until the next login.
+_ENDED = "_portal_session_ended"
+#: The cookie field that carries the token.
+SID = "sid"
+_LIBRARY_KEYS = ("authentication_status", "username", "name", "roles", "email")
+
+
+def client() -> tuple[str, str | None]:
+    """The client address (see :func:`lib.base.throttle.client_address`) and the browser's User-Agent."""
+    headers = st.context.headers
+    peer, forwarded, agent = st.context.ip_address, headers.get_all("X-Forwarded-For"), headers.get("User-Agent")
+    # Without a browser connection (a test run) these are no text: then there is no header and no peer.
+    forwarded = [f for f in forwarded if isinstance(f, str)] if isinstance(forwarded, list) else []
+    address = throttle.client_address(peer if isinstance(peer, str) else None, forwarded, config.trusted_proxies())
+    return address, agent if isinstance(agent, str) else None
 
 
 class Gate:
@@ -34,38 +62,56 @@ class Gate:
             creds = accounts.credentials(session)
             key = accounts.session_cookie_key(session)
         self._factory = factory
+        self._key = key
         self.authenticator = stauth.Authenticate(
             creds, cookie_name=config.COOKIE_NAME, cookie_key=key,
             cookie_expiry_days=config.COOKIE_HOURS / 24, auto_hash=False, login_sleep_time=0)
 
     # --- who is here -------------------------------------------------------------------------------------
     def actor(self) -> Actor:
-        """The logged-in user (from this session or the cookie), or the anonymous visitor."""
-        try:
-            self.authenticator.login(location="unrendered")
-        except LoginError:
-            # A cookie for an account that no longer exists or was disabled.
-            self._drop_session()
-            return Actor.anonymous()
-        if not st.session_state.get("authentication_status"):
-            return Actor.anonymous()
-        username = st.session_state.get("username")
-        with self._factory.begin() as session:
-            actor = accounts.load_actor(session, username) if username else None
-            if actor is None:
-                self._drop_session()
-                st.warning("Sesi Anda berakhir karena akun dinonaktifkan. Hubungi pengelola portal.")
+        """The logged-in user (from this tab's session or the cookie), or the anonymous visitor."""
+        token = st.session_state.get(SESSION_TOKEN)
+        cookie = None
+        if not token:
+            cookie = self.authenticator.cookie_controller.get_cookie()  # signed and unexpired, or nothing
+            if not cookie:
                 return Actor.anonymous()
-            if st.session_state.get(_AUDITED) != username:
+            token = cookie.get(SID) if isinstance(cookie.get(SID), str) else None
+        with self._factory.begin() as session:
+            resumed = accounts.resume(session, token)
+            actor = resumed.actor
+            if actor is not None and cookie is not None and cookie.get("username") != actor.username:
+                actor, resumed = None, accounts.Resumed(None, sessions.TIDAK_DIKENAL)
+            if actor is not None and cookie is not None:
                 accounts.record_cookie_login(session, actor)
-                st.session_state[_AUDITED] = username
+        if actor is None:
+            self._end(resumed.message)
+            return Actor.anonymous()
+        st.session_state[SESSION_TOKEN] = token
+        if not st.session_state.get("authentication_status"):
+            try:  # the library's view of the session, for its logout
+                self.authenticator.authentication_controller.login(token={"username": actor.username})
+            except LoginError:  # the account went in the moment between two queries
+                self._end(sessions.message(sessions.NONAKTIF))
+                return Actor.anonymous()
         return actor
 
-    def _drop_session(self) -> None:
-        for k in ("authentication_status", "username", "name", "roles", "email"):
+    def _end(self, message: str | None) -> None:
+        """This tab's session opens nothing any more: forget it, delete the cookie, keep the reason to show."""
+        for k in _LIBRARY_KEYS:
             st.session_state[k] = None
         st.session_state["logout"] = True
+        st.session_state[SESSION_TOKEN] = None
+        st.session_state[_ENDED] = message
         self.authenticator.cookie_controller.delete_cookie()
+
+    def _set_cookie(self, username: str, token: str) -> None:
+        """The library's cookie (same name, key, algorithm and fields) with the session token added."""
+        expires = dt.datetime.now() + dt.timedelta(hours=config.COOKIE_HOURS)
+        value = jwt.encode({"username": username, "exp_date": expires.timestamp(), SID: token}, self._key,
+                           algorithm="HS256")
+        self.authenticator.cookie_controller.cookie_model.cookie_manager.set(config.COOKIE_NAME, value,
+                                                                              expires_at=expires)
 
     # --- login form --------------------------------------------------------------------------------------
     def login_form(self, target_title: str | None = None) -> Actor | None:
@@ -82,16 +128,18 @@ class Gate:
         if actor is None:
             return None
         holder.empty()
-        # Hand the session to streamlit-authenticator and write its cookie (no rerun: see module docstring).
+        # Hand the session to streamlit-authenticator and write the cookie (no rerun: see module docstring).
         self.authenticator.authentication_controller.login(token={"username": actor.username})
-        self.authenticator.cookie_controller.set_cookie()
-        st.session_state[_AUDITED] = actor.username
+        self._set_cookie(actor.username, st.session_state[SESSION_TOKEN])
+        st.session_state[_ENDED] = None
         st.session_state["logout"] = None
         return actor
 
     def _login_box(self, target_title: str | None) -> Actor | None:
         with st.container(border=True):
             st.subheader("Masuk", anchor=False)
+            if st.session_state.get(_ENDED):
+                st.warning(st.session_state[_ENDED])
             if target_title:
                 st.caption(f"Masuk untuk membuka “{target_title}”.")
             with self._factory() as session:
@@ -109,10 +157,13 @@ class Gate:
             if not username.strip() or not password:
                 st.error("Isi nama pengguna dan kata sandi.")
                 return None
+            address, user_agent = client()
             with self._factory.begin() as session:
-                result = accounts.authenticate(session, username, password)
+                result = accounts.authenticate(session, username, password, address, user_agent)
             if not result.ok:
                 st.error(result.message)
+                return None
+            st.session_state[SESSION_TOKEN] = result.token
             return result.actor
 
     # --- sidebar and logout ------------------------------------------------------------------------------
@@ -122,10 +173,10 @@ class Gate:
             st.markdown(f"**{fmt.md(actor.name)}**  \n" + "  \n".join(fmt.md(t) for t in actor.role_titles()))
             if st.button("Keluar", key="keluar", icon=":material/logout:", width="stretch"):
                 with self._factory.begin() as session:
-                    accounts.record_logout(session, actor)
+                    sessions.log_out(session, actor)
                 self.authenticator.authentication_controller.logout()
                 self.authenticator.cookie_controller.delete_cookie()
-                st.session_state[_AUDITED] = None
+                st.session_state[SESSION_TOKEN] = None
                 return True
         return False
 

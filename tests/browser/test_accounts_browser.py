@@ -50,3 +50,34 @@ def test_admin_sees_the_audit_log_of_the_logins(server, page):
     page.get_by_role("heading", name="Log audit").wait_for()
     page.locator("[data-testid='stDataFrame']").wait_for()
     assert page.get_by_text("entri").first.is_visible()
+
+
+def test_a_copy_of_the_cookie_opens_nothing_after_keluar(server, browser, page):
+    """The cookie is kept (copied to another browser) and replayed after *Keluar*: the server ended its
+    session, so it opens nothing there and the login form says why."""
+    login(page, server, "kasi")
+    saved = [c for c in page.context.cookies() if c["name"] == "portal_sop_sesi"]
+    assert saved
+
+    def replay():
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="id-ID")
+        context.add_cookies(saved)
+        other = context.new_page()
+        other.goto(server + "/")
+        wait_idle(other)
+        return context, other
+
+    context, other = replay()  # while the session lasts, the copy opens the portal
+    other.get_by_role("button", name="Keluar").wait_for(timeout=30_000)
+    context.close()
+    page.get_by_role("button", name="Keluar").click()
+    wait_idle(page)
+    page.get_by_label("Nama pengguna").wait_for()
+    context, other = replay()
+    try:
+        other.get_by_label("Nama pengguna").wait_for(timeout=30_000)
+        other.get_by_text("Sesi ini sudah diakhiri dengan Keluar.").wait_for()
+        assert other.get_by_role("button", name="Keluar").count() == 0
+        assert other.get_by_text("Dewi Lestari").count() == 0
+    finally:
+        context.close()

@@ -174,3 +174,45 @@ def test_a_file_whose_id_differs_from_its_name_is_refused(tmp_path):
     path.write_text((catalog.CATALOG_DIR / "kartu-ak1.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(CatalogError, match="harus sama dengan nama berkas"):
         catalog.load_file(path)
+
+
+def test_klaim_jht_asks_for_npwp_after_a_partial_claim_whatever_the_balance():
+    from lib.casework import forms
+
+    sop = DOCS["klaim-jht"]
+    base = {"nama": "Sri", "nik": "3201014101900002", "nomor_kartu": "12345678901", "saldo_jht": "20.000.000"}
+    docs = {"kartu_peserta": True, "ktp": True}
+    assert "NPWP" not in forms.validate(sop, base, docs).missing
+    assert "NPWP" in forms.validate(sop, {**base, "klaim_sebagian": True}, docs).missing
+    assert "NPWP" in forms.validate(sop, {**base, "saldo_jht": "60.000.000"}, docs).missing
+
+
+def test_pbi_jk_is_shown_as_a_jkn_programme_not_bpjs_ketenagakerjaan():
+    from lib.catalogue import document
+
+    assert DOCS["pbi-jk"].program == "JKN (BPJS Kesehatan)"
+    assert DOCS["klaim-jht"].program == "BPJS Ketenagakerjaan" and DOCS["kartu-ak1"].program is None
+    assert "<th>Program</th><td>JKN (BPJS Kesehatan)</td>" in document.identity_html(DOCS["pbi-jk"])
+
+
+def test_a_replaced_legal_basis_is_shown_with_the_regulation_that_replaced_it():
+    from lib.catalogue import document
+
+    html = document.identity_html(DOCS["rekomendasi-paspor"])
+    assert "No. 39 Th. 2004 tentang penempatan perlindungan ke luar negeri (dicabut; diganti dengan Undang-Undang " \
+           "Nomor 18 Tahun 2017 tentang Pelindungan Pekerja Migran Indonesia)" in html
+    assert "[diganti:" not in html
+
+
+def test_a_service_standard_without_one_of_the_14_components_is_refused_naming_it():
+    import yaml
+
+    data = yaml.safe_load((catalog.CATALOG_DIR / "standar-pelayanan-bpjs-tk.yaml").read_text(encoding="utf-8"))
+    del data["jaminan_pelayanan"]
+    with pytest.raises(CatalogError, match="jaminan pelayanan"):
+        catalog.parse_document(data)
+
+
+def test_the_jmo_balance_limit_of_the_source_carries_a_dated_note_that_it_has_changed():
+    steps = [x for p in DOCS["standar-pelayanan-bpjs-tk"].prosedur for x in p.langkah if "JMO" in x and "10 juta" in x]
+    assert steps and all("catatan 5 Desember 2026" in x and "telah berubah" in x for x in steps)

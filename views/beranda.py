@@ -8,8 +8,8 @@ from lib.ui import data, nav, widgets
 
 
 def render() -> None:
-    widgets.header("Portal SOP", "Standar Operasional Prosedur layanan BPJS Ketenagakerjaan — Dinas Tenaga Kerja "
-                                 "dan Dinas Sosial")
+    widgets.header("Portal SOP", "Standar Operasional Prosedur layanan ketenagakerjaan dan jaminan sosial (BPJS "
+                                 "Ketenagakerjaan, JKN) — Dinas Tenaga Kerja dan Dinas Sosial")
     docs = data.documents()
     sops = [a.doc for a in docs.values() if a.doc.jenis == "sop"]
     c1, c2, c3 = st.columns(3)
@@ -37,6 +37,8 @@ def render() -> None:
                                 f"target {document.target_summary(doc)}"]
                     else:
                         meta = ["Standar Pelayanan", f"{len(doc.produk)} produk layanan"]
+                    if doc.program:
+                        meta.insert(0, doc.program)
                     st.markdown(f"<div class='sop-card-meta'>{fmt.html_text(' · '.join(meta))}</div>",
                                 unsafe_allow_html=True)
                     st.page_link(nav.page(doc.id), label="Buka " + ("SOP" if doc.jenis == "sop" else "standar"),

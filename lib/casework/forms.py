@@ -117,6 +117,7 @@ def validate(sop: SOP, values: dict, documents: dict[str, bool] | None = None) -
         if d.wajib_jika is not None:
             basis = result.values.get(d.wajib_jika.isian)
             needed = isinstance(basis, (int, float)) and basis > d.wajib_jika.lebih_dari
+            needed = needed or bool(d.wajib_jika.atau_isian and result.values.get(d.wajib_jika.atau_isian))
         if needed and not documents.get(d.kode):
             result.missing.append(d.label)
     for f in sop.formulir:

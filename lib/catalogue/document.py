@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lib.base import fmt, mutu_baku
 from lib.catalogue import flowchart
+from lib.catalogue import model as catalog
 from lib.catalogue.model import SOP, StandarPelayanan
 
 CSS_PATH = Path(__file__).resolve().parents[2] / "assets" / "sop.css"
@@ -46,13 +47,15 @@ def identity_html(sop: SOP) -> str:
     left = ("<br>".join(escape(x) for x in (sop.pemerintah, sop.instansi, sop.unit) if x)
             or "<span class='muted'>Instansi tidak tercantum pada dokumen</span>")
     rows = [("Nomor SOP", escape(sop.nomor or "—")),
+            *([("Program", escape(sop.program))] if sop.program else []),
             ("Tanggal Pembuatan", fmt.tanggal(sop.tanggal_pembuatan)),
             ("Tanggal Revisi", fmt.tanggal(sop.tanggal_revisi)),
             ("Tanggal Efektif", fmt.tanggal(sop.tanggal_efektif)),
             ("Disahkan oleh", _pengesah(sop)),
             ("Nama SOP", f"<b>{escape(sop.nama)}</b>")]
     right = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    pairs = [("Dasar Hukum", sop.dasar_hukum, "Kualifikasi Pelaksana", sop.kualifikasi_pelaksana),
+    pairs = [("Dasar Hukum", [catalog.dasar_hukum_text(x) for x in sop.dasar_hukum], "Kualifikasi Pelaksana",
+              sop.kualifikasi_pelaksana),
              ("Keterkaitan", sop.keterkaitan, "Peralatan/Perlengkapan", sop.peralatan),
              ("Peringatan", sop.peringatan, "Pencatatan dan Pendataan", sop.pencatatan)]
     lists = "".join(f"<tr><th>{a}</th><th>{c}</th></tr><tr><td>{_items(b)}</td><td>{_items(d)}</td></tr>"
@@ -101,7 +104,7 @@ def standar_html(sp: StandarPelayanan) -> str:
                 + section("Biaya/Tarif", f"<p>{escape(sp.biaya)}</p>")
                 + section("Penanganan Pengaduan, Saran dan Masukan", _items(sp.penanganan_pengaduan)))
     management = "".join(section(t, v) for t, v in (
-        ("Dasar Hukum", _items(sp.dasar_hukum)),
+        ("Dasar Hukum", _items([catalog.dasar_hukum_text(x) for x in sp.dasar_hukum])),
         ("Sarana dan Prasarana", _items(sp.sarana_prasarana)),
         ("Kompetensi Pelaksana", _items(sp.kompetensi_pelaksana)),
         ("Pengawasan Internal", f"<p>{escape(sp.pengawasan_internal or '—')}</p>"),

@@ -134,10 +134,28 @@ class Isian(_Model):
         return self
 
 
+_DIGANTI = re.compile(r"^(?P<teks>.*?)\s*\[diganti:\s*(?P<pengganti>[^\]]+)\]\s*$")
+
+
+def dasar_hukum_entry(text: str) -> tuple[str, str | None]:
+    """(the regulation as written, what replaced it or None): an entry of ``dasar_hukum`` may end in
+    ``[diganti: <the regulation in force>]`` when the source cites a regulation that has since been revoked."""
+    m = _DIGANTI.match(text)
+    return (m["teks"], m["pengganti"].strip()) if m else (text, None)
+
+
+def dasar_hukum_text(text: str) -> str:
+    """An entry of ``dasar_hukum`` as a sentence: "… (dicabut; diganti dengan …)" for a replaced one."""
+    teks, pengganti = dasar_hukum_entry(text)
+    return teks if pengganti is None else f"{teks} (dicabut; diganti dengan {pengganti})"
+
+
 class WajibJika(_Model):
-    """A document required only when a form field is above a threshold (e.g. NPWP above Rp50 juta)."""
+    """A document required only when a form field is above a threshold (e.g. NPWP above Rp50 juta), or (with
+    ``atau_isian``) also when that checkbox field is ticked (e.g. NPWP after a partial JHT claim)."""
     isian: str
     lebih_dari: float
+    atau_isian: str | None = None
 
 
 class Dokumen(_Model):
@@ -212,6 +230,9 @@ class Identitas(_Model):
     #: The agency; ``None`` where the source document does not name it.
     instansi: str | None = None
     unit: str | None = None
+    #: The social-security programme the service belongs to ("BPJS Ketenagakerjaan", "JKN (BPJS Kesehatan)");
+    #: ``None`` for a service of the Dinas itself (a job seeker's card, training, an industrial dispute).
+    program: str | None = None
     sumber: list[str] = Field(default_factory=list)
     #: Obvious typos fixed during transcription, with the original wording.
     catatan_transkripsi: list[str] = Field(default_factory=list)
@@ -259,9 +280,9 @@ class SOP(Identitas):
                 raise ValueError(f"{name}: nama ganda {', '.join(dup)}")
         fields = {f.nama for f in self.formulir}
         for d in self.kelengkapan:
-            if d.wajib_jika and d.wajib_jika.isian not in fields:
-                raise ValueError(f"kelengkapan {d.kode}: wajib_jika menunjuk isian “{d.wajib_jika.isian}” "
-                                 "yang tidak ada")
+            for name in (d.wajib_jika.isian, d.wajib_jika.atau_isian) if d.wajib_jika else ():
+                if name is not None and name not in fields:
+                    raise ValueError(f"kelengkapan {d.kode}: wajib_jika menunjuk isian “{name}” yang tidak ada")
         codes = [p.kode for p in self.pelaksana]
         dup = {c for c in codes if codes.count(c) > 1}
         if dup:
@@ -337,7 +358,21 @@ class StandarPelayanan(Identitas):
         extra = [k for k in self.persyaratan if k not in self.produk]
         if extra:
             raise ValueError(f"persyaratan: produk “{extra[0]}” tidak ada di daftar produk")
+        missing = [label for name, label in KOMPONEN_PENGELOLAAN if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"komponen standar pelayanan (PermenPAN-RB 15/2014) belum diisi: {', '.join(missing)}")
         return self
+
+
+#: The components of a service standard (PermenPAN-RB 15/2014) that the model cannot require by type alone: the
+#: complaint channel and the 8 management components. (Produk, persyaratan, prosedur, jangka waktu and biaya are
+#: required fields.)
+KOMPONEN_PENGELOLAAN = (
+    ("penanganan_pengaduan", "penanganan pengaduan, saran dan masukan"), ("dasar_hukum", "dasar hukum"),
+    ("sarana_prasarana", "sarana dan prasarana"), ("kompetensi_pelaksana", "kompetensi pelaksana"),
+    ("pengawasan_internal", "pengawasan internal"), ("jumlah_pelaksana", "jumlah pelaksana"),
+    ("jaminan_pelayanan", "jaminan pelayanan"), ("jaminan_keamanan", "jaminan keamanan dan keselamatan pelayanan"),
+    ("evaluasi_kinerja", "evaluasi kinerja pelaksana"))
 
 
 Document = Annotated[Union[SOP, StandarPelayanan], Field(discriminator="jenis")]

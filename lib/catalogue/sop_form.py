@@ -8,12 +8,15 @@ import datetime as dt
 from lib.base import mutu_baku
 from lib.catalogue import model as catalog
 
-IDENTITY = ["id", "nama", "nama_singkat", "nomor", "kode_register", "bidang", "pemerintah", "instansi", "unit"]
+IDENTITY = ["id", "nama", "nama_singkat", "nomor", "kode_register", "bidang", "pemerintah", "instansi", "unit",
+            "program"]
 #: Indonesian labels of the identity fields in the editor.
 LABELS = {"id": "ID (alamat halaman, huruf kecil-tanda-hubung)", "nama": "Nama SOP",
           "nama_singkat": "Nama singkat (menu)", "nomor": "Nomor SOP", "kode_register": "Kode register (mis. AK1)",
           "bidang": "Bidang (kode, mis. tenaga-kerja)",
-          "pemerintah": "Pemerintah", "instansi": "Instansi", "unit": "Unit", "tanggal_pembuatan": "Tanggal pembuatan",
+          "pemerintah": "Pemerintah", "instansi": "Instansi", "unit": "Unit",
+          "program": "Program jaminan sosial (mis. BPJS Ketenagakerjaan; kosong untuk layanan dinas sendiri)",
+          "tanggal_pembuatan": "Tanggal pembuatan",
           "tanggal_revisi": "Tanggal revisi", "tanggal_efektif": "Tanggal efektif"}
 DATES = ["tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif"]
 PENGESAH = ["jabatan", "nama", "pangkat", "nip"]
@@ -23,7 +26,8 @@ PELAKSANA = ["kode", "label", "peran", "eksternal"]
 LANGKAH = ["kegiatan", "pelaksana", "kelengkapan", "waktu", "output", "keterangan", "pertanyaan", "ya_label",
            "ya_ke", "tidak_label", "tidak_ke"]
 FORMULIR = ["nama", "label", "jenis", "wajib", "pilihan", "bantuan", "pola", "pesan", "min", "max"]
-KELENGKAPAN = ["kode", "label", "syarat", "opsional", "wajib_jika_isian", "wajib_jika_lebih_dari"]
+KELENGKAPAN = ["kode", "label", "syarat", "opsional", "wajib_jika_isian", "wajib_jika_lebih_dari",
+               "wajib_jika_atau_isian"]
 
 
 def blank(sop_id: str = "sop-baru") -> dict:
@@ -58,7 +62,8 @@ def to_tables(data: dict) -> dict:
     docs = [{"kode": d["kode"], "label": d["label"], "syarat": d.get("syarat") or "",
              "opsional": bool(d.get("opsional")),
              "wajib_jika_isian": (d.get("wajib_jika") or {}).get("isian", ""),
-             "wajib_jika_lebih_dari": (d.get("wajib_jika") or {}).get("lebih_dari")}
+             "wajib_jika_lebih_dari": (d.get("wajib_jika") or {}).get("lebih_dari"),
+             "wajib_jika_atau_isian": (d.get("wajib_jika") or {}).get("atau_isian") or ""}
             for d in data.get("kelengkapan", [])]
     return {
         "identity": {k: data.get(k) or "" for k in IDENTITY},
@@ -163,6 +168,8 @@ def from_tables(t: dict) -> dict:
         if _text(d.get("wajib_jika_isian")):
             doc["wajib_jika"] = {"isian": _text(d.get("wajib_jika_isian")),
                                  "lebih_dari": _number(d.get("wajib_jika_lebih_dari")) or 0}
+            if _text(d.get("wajib_jika_atau_isian")):
+                doc["wajib_jika"]["atau_isian"] = _text(d.get("wajib_jika_atau_isian"))
         docs.append(doc)
     if docs:
         data["kelengkapan"] = docs

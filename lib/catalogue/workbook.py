@@ -6,7 +6,7 @@ from openpyxl.styles import Font
 
 from lib.base import fmt
 from lib.base.sheets import to_bytes, write_table
-from lib.catalogue.model import SOP
+from lib.catalogue.model import SOP, dasar_hukum_text
 
 
 def sop_workbook(sop: SOP, revision_no: int | None = None) -> bytes:
@@ -18,11 +18,13 @@ def sop_workbook(sop: SOP, revision_no: int | None = None) -> bytes:
     ident = [
         ("Nama SOP", sop.nama), ("Nomor SOP", sop.nomor or ""), ("Revisi di portal", revision_no or ""),
         ("Pemerintah", sop.pemerintah or ""), ("Instansi", sop.instansi), ("Unit", sop.unit or ""),
+        ("Program", sop.program or ""),
         ("Tanggal Pembuatan", fmt.tanggal(sop.tanggal_pembuatan)), ("Tanggal Revisi", fmt.tanggal(sop.tanggal_revisi)),
         ("Tanggal Efektif", fmt.tanggal(sop.tanggal_efektif)),
         ("Disahkan oleh", "; ".join(x for x in (p.jabatan, p.nama, p.pangkat, f"NIP. {p.nip}" if p.nip else None) if x)
          if p else ""),
-        ("Dasar Hukum", "\n".join(sop.dasar_hukum)), ("Kualifikasi Pelaksana", "\n".join(sop.kualifikasi_pelaksana)),
+        ("Dasar Hukum", "\n".join(map(dasar_hukum_text, sop.dasar_hukum))),
+        ("Kualifikasi Pelaksana", "\n".join(sop.kualifikasi_pelaksana)),
         ("Keterkaitan", "\n".join(sop.keterkaitan)), ("Peralatan/Perlengkapan", "\n".join(sop.peralatan)),
         ("Peringatan", "\n".join(sop.peringatan)), ("Pencatatan dan Pendataan", "\n".join(sop.pencatatan)),
     ]

@@ -28,7 +28,7 @@ def test_every_catalogue_file_loads_and_its_id_is_its_file_name(doc_id):
     ("pelatihan", "503/47/SOP.TK/DISPMPTSPTK/2024", 11),
     ("kartu-ak1", "503/48/SOP.TK/DISPMPTSPTK/2024", 6),
     ("rekomendasi-paspor", "503/49/SOP.TK/DISPMPTSPTK/2024", 7),
-    ("pekerja-rentan", None, 24),
+    ("pekerja-rentan", None, 25),
     ("pbi-jk", None, 8),
     ("pendaftaran-bpu", None, 8),
 ])
@@ -37,12 +37,32 @@ def test_sop_numbers_and_step_counts_match_the_seeds(doc_id, nomor, steps):
     assert doc.nomor == nomor and len(doc.langkah) == steps
 
 
-def test_pekerja_rentan_is_numbered_1_to_24_keeping_the_printed_12_to_16():
+def test_pekerja_rentan_is_numbered_1_to_25_keeping_the_printed_12_to_16():
     doc = DOCS["pekerja-rentan"]
-    assert [s.no for s in doc.langkah] == list(range(1, 25))
-    assert [s.no_asli for s in doc.langkah[19:]] == [12, 13, 14, 15, 16]
+    assert [s.no for s in doc.langkah] == list(range(1, 26))
+    assert [s.no_asli for s in doc.langkah[19:]] == [12, 13, 14, 15, None, 16]
     assert all(s.no_asli is None for s in doc.langkah[:19])
-    assert doc.langkah[23].waktu.lower() == "12 bulan"
+
+
+def test_the_sk_is_signed_by_the_kepala_dinas_or_bupati_on_a_step_of_its_own():
+    doc = DOCS["pekerja-rentan"]
+    sign = doc.langkah[23]
+    assert sign.tahap == "sk" and sign.pelaksana == "kepala_dinas" and "Menandatangani SK" in sign.kegiatan
+
+
+def test_the_12_months_of_coverage_are_no_deadline_that_keeps_the_payment_step_open_a_year():
+    pay = DOCS["pekerja-rentan"].langkah[24]
+    assert pay.tahap == "pembayaran" and pay.target is None and "masa kepesertaan" in pay.keterangan
+
+
+def test_the_kepala_dinas_disposes_a_passport_file_to_the_kabid():
+    step = DOCS["rekomendasi-paspor"].langkah[1]
+    assert step.pelaksana == "kepala_dinas" and "mendisposisi kepada dirinya sendiri" in step.keterangan
+
+
+def test_the_actor_of_kartu_ak1_step_3_is_explained():
+    step = DOCS["kartu-ak1"].langkah[2]
+    assert step.pelaksana == "pengadministrasi" and "tidak menandai kolom pelaksana langkah 3" in step.keterangan
 
 
 def test_pbi_jk_keeps_its_calendar_windows():

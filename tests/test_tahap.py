@@ -21,7 +21,7 @@ RENTAN = catalog.load_catalog()["pekerja-rentan"]
 def test_the_pekerja_rentan_sop_names_every_stage_on_its_own_step():
     assert RENTAN.stage_steps() == {"verifikasi_calon": 8, "daftar_sementara": 9, "surat_konfirmasi": 16,
                                     "jawaban_desa": 17, "pemutakhiran_calon": 19, "cek_bpjs": 20, "hasil_bpjs": 21,
-                                    "penggantian": 22, "sk": 23, "pembayaran": 24}
+                                    "penggantian": 22, "sk": 24, "pembayaran": 25}
     assert set(RENTAN.stage_steps()) == set(catalog.TAHAP)
 
 
@@ -64,7 +64,7 @@ def test_a_stage_survives_the_editor_tables_and_follows_its_step_when_steps_are_
 def test_the_pages_step_numbers_follow_a_renumbered_revision_in_force(db):
     with db() as s:
         assert tahap.label(tahap.steps(s), "surat_konfirmasi") == "langkah 16"
-        assert tahap.label(tahap.steps(s), *catalog.TAHAP) == "langkah 8–24"
+        assert tahap.label(tahap.steps(s), *catalog.TAHAP) == "langkah 8–25"
     data = catalog.to_data(RENTAN)
     data["langkah"].insert(0, {"no": 1, "kegiatan": "Menyiapkan data awal", "pelaksana": "staf"})
     for i, step in enumerate(data["langkah"], start=1):
@@ -79,7 +79,7 @@ def test_the_pages_step_numbers_follow_a_renumbered_revision_in_force(db):
     act(db, "hendra", revisions.approve, rev)
     with db() as s:
         assert tahap.label(tahap.steps(s), "surat_konfirmasi") == "langkah 17"
-        assert tahap.label(tahap.steps(s), *catalog.TAHAP) == "langkah 9–25"
+        assert tahap.label(tahap.steps(s), *catalog.TAHAP) == "langkah 9–26"
 
 
 def test_a_label_for_stages_the_sop_lacks_is_empty():
@@ -93,7 +93,7 @@ def test_the_cohort_page_names_its_sop_steps_from_the_stages(app_db):
 
     at = open_app("pekerja-rentan-kohort", user="staf")
     assert not at.exception, at.exception
-    assert "(SOP langkah 8–24)" in texts(at)
+    assert "(SOP langkah 8–25)" in texts(at)
     at = on_tab(at, 1)
     shown = [m.value for m in at.markdown]
     assert "**Catat surat terkirim** (langkah 16)" in shown

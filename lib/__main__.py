@@ -2,6 +2,7 @@
 
     python -m lib init [--demo]
     python -m lib db roles ROLE [--password-stdin] [--json]
+    python -m lib db move --to URL [--json]
     python -m lib backup FILE [--keep N] [--json]
     python -m lib restore FILE [--replace] [--json]
     python -m lib audit verify [--json]
@@ -465,11 +466,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     desa_cli.add_commands(sub, cmd_desa_validate, cmd_desa_import)
 
-    dbc = sub.add_parser("db", help="peran basis data (PostgreSQL)").add_subparsers(
+    dbc = sub.add_parser("db", help="peran basis data (PostgreSQL), pindah basis data").add_subparsers(
         dest="db_command", required=True)
     _command(dbc, "roles", "beri peran aplikasi hak baris saja (jalankan sebagai pemilik tabel)", cmd_db_roles,
              "role", password=True)
-    setup_cli.add_commands(sub)
+    setup_cli.add_commands(sub, dbc)
     aud = sub.add_parser("audit", help="log audit").add_subparsers(dest="audit_command", required=True)
     _command(aud, "verify", "periksa rantai hash log audit (keluar 0: utuh, 1: putus)", cmd_audit_verify)
     return p

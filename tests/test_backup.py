@@ -142,6 +142,22 @@ def test_a_backup_taken_while_steps_are_completed_restores_the_snapshot_on_sqlit
         assert run("audit", "verify", url=target).returncode == 0
 
 
+@pytest.mark.parametrize("kind", TARGETS)
+def test_db_move_of_the_demo_database_gives_the_same_kpi_sop_list_and_users_list(tmp_path_factory, tmp_path, fresh,
+                                                                                 kind):
+    source = prepared_db(f"sqlite:///{tmp_path / 'asal.db'}", tmp_path_factory, "backup-demo", build_demo)
+    target = fresh(kind)
+    result = run("db", "move", "--to", target, url=source)
+    assert result.returncode == 0, result.stderr
+    assert "cocok" in result.stdout and "TIDAK" not in result.stdout and "rantai hash utuh" in result.stdout
+    for command in (["kpi"], ["sop", "list"], ["users", "list"]):
+        assert cli_json(source, *command) == cli_json(target, *command), command
+    assert run("audit", "verify", url=target).returncode == 0
+    assert counts(source) == counts(target)
+    again = run("db", "move", "--to", target, url=source)
+    assert again.returncode == 2 and "sudah berisi data" in again.stderr
+
+
 def _rewrite(src, dst, change):
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for name in zin.namelist():

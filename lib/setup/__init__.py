@@ -1,2 +1,2 @@
 """Setting up a database: migrations (Alembic), the catalogue files as SOP revisions, demo accounts and history,
-backup and restore. The top of lib: it may use every package and none uses it."""
+backup, restore and moving to PostgreSQL. The top of lib: it may use every package and none uses it."""

@@ -1,5 +1,5 @@
-"""The admin commands of backup and restore (``python -m lib backup``,
-``restore``): parsing and Indonesian output; the work is in :mod:`lib.setup.backup` and
+"""The admin commands of backup, restore and moving a database (``python -m lib backup``,
+``restore``, ``db move``): parsing and Indonesian output; the work is in :mod:`lib.setup.backup` and
 :mod:`lib.setup.restore`. A user error raises :class:`lib.base.errors.UserError`
 (exit code 2 in the CLI)."""
 from __future__ import annotations
@@ -68,8 +68,14 @@ def cmd_restore(args) -> int:
                                       f"{report.schema_revision}); setiap tabel dibaca ulang dan dicocokkan:")
 
 
-def add_commands(sub) -> None:
-    """``backup`` and ``restore`` under the CLI's subcommands ``sub``."""
+def cmd_db_move(args) -> int:
+    report = restore.move(database_url(), args.to)
+    return _report(report, args.to, args.json, f"Basis data {backup.where(database_url())} disalin ke {report.target}; "
+                                      "setiap tabel dibaca ulang dan dicocokkan:")
+
+
+def add_commands(sub, db_sub) -> None:
+    """``backup`` and ``restore`` under the CLI's subcommands ``sub``, ``move`` under ``db_sub``."""
     b = sub.add_parser("backup", help="cadangkan seluruh basis data ke satu berkas (aplikasi boleh tetap berjalan)")
     b.add_argument("file", help="berkas cadangan baru, misalnya cadangan/portal-2026-01-31.zip")
     b.add_argument("--keep", type=int, metavar="N", help="simpan hanya N cadangan terbaru di folder yang sama")
@@ -80,3 +86,7 @@ def add_commands(sub) -> None:
     r.add_argument("--replace", action="store_true", help="ganti seluruh isi basis data yang sudah berisi data")
     r.add_argument("--json", action="store_true", help="keluaran JSON")
     r.set_defaults(func=cmd_restore)
+    m = db_sub.add_parser("move", help="salin basis data ini (mis. SQLite) ke basis data kosong lain (PostgreSQL)")
+    m.add_argument("--to", required=True, metavar="URL", help="alamat basis data tujuan, sebagai pemilik skemanya")
+    m.add_argument("--json", action="store_true", help="keluaran JSON")
+    m.set_defaults(func=cmd_db_move)

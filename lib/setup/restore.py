@@ -1,4 +1,4 @@
-"""Restoring a backup into an empty database of either kind.
+"""Restoring a backup into an empty database of either kind, and moving a database to another one.
 
 All or nothing. The file is read through and checked (format, every table's rows and checksum, a schema
 revision this version of the portal knows) before anything is written. Then the schema is built by the
@@ -11,6 +11,9 @@ target, which replaces the target only at the end.
 A database that holds rows is refused unless ``replace``: then its tables are dropped (with their triggers and
 trigger functions) and built again by the migrations. Rows are never deleted one by one: the append-only tables
 refuse that. It runs as the owner of the schema (``DATABASE_OWNER_URL``).
+
+:func:`move` copies the database of one URL into an empty database (SQLite into PostgreSQL, the usual case):
+a backup to a private temporary file, restored into the target.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import base64
 import datetime as dt
 import os
 import sqlite3
+import tempfile
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -226,3 +230,12 @@ def restore(path: Path | str, url: str, key: bytes | None = None, replace: bool 
                 _set_sequences(conn)
     return RestoreReport(bk.where(url), revision, head, has_rows, checks)
 
+
+def move(source_url: str, target_url: str) -> RestoreReport:
+    """Copy the database of ``source_url`` into the empty database of ``target_url``, checked table by table."""
+    if bk.where(source_url) == bk.where(target_url):
+        raise UserError("Basis data tujuan sama dengan basis data asal.")
+    with tempfile.TemporaryDirectory(prefix="portal-pindah-") as tmp:  # mode 0700; the file 0600
+        file = Path(tmp) / "pindah.zip"
+        bk.write_backup(source_url, file)
+        return restore(file, target_url)

@@ -5,6 +5,7 @@
     python -m lib db move --to URL [--json]
     python -m lib backup FILE [--keep N] [--json]
     python -m lib restore FILE [--replace] [--json]
+    python -m lib check [--json]
     python -m lib audit verify [--json]
     python -m lib sop list [--json]
     python -m lib sop show ID [--json]

@@ -1,6 +1,6 @@
-"""The admin commands of backup, restore and moving a database (``python -m lib backup``,
-``restore``, ``db move``): parsing and Indonesian output; the work is in :mod:`lib.setup.backup` and
-:mod:`lib.setup.restore`. A user error raises :class:`lib.base.errors.UserError`
+"""The admin commands of backup, restore, moving a database and the health check (``python -m lib backup``,
+``restore``, ``db move``, ``check``): parsing and Indonesian output; the work is in :mod:`lib.setup.backup`,
+:mod:`lib.setup.restore` and :mod:`lib.setup.health`. A user error raises :class:`lib.base.errors.UserError`
 (exit code 2 in the CLI)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from lib.base import audit_chain
 from lib.base.db import database_url, owner_database_url, session_factory
 from lib.base.fmt import angka
-from lib.setup import backup, restore
+from lib.setup import backup, health, restore
 from lib.setup.backup_file import backup_key
 
 
@@ -74,8 +74,19 @@ def cmd_db_move(args) -> int:
                                       "setiap tabel dibaca ulang dan dicocokkan:")
 
 
+def cmd_check(args) -> int:
+    checks = health.run(database_url())
+    labels = {"basis_data": "Basis data", "revisi_skema": "Revisi skema", "migrasi_tertunda": "Migrasi tertunda",
+              "kunci_cookie": "Kunci cookie"}
+    lines = [f"[{'OK' if c.ok else 'MASALAH'}] {labels[c.name]}: {c.detail}" for c in checks]
+    ok = all(c.ok for c in checks)
+    lines.append("Semua pemeriksaan lulus." if ok else "Ada yang perlu dibereskan (lihat MASALAH di atas).")
+    _emit(health.as_dict(checks), args.json, "\n".join(lines))
+    return 0 if ok else 1
+
+
 def add_commands(sub, db_sub) -> None:
-    """``backup`` and ``restore`` under the CLI's subcommands ``sub``, ``move`` under ``db_sub``."""
+    """``backup``, ``restore`` and ``check`` under the CLI's subcommands ``sub``, ``move`` under ``db_sub``."""
     b = sub.add_parser("backup", help="cadangkan seluruh basis data ke satu berkas (aplikasi boleh tetap berjalan)")
     b.add_argument("file", help="berkas cadangan baru, misalnya cadangan/portal-2026-01-31.zip")
     b.add_argument("--keep", type=int, metavar="N", help="simpan hanya N cadangan terbaru di folder yang sama")
@@ -86,6 +97,9 @@ def add_commands(sub, db_sub) -> None:
     r.add_argument("--replace", action="store_true", help="ganti seluruh isi basis data yang sudah berisi data")
     r.add_argument("--json", action="store_true", help="keluaran JSON")
     r.set_defaults(func=cmd_restore)
+    c = sub.add_parser("check", help="periksa kesehatan: basis data, skema, migrasi, kunci cookie")
+    c.add_argument("--json", action="store_true", help="keluaran JSON")
+    c.set_defaults(func=cmd_check)
     m = db_sub.add_parser("move", help="salin basis data ini (mis. SQLite) ke basis data kosong lain (PostgreSQL)")
     m.add_argument("--to", required=True, metavar="URL", help="alamat basis data tujuan, sebagai pemilik skemanya")
     m.add_argument("--json", action="store_true", help="keluaran JSON")

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import stat
 import threading
 import zipfile
@@ -62,6 +63,14 @@ def fresh(tmp_path):
 
 
 TARGETS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture
+def sqlite_db(tmp_path, _sqlite_ready):
+    """A ready SQLite database: the source where its kind does not matter (the targets are of both kinds)."""
+    path = tmp_path / "asal.db"
+    shutil.copyfile(_sqlite_ready, path)
+    return f"sqlite:///{path}"
 
 
 def counts(url: str) -> dict[str, int]:
@@ -172,10 +181,10 @@ def _no_tables(url: str) -> bool:
         return not s.execute(text("SELECT 1 FROM pg_tables WHERE schemaname = current_schema()")).first()
 
 
-def test_a_damaged_a_foreign_or_a_newer_schema_file_is_refused_with_exit_2_and_nothing_written(ready_db, fresh,
+def test_a_damaged_a_foreign_or_a_newer_schema_file_is_refused_with_exit_2_and_nothing_written(sqlite_db, fresh,
                                                                                                 tmp_path):
     good = tmp_path / "baik.zip"
-    assert run("backup", str(good), url=ready_db).returncode == 0
+    assert run("backup", str(good), url=sqlite_db).returncode == 0
     data = good.read_bytes()
     damaged = tmp_path / "rusak.zip"
     middle = len(data) // 3
@@ -202,23 +211,23 @@ def test_a_damaged_a_foreign_or_a_newer_schema_file_is_refused_with_exit_2_and_n
             assert _no_tables(target), file.name
 
 
-def test_a_backup_file_is_readable_by_its_owner_only_and_an_existing_file_is_never_overwritten(ready_db, tmp_path):
+def test_a_backup_file_is_readable_by_its_owner_only_and_an_existing_file_is_never_overwritten(sqlite_db, tmp_path):
     old = os.umask(0)
     try:
-        assert run("backup", str(tmp_path / "a.zip"), url=ready_db).returncode == 0
+        assert run("backup", str(tmp_path / "a.zip"), url=sqlite_db).returncode == 0
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "a.zip").stat().st_mode) == 0o600
-    again = run("backup", str(tmp_path / "a.zip"), url=ready_db)
+    again = run("backup", str(tmp_path / "a.zip"), url=sqlite_db)
     assert again.returncode == 2 and "sudah ada" in again.stderr
 
 
 def test_an_encrypted_backup_restores_with_its_key_and_a_wrong_or_missing_key_is_refused_in_indonesian(
-        ready_db, fresh, tmp_path):
-    with session_factory(ready_db).begin() as s:
+        sqlite_db, fresh, tmp_path):
+    with session_factory(sqlite_db).begin() as s:
         accounts.add_user(s, None, "nik3201", "Pemilik NIK 3201010101900003", "sandi-rahasia-123", [("staf", None)])
     file = tmp_path / "rahasia.zip"
-    result = run("backup", str(file), url=ready_db, env_extra={"PORTAL_BACKUP_KEY": KEY})
+    result = run("backup", str(file), url=sqlite_db, env_extra={"PORTAL_BACKUP_KEY": KEY})
     assert result.returncode == 0 and "terenkripsi" in result.stdout
     raw = file.read_bytes()
     assert raw.startswith(MAGIC) and b"manifest" not in raw and b"3201010101900003" not in raw
@@ -226,7 +235,7 @@ def test_an_encrypted_backup_restores_with_its_key_and_a_wrong_or_missing_key_is
     assert wrong.returncode == 2 and "kunci PORTAL_BACKUP_KEY salah" in wrong.stderr
     missing = run("restore", str(file), url=fresh("sqlite"), env_extra={"PORTAL_BACKUP_KEY": ""})
     assert missing.returncode == 2 and "terenkripsi" in missing.stderr
-    short = run("backup", str(tmp_path / "b.zip"), url=ready_db, env_extra={"PORTAL_BACKUP_KEY": "pendek"})
+    short = run("backup", str(tmp_path / "b.zip"), url=sqlite_db, env_extra={"PORTAL_BACKUP_KEY": "pendek"})
     assert short.returncode == 2 and "terlalu pendek" in short.stderr
     cut = tmp_path / "potong.zip"
     cut.write_bytes(raw[:-20])
@@ -236,29 +245,29 @@ def test_an_encrypted_backup_restores_with_its_key_and_a_wrong_or_missing_key_is
     target = fresh("sqlite")
     ok = run("restore", str(file), url=target, env_extra={"PORTAL_BACKUP_KEY": KEY})
     assert ok.returncode == 0, ok.stderr
-    assert counts(target) == counts(ready_db)
+    assert counts(target) == counts(sqlite_db)
 
 
-def test_keep_n_removes_the_older_backups_of_the_folder_and_nothing_else(ready_db, tmp_path):
+def test_keep_n_removes_the_older_backups_of_the_folder_and_nothing_else(sqlite_db, tmp_path):
     folder = tmp_path / "cadangan"
     folder.mkdir()
     (folder / "catatan.txt").write_text("bukan cadangan")
     with zipfile.ZipFile(folder / "lain.zip", "w") as z:
         z.writestr("data.csv", "a\n")
     for i, env in enumerate([{}, {"PORTAL_BACKUP_KEY": KEY}, {}]):
-        assert run("backup", str(folder / f"portal-{i}.zip"), url=ready_db, env_extra=env).returncode == 0
+        assert run("backup", str(folder / f"portal-{i}.zip"), url=sqlite_db, env_extra=env).returncode == 0
         os.utime(folder / f"portal-{i}.zip", (1_700_000_000 + i, 1_700_000_000 + i))
-    result = run("backup", str(folder / "portal-3.zip"), "--keep", "2", url=ready_db)
+    result = run("backup", str(folder / "portal-3.zip"), "--keep", "2", url=sqlite_db)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["catatan.txt", "lain.zip", "portal-2.zip", "portal-3.zip"]
     assert "portal-0.zip" in result.stdout and "portal-1.zip" in result.stdout
 
 
 @pytest.mark.parametrize("kind", TARGETS)
-def test_restore_refuses_a_database_with_data_and_replace_rebuilds_it_through_the_migrations(ready_db, fresh,
+def test_restore_refuses_a_database_with_data_and_replace_rebuilds_it_through_the_migrations(sqlite_db, fresh,
                                                                                              tmp_path, kind):
     file = tmp_path / "c.zip"
-    assert run("backup", str(file), url=ready_db).returncode == 0
+    assert run("backup", str(file), url=sqlite_db).returncode == 0
     target = fresh(kind)
     setup.init(target)
     with session_factory(target).begin() as s:  # rows in the append-only tables too
@@ -269,11 +278,12 @@ def test_restore_refuses_a_database_with_data_and_replace_rebuilds_it_through_th
     replaced = run("restore", str(file), "--replace", url=target)
     assert replaced.returncode == 0, replaced.stderr
     assert "diganti seluruhnya" in replaced.stdout
-    assert counts(target) == counts(ready_db)
+    assert counts(target) == counts(sqlite_db)
     assert run("audit", "verify", url=target).returncode == 0
 
 
-def test_restore_of_a_file_from_an_older_schema_upgrades_it_and_seals_its_audit_log(tmp_path, fresh):
+@pytest.mark.parametrize("kind", TARGETS)
+def test_restore_of_a_file_from_an_older_schema_upgrades_it_and_seals_its_audit_log(tmp_path, fresh, kind):
     from alembic import command
 
     old = f"sqlite:///{tmp_path / 'lama.db'}"
@@ -284,14 +294,14 @@ def test_restore_of_a_file_from_an_older_schema_upgrades_it_and_seals_its_audit_
                        "'masuk', 'sebelum segel')"))
     file = tmp_path / "lama.zip"
     backup.write_backup(old, file)
-    target = fresh("sqlite")
+    target = fresh(kind)
     result = run("restore", str(file), url=target)
     assert result.returncode == 0, result.stderr
     assert "dari revisi 0007 ke 0008" in result.stdout and "rantai hash utuh" in result.stdout
 
 
-def test_a_backup_streams_through_the_archive_and_lists_every_table(ready_db, tmp_path):
-    manifest = backup.write_backup(ready_db, tmp_path / "x.zip")
+def test_a_backup_streams_through_the_archive_and_lists_every_table(sqlite_db, tmp_path):
+    manifest = backup.write_backup(sqlite_db, tmp_path / "x.zip")
     with zipfile.ZipFile(tmp_path / "x.zip") as z:
         names = set(z.namelist())
         lines = io.TextIOWrapper(z.open("tables/sops.jsonl"), encoding="utf-8").readlines()

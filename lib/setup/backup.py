@@ -87,8 +87,8 @@ def portal_tables(conn: Connection) -> tuple[str, list[Table]]:
 def read_table(conn: Connection, table: Table, columns: list[str]) -> Iterator[bytes]:
     """The lines of a table (:func:`lib.setup.backup_file.line`), in primary-key order."""
     order = list(table.primary_key.columns) or [table.c[c] for c in columns]
-    result = conn.execution_options(stream_results=True, yield_per=2000).execute(
-        select(*[table.c[c] for c in columns]).order_by(*order))
+    result = conn.execute(select(*[table.c[c] for c in columns]).order_by(*order),
+                          execution_options={"stream_results": True, "yield_per": 2000})
     for row in result:
         yield bf.line(row)
 

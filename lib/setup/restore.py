@@ -31,7 +31,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import JSON, Date, DateTime, LargeBinary, MetaData, Numeric, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from lib.base.db import Base, get_engine
 from lib.base.errors import UserError
@@ -209,6 +209,21 @@ def _restore_sqlite(backup: bk.Backup, target: Path) -> list[TableCheck]:
             leftover.unlink(missing_ok=True)
 
 
+def _restore_postgresql(backup: bk.Backup, url: str) -> list[TableCheck]:
+    try:
+        with get_engine(url).begin() as conn:
+            _drop_portal_tables(conn, {e["name"] for e in backup.manifest["tables"]})
+            checks = _load(conn, backup)
+            _set_sequences(conn)
+    except ProgrammingError as err:
+        if getattr(err.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        raise UserError("Peran basis data tujuan tidak berhak membuat atau menghapus tabel; tidak ada yang ditulis. "
+                        "Pulihkan sebagai pemilik skema: DATABASE_OWNER_URL (restore) atau alamat pemilik pada "
+                        "--to (db move).") from None
+    return checks
+
+
 def restore(path: Path | str, url: str, key: bytes | None = None, replace: bool = False) -> RestoreReport:
     """Restore the backup ``path`` into the database of ``url`` (module docstring)."""
     with bk.open_backup(path, key) as backup:
@@ -224,10 +239,7 @@ def restore(path: Path | str, url: str, key: bytes | None = None, replace: bool 
             get_engine(url).dispose()
             checks = _restore_sqlite(backup, target)
         else:
-            with get_engine(url).begin() as conn:
-                _drop_portal_tables(conn, {e["name"] for e in backup.manifest["tables"]})
-                checks = _load(conn, backup)
-                _set_sequences(conn)
+            checks = _restore_postgresql(backup, url)
     return RestoreReport(bk.where(url), revision, head, has_rows, checks)
 
 

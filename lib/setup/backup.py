@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import MetaData, Table, create_engine, select, text
+from sqlalchemy import LargeBinary, MetaData, Table, create_engine, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -84,11 +84,16 @@ def portal_tables(conn: Connection) -> tuple[str, list[Table]]:
     return revision, [t for t in md.sorted_tables if t.name != "alembic_version"]
 
 
+def chunk_rows(table: Table) -> int:
+    """Rows read or written at a time: few where a row may hold a file (an attachment is up to 5 MB)."""
+    return 20 if any(isinstance(c.type, LargeBinary) for c in table.columns) else 2000
+
+
 def read_table(conn: Connection, table: Table, columns: list[str]) -> Iterator[bytes]:
     """The lines of a table (:func:`lib.setup.backup_file.line`), in primary-key order."""
     order = list(table.primary_key.columns) or [table.c[c] for c in columns]
     result = conn.execute(select(*[table.c[c] for c in columns]).order_by(*order),
-                          execution_options={"stream_results": True, "yield_per": 2000})
+                          execution_options={"stream_results": True, "yield_per": chunk_rows(table)})
     for row in result:
         yield bf.line(row)
 

@@ -145,7 +145,7 @@ def _load(conn: Connection, backup: bk.Backup) -> list[TableCheck]:
             if isinstance(c.type, JSON):
                 c.type.none_as_null = True  # NULL stays NULL (not the JSON text 'null')
         decoders = [_decoder(table.c[c].type, sqlite) for c in columns]
-        for batch in backup.rows(table.name, len(columns)):
+        for batch in backup.rows(table.name, len(columns), bk.chunk_rows(table)):
             conn.execute(table.insert(), [
                 {c: (v if d is None or v is None else d(v)) for c, d, v in zip(columns, decoders, row)}
                 for row in batch])

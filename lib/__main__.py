@@ -2,6 +2,10 @@
 
     python -m lib init [--demo]
     python -m lib db roles ROLE [--password-stdin] [--json]
+    python -m lib db move --to URL [--json]
+    python -m lib backup FILE [--keep N] [--json]
+    python -m lib restore FILE [--replace] [--json]
+    python -m lib check [--json]
     python -m lib audit verify [--json]
     python -m lib sop list [--json]
     python -m lib sop show ID [--json]
@@ -42,6 +46,7 @@ from lib.catalogue import model as catalog
 from lib.catalogue import revisions, store
 from lib.measure import eventlog, kpi
 from lib.rentan import cli as desa_cli
+from lib.setup import cli as setup_cli
 from lib.setup import database as setup
 from lib.setup import db_roles
 
@@ -475,9 +480,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     desa_cli.add_commands(sub, cmd_desa_validate, cmd_desa_import)
 
-    dbc = sub.add_parser("db", help="peran basis data (PostgreSQL)").add_subparsers(dest="db_command", required=True)
+    dbc = sub.add_parser("db", help="peran basis data (PostgreSQL), pindah basis data").add_subparsers(
+        dest="db_command", required=True)
     _command(dbc, "roles", "beri peran aplikasi hak baris saja (jalankan sebagai pemilik tabel)", cmd_db_roles,
              "role", password=True)
+    setup_cli.add_commands(sub, dbc)
     aud = sub.add_parser("audit", help="log audit").add_subparsers(dest="audit_command", required=True)
     _command(aud, "verify", "periksa rantai hash log audit (keluar 0: utuh, 1: putus)", cmd_audit_verify)
     return p

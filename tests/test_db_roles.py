@@ -177,3 +177,21 @@ def test_init_migrates_as_the_owner_and_the_app_works_as_the_runtime_role(cluste
     assert run("users", "add", "admin", "--name", "Admin", "--role", "admin", "--password-stdin", url=cluster.app_url,
                stdin="rahasia-admin-1\n", env_extra=env).returncode == 0
     assert run("audit", "verify", url=cluster.app_url).returncode == 0
+
+
+def test_the_owner_restores_over_the_live_schema_and_the_runtime_role_works_on_with_row_rights_only(roles, tmp_path):
+    with session_factory(roles.app_url).begin() as s:
+        accounts.add_user(s, None, "rina", "Rina", "rahasia-rina", [("staf", None)])
+    file = tmp_path / "cadangan.zip"
+    assert run("backup", str(file), url=roles.app_url).returncode == 0  # the runtime role may take backups
+    with session_factory(roles.app_url).begin() as s:
+        accounts.add_user(s, None, "budi", "Budi", "rahasia-budi", [("staf", None)])
+    refused = run("restore", str(file), "--replace", url=roles.app_url)
+    assert refused.returncode == 2 and "tidak berhak" in refused.stderr and "Traceback" not in refused.stderr
+    done = run("restore", str(file), "--replace", url=roles.app_url, env_extra={"DATABASE_OWNER_URL": roles.owner_url})
+    assert done.returncode == 0, done.stderr
+    with session_factory(roles.app_url).begin() as s:  # the app works on, as the runtime role
+        assert s.scalar(select(User.username).where(User.username == "budi")) is None
+        accounts.add_user(s, None, "sari", "Sari", "rahasia-sari", [("staf", None)])
+    assert "permission denied" in _refused(roles.app_url, "UPDATE audit_log SET detail = 'diubah'")
+    assert run("audit", "verify", url=roles.app_url).returncode == 0

@@ -36,6 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORTAL_PUBLIC_URL", "public_url"),
     Setting("PORTAL_COOKIE_KEY", "cookie_key"),
     Setting("PORTAL_TRUSTED_PROXY", "trusted_proxy"),
+    Setting("PORTAL_BACKUP_KEY"),
     Setting("PORTAL_BCRYPT_ROUNDS", for_tests=True),
     Setting("PORTAL_RAISE_ERRORS", for_tests=True),
 )

@@ -1,2 +1,3 @@
-"""Setting up a database: migrations (Alembic), loading the catalogue files as SOP revisions, the demo
-accounts and the demo history. The top of lib: it may use every package and none uses it."""
+"""Setting up a database: migrations (Alembic), the catalogue files as SOP revisions, demo accounts and history,
+backup, restore, moving to PostgreSQL and the health check. The top of lib: it may use every package and none
+uses it."""

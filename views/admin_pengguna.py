@@ -45,7 +45,7 @@ def render() -> None:
                            "Status": "aktif" if u.active else "nonaktif",
                            "Gagal masuk": u.failed_logins,
                            "Terkunci sampai": fmt.waktu(u.locked_until) if u.locked_until else ""} for u in users])
-    st.dataframe(table, hide_index=True, width="stretch")
+    widgets.grid(table, hide_index=True, width="stretch")
 
     tab_add, tab_edit = st.tabs(["Tambah pengguna", "Ubah pengguna"])
     with tab_add:
@@ -67,7 +67,8 @@ def render() -> None:
             return
         names = [u.username for u in users]
         picked = st.selectbox("Pengguna", names, format_func=lambda n: next(f"{u.username} — {u.name}"
-                                                                           for u in users if u.username == n))
+                                                                           for u in users if u.username == n),
+                              placeholder="Pilih…")
         user = next(u for u in users if u.username == picked)
         with st.form(f"peran_{picked}"):
             st.markdown("**Peran dan cakupan**")

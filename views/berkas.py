@@ -50,7 +50,7 @@ def _search() -> None:
         return
     st.caption(f"{len(found)} berkas. Klik satu baris untuk membukanya.")
     rows = [{"SOP": e.sop_id, **row} for e, row in zip(found, register.rows(found))]
-    nav.open_case_on_select(st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun",
+    nav.open_case_on_select(widgets.grid(rows, hide_index=True, width="stretch", on_select="rerun",
                                          selection_mode="single-row", key="cari-hasil"), [e.case_id for e in found])
 
 
@@ -67,7 +67,7 @@ def _case(d: case_detail.CaseDetail) -> None:
     for step in d.open_steps:
         _open_step(d, step)
     st.subheader("Linimasa langkah", anchor=False)
-    st.dataframe(d.timeline, hide_index=True, width="stretch")
+    widgets.grid(d.timeline, hide_index=True, width="stretch")
     left, right = st.columns(2)
     with left:
         _attachments(d)
@@ -191,8 +191,8 @@ def _attachments(d) -> None:
                            file_name=name, mime=mime, key=f"lampiran-{a.id}", icon=":material/attach_file:")
     if not files:
         st.caption("Belum ada lampiran.")
-    upload = st.file_uploader(f"Tambah lampiran (PDF, JPG, PNG; maks. {MAX_FILE_MB} MB)", type=["pdf", "jpg", "jpeg",
-                              "png"], key=f"unggah-{d.id}-{len(files)}", max_upload_size=MAX_FILE_MB)
+    upload = widgets.file_upload("Tambah lampiran", type=["pdf", "jpg", "jpeg", "png"], max_mb=MAX_FILE_MB,
+                                 key=f"unggah-{d.id}-{len(files)}")
     if upload is not None and st.button("Lampirkan", key=f"lampirkan-{d.id}", icon=":material/upload:"):
         widgets.apply(lambda session: case_files.attach(session, actor, d.id, upload.name, upload.getvalue()),
                       f"“{upload.name}” dilampirkan.")

@@ -24,6 +24,9 @@ from lib.base.db import session_factory
 from lib.base.permissions import Actor
 
 _AUDITED = "_portal_login_audited"
+#: Shown on the login page while the demo accounts exist (demo mode only).
+DEMO_ACCOUNTS_NOTE = ("Portal ini dalam mode demo. Akun demo untuk setiap peran tercantum di README, bagian "
+                      "**Start** (tabel nama pengguna; kata sandi ada di bawahnya).")
 
 
 class Gate:
@@ -96,6 +99,9 @@ class Gate:
                 st.caption(f"Masuk untuk membuka “{target_title}”.")
             with self._factory() as session:
                 empty = accounts.count_users(session) == 0
+                demo = accounts.has_demo_users(session)
+            if demo:
+                st.caption(DEMO_ACCOUNTS_NOTE)
             if empty:
                 st.warning("Belum ada pengguna. Buat admin pertama di server dengan:\n\n"
                            "`python -m lib users add admin --name \"Nama Admin\" --role admin --password-stdin`")

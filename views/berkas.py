@@ -14,7 +14,7 @@ from lib.ui import context, nav, widgets
 
 
 def render() -> None:
-    raw = st.query_params.get("id")
+    raw = nav.requested_id("berkas")
     if not raw:
         return _search()
     try:
@@ -141,16 +141,26 @@ def _open_step(d, s: case_detail.OpenStep) -> None:
                 k = step.keputusan
                 outcome = st.radio(k.pertanyaan, ["ya", "tidak"], index=None, horizontal=True,
                                    format_func=lambda o: getattr(k, o).label, key=f"hasil-{d.id}-{step.no}")
-            missing = case_detail.return_note(d, step)
-            note = st.text_area("Catatan", key=f"catatan-{d.id}-{step.no}-{d.version}", placeholder=missing or None,
-                                help="Wajib bila berkas dikembalikan: tulis apa yang kurang."
-                                + (" Bila dikosongkan, dipakai daftar kekurangan saat penerimaan." if missing else ""))
+            note = _note(d, step)
             if st.form_submit_button(f"Selesaikan langkah {step.no}", type="primary", icon=":material/check:"):
                 if outcome == "tidak" and not note.strip():
-                    note = missing
+                    note = case_detail.return_note(d, step)
                 widgets.apply(lambda session: cases.complete_step(session, actor, d.id, step.no, d.version,
                                                                   outcome=outcome, note=note),
                               f"Langkah {step.no} selesai.")
+
+
+def _note(d, step) -> str:
+    """The step's note: for a decision a text area that a return needs (prefilled hint: what is missing); for
+    any other step one optional line, not an empty box above the button."""
+    key = f"catatan-{d.id}-{step.no}-{d.version}"
+    if not step.keputusan:
+        return st.text_input("Catatan (tidak wajib)", key=key, placeholder="mis. nomor surat atau hal yang perlu "
+                             "diketahui langkah berikutnya")
+    missing = case_detail.return_note(d, step)
+    return st.text_area("Catatan (wajib bila berkas dikembalikan)", key=key, height=90,
+                        placeholder=missing or "Tulis apa yang kurang bila berkas dikembalikan.",
+                        help="Bila dikosongkan, dipakai daftar kekurangan saat penerimaan." if missing else None)
 
 
 def _resubmit(d, s) -> None:

@@ -18,7 +18,7 @@ BERJALAN = {True: "Berjalan dengan baik", False: "Tidak berjalan dengan baik"}
 
 
 def render() -> None:
-    raw = st.query_params.get("id")
+    raw = nav.requested_id("evaluasi")
     if not raw:
         return _overview()
     try:
@@ -33,7 +33,7 @@ def render() -> None:
 
 
 def _open(review_id: int) -> None:
-    st.switch_page(nav.page("evaluasi"), query_params={"id": str(review_id)})
+    nav.open_with_id("evaluasi", review_id)
 
 
 def _overview() -> None:

@@ -18,7 +18,7 @@ def intake_tab(doc) -> None:
                      query_params={"id": str(last[0])})
     counter = st.session_state.setdefault(f"_intake_n_{doc.id}", 0)
     key = f"intake-{doc.id}-{counter}"
-    errors = st.session_state.get(key + "-errors", {})
+    errors = st.session_state.pop(key + "-errors", {})  # shown once, beside what was sent: never left stale
     first = doc.langkah[0]
     st.caption(f"Langkah 1: {first.kegiatan} ({doc.actors[first.pelaksana].label}). Isian bertanda * wajib. "
                "Tekan Tab untuk pindah isian, Enter untuk mendaftarkan.")
@@ -50,7 +50,6 @@ def intake_tab(doc) -> None:
     except widgets.USER_ERRORS as err:
         st.error(str(err))
         return
-    st.session_state.pop(key + "-errors", None)
     st.session_state[f"_intake_n_{doc.id}"] = counter + 1  # a clean form for the next applicant
     st.session_state[_LAST] = (view.id, view.register_no)
     for message in result.warnings.values():

@@ -142,8 +142,29 @@ def catalogue_specs(docs: dict, render_for: Callable[[str], Callable]) -> list[P
     return specs
 
 
+_HANDOVER = "_portal_open_id"
+
+
+def open_with_id(key: str, record_id: int | str) -> None:
+    """Open page ``key`` for one record (``/<key>?id=…``). The id is handed over in the session and put in
+    the address by that page itself (:func:`requested_id`): st.switch_page's ``query_params`` are sent
+    while the old page is still in the address bar, which leaves ``/tugas?id=…`` in it or in the history."""
+    st.session_state[_HANDOVER] = (key, str(record_id))
+    st.switch_page(page(key))
+
+
+def requested_id(key: str) -> str | None:
+    """The ``id`` page ``key`` was opened for: handed over by :func:`open_with_id` (then written into the
+    address), or from the address itself."""
+    handed = st.session_state.pop(_HANDOVER, None)
+    if handed and handed[0] == key:
+        st.query_params["id"] = handed[1]
+        return handed[1]
+    return st.query_params.get("id")
+
+
 def open_case_on_select(selection, case_ids: list[int]) -> None:
     """Open the case page for the row a user clicked in a single-row-select dataframe."""
     rows = selection.selection.rows if selection else []
     if rows:
-        st.switch_page(page("berkas"), query_params={"id": str(case_ids[rows[0]])})
+        open_with_id("berkas", case_ids[rows[0]])

@@ -80,6 +80,7 @@ specs = [
     nav.PageSpec("admin-iuran", "Iuran pekerja rentan", admin_iuran.render, "manage_settings", "Administrasi",
                  ":material/payments:"),
 ]
+specs += nav.not_found_pages(specs)  # an unknown address: our Indonesian page, not Streamlit's English dialog
 current = st.navigation(nav.build(specs, actor), position="hidden" if actor.is_anonymous else "sidebar",
                        expanded=True)
 spec = nav.spec_of(current)
@@ -104,6 +105,6 @@ if gate.sidebar(actor):
 if spec.key == "masuk":
     st.switch_page(nav.page("beranda"))
 if not nav.allowed_to_open(actor, spec):
-    widgets.no_access()
+    widgets.no_access(nav.home())
     st.stop()
 current.run()

@@ -186,3 +186,19 @@ def test_an_unknown_or_malformed_case_id_reads_as_not_found(waiting, raw):
     at = open_case_page(raw, "staf")
     assert not at.exception, at.exception
     assert at.title[0].value == "Berkas tidak ditemukan"
+
+
+def test_a_validation_error_is_not_left_beside_a_field_once_the_page_is_drawn_again(app_db, waiting):
+    at = open_app("kartu-ak1", user="staf")
+    submit(at)
+    assert "NIK wajib diisi." in [e.value for e in at.error]
+    at.text_input(key=f"{FORM}-nik").input(NIK)
+    at.run()  # any rerun without a new submission (another widget, a tab): the old verdict is gone
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_a_step_without_a_decision_has_one_optional_note_line_not_an_empty_box(waiting):
+    at = open_case_page(waiting.id, "kasi")
+    assert not at.exception, at.exception
+    assert at.text_input(key=f"catatan-{waiting.id}-4-{waiting.version}").label == "Catatan (tidak wajib)"
+    assert not [t for t in at.text_area if (t.key or "").startswith("catatan-")]

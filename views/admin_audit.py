@@ -24,7 +24,8 @@ def _log(me) -> None:
     with st.form("filter_audit"):
         c1, c2, c3 = st.columns(3)
         username = c1.text_input("Pengguna", placeholder="nama pengguna")
-        action = c2.selectbox("Aksi", [""] + list(audit.ACTIONS), format_func=lambda a: audit.ACTIONS.get(a, "Semua"))
+        action = c2.selectbox("Aksi", [""] + list(audit.ACTIONS), format_func=lambda a: audit.ACTIONS.get(a, "Semua"),
+                              placeholder="Pilih…")
         obj = c3.text_input("Objek", placeholder="jenis:id, misalnya user:3")
         c4, c5 = st.columns(2)
         date_from = c4.date_input("Dari tanggal", value=start, format="DD/MM/YYYY")
@@ -47,7 +48,7 @@ def _log(me) -> None:
     if not entries:
         st.info("Tidak ada entri untuk filter ini.")
     else:
-        st.dataframe(pd.DataFrame(audit.rows(entries)), hide_index=True, width="stretch")
+        widgets.grid(pd.DataFrame(audit.rows(entries)), hide_index=True, width="stretch")
     if has_permission(me, "export_audit_log"):
         if st.button("Siapkan unduhan XLSX", icon=":material/download:"):
             with context.db().begin() as session:
@@ -76,7 +77,7 @@ def _data_pribadi(me) -> None:
         return
     if result.total:
         st.success(f"{result.total} baris tentang NIK {result.nik_masked} ditemukan.")
-        st.dataframe(pd.DataFrame([{"Lembar": name, "Jumlah baris": n} for name, n in result.counts if n]),
+        widgets.grid(pd.DataFrame([{"Lembar": name, "Jumlah baris": n} for name, n in result.counts if n]),
                      hide_index=True)
     else:
         st.info(f"Tidak ada data tentang NIK {result.nik_masked} di portal. Berkasnya tetap dapat diunduh sebagai "

@@ -21,7 +21,7 @@ def render() -> None:
         cal = kalender.load_calendar(session)
         rows = kalender.days_off(cal, int(year))
     if rows:
-        st.dataframe(pd.DataFrame([{"Tanggal": fmt.tanggal(r.day), "Hari": HARI[r.day.weekday()], "Keterangan": r.name,
+        widgets.grid(pd.DataFrame([{"Tanggal": fmt.tanggal(r.day), "Hari": HARI[r.day.weekday()], "Keterangan": r.name,
                                     "Sumber": r.source} for r in rows]), hide_index=True, width="stretch")
     else:
         st.info("Tidak ada hari libur pada hari kerja di tahun ini.")

@@ -38,12 +38,13 @@ def _sessions(me) -> None:
     if not active:
         st.info("Tidak ada sesi aktif.")
         return
-    st.dataframe(pd.DataFrame([s.row() for s in active]), hide_index=True, width="stretch")
+    widgets.grid(pd.DataFrame([s.row() for s in active]), hide_index=True, width="stretch")
     labels = {s.id: s.label() for s in active}
-    picked = st.selectbox("Sesi", list(labels), format_func=labels.get, key="sesi_pilih")
+    picked = st.selectbox("Sesi", list(labels), format_func=labels.get, key="sesi_pilih", placeholder="Pilih sesi")
     if st.button("Akhiri sesi ini", key="akhiri_sesi", icon=":material/logout:"):
         _run(lambda s: sessions.end_one(s, me, picked), lambda username: f"Sesi “{username}” diakhiri.")
-    owner = st.selectbox("Pengguna", sorted({s.username for s in active}), key="sesi_pengguna")
+    owner = st.selectbox("Pengguna", sorted({s.username for s in active}), key="sesi_pengguna",
+                         placeholder="Pilih pengguna")
     if st.button("Akhiri semua sesi pengguna ini", key="akhiri_semua_sesi", icon=":material/block:"):
         _run(lambda s: sessions.end_all_of(s, me, owner), lambda n: f"{n} sesi “{owner}” diakhiri.")
 
@@ -61,7 +62,7 @@ def render() -> None:
     table = pd.DataFrame([{"Nama pengguna": u.username, "Nama": u.name, "Peran": u.role_text(),
                            "Status": "aktif" if u.active else "nonaktif",
                            "Sesi aktif": u.open_sessions} for u in users])
-    st.dataframe(table, hide_index=True, width="stretch")
+    widgets.grid(table, hide_index=True, width="stretch")
 
     tab_add, tab_edit, tab_sessions = st.tabs(["Tambah pengguna", "Ubah pengguna", "Sesi aktif"])
     with tab_sessions:
@@ -85,7 +86,8 @@ def render() -> None:
             return
         names = [u.username for u in users]
         picked = st.selectbox("Pengguna", names, format_func=lambda n: next(f"{u.username} — {u.name}"
-                                                                           for u in users if u.username == n))
+                                                                           for u in users if u.username == n),
+                              placeholder="Pilih…")
         user = next(u for u in users if u.username == picked)
         with st.form(f"peran_{picked}"):
             st.markdown("**Peran dan cakupan**")

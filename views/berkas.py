@@ -14,7 +14,7 @@ from lib.ui import context, nav, widgets
 
 
 def render() -> None:
-    raw = st.query_params.get("id")
+    raw = nav.requested_id("berkas")
     if not raw:
         return _search()
     try:
@@ -50,7 +50,7 @@ def _search() -> None:
         return
     st.caption(f"{len(found)} berkas. Klik satu baris untuk membukanya.")
     rows = [{"SOP": e.sop_id, **row} for e, row in zip(found, register.rows(found))]
-    nav.open_case_on_select(st.dataframe(rows, hide_index=True, width="stretch", on_select="rerun",
+    nav.open_case_on_select(widgets.grid(rows, hide_index=True, width="stretch", on_select="rerun",
                                          selection_mode="single-row", key="cari-hasil"), [e.case_id for e in found])
 
 
@@ -67,7 +67,7 @@ def _case(d: case_detail.CaseDetail) -> None:
     for step in d.open_steps:
         _open_step(d, step)
     st.subheader("Linimasa langkah", anchor=False)
-    st.dataframe(d.timeline, hide_index=True, width="stretch")
+    widgets.grid(d.timeline, hide_index=True, width="stretch")
     left, right = st.columns(2)
     with left:
         _attachments(d)
@@ -145,16 +145,26 @@ def _open_step(d, s: case_detail.OpenStep) -> None:
                 k = step.keputusan
                 outcome = st.radio(k.pertanyaan, ["ya", "tidak"], index=None, horizontal=True,
                                    format_func=lambda o: getattr(k, o).label, key=f"hasil-{d.id}-{step.no}")
-            missing = case_detail.return_note(d, step)
-            note = st.text_area("Catatan", key=f"catatan-{d.id}-{step.no}-{d.version}", placeholder=missing or None,
-                                help="Wajib bila berkas dikembalikan: tulis apa yang kurang."
-                                + (" Bila dikosongkan, dipakai daftar kekurangan saat penerimaan." if missing else ""))
+            note = _note(d, step)
             if st.form_submit_button(f"Selesaikan langkah {step.no}", type="primary", icon=":material/check:"):
                 if outcome == "tidak" and not note.strip():
-                    note = missing
+                    note = case_detail.return_note(d, step)
                 widgets.apply(lambda session: cases.complete_step(session, actor, d.id, step.no, d.version,
                                                                   outcome=outcome, note=note),
                               f"Langkah {step.no} selesai.")
+
+
+def _note(d, step) -> str:
+    """The step's note: for a decision a text area that a return needs (prefilled hint: what is missing); for
+    any other step one optional line, not an empty box above the button."""
+    key = f"catatan-{d.id}-{step.no}-{d.version}"
+    if not step.keputusan:
+        return st.text_input("Catatan (tidak wajib)", key=key, placeholder="mis. nomor surat atau hal yang perlu "
+                             "diketahui langkah berikutnya")
+    missing = case_detail.return_note(d, step)
+    return st.text_area("Catatan (wajib bila berkas dikembalikan)", key=key, height=90,
+                        placeholder=missing or "Tulis apa yang kurang bila berkas dikembalikan.",
+                        help="Bila dikosongkan, dipakai daftar kekurangan saat penerimaan." if missing else None)
 
 
 def _resubmit(d, s) -> None:
@@ -195,8 +205,8 @@ def _attachments(d) -> None:
                            file_name=name, mime=mime, key=f"lampiran-{a.id}", icon=":material/attach_file:")
     if not files:
         st.caption("Belum ada lampiran.")
-    upload = st.file_uploader(f"Tambah lampiran (PDF, JPG, PNG; maks. {MAX_FILE_MB} MB)", type=["pdf", "jpg", "jpeg",
-                              "png"], key=f"unggah-{d.id}-{len(files)}", max_upload_size=MAX_FILE_MB)
+    upload = widgets.file_upload("Tambah lampiran", type=["pdf", "jpg", "jpeg", "png"], max_mb=MAX_FILE_MB,
+                                 key=f"unggah-{d.id}-{len(files)}")
     if upload is not None and st.button("Lampirkan", key=f"lampirkan-{d.id}", icon=":material/upload:"):
         widgets.apply(lambda session: case_files.attach(session, actor, d.id, upload.name, upload.getvalue()),
                       f"“{upload.name}” dilampirkan.")

@@ -45,7 +45,7 @@ def render() -> None:
     if tabs[4].open:
         with tabs[4]:
             st.plotly_chart(charts.workload(board.roles), width="stretch")
-            st.dataframe(kpi_tables.role_table(board.roles), hide_index=True, width="stretch")
+            widgets.grid(kpi_tables.role_table(board.roles), hide_index=True, width="stretch")
 
 
 def _filters(sops):
@@ -56,10 +56,10 @@ def _filters(sops):
     c4, c5, _ = st.columns([1, 1, 2])
     bidangs = sorted({d.bidang for d in sops.values() if d.bidang})
     bidang = c4.selectbox("Bidang", [None, *bidangs], format_func=lambda b: "Semua bidang" if b is None else
-                          b.replace("-", " ").title(), key="kpi-bidang")
+                          b.replace("-", " ").title(), key="kpi-bidang", placeholder="Pilih…")
     roles = [r for r in ROLES if r not in ("admin", "evaluator")]
     role = c5.selectbox("Peran pelaksana", [None, *roles], format_func=lambda r: "Semua peran" if r is None else
-                        ROLES[r], key="kpi-role")
+                        ROLES[r], key="kpi-role", placeholder="Pilih…")
     return chosen, per, bidang, role
 
 
@@ -90,7 +90,7 @@ def _bottlenecks(board, sops) -> None:
         st.success("Tidak ada langkah yang mediannya melewati mutu baku pada periode ini.")
     else:
         st.markdown("**Langkah yang paling melewati mutu baku** (kelebihan median × jumlah langkah)")
-        st.dataframe(b.head(15).assign(
+        widgets.grid(b.head(15).assign(
             Langkah=[_step_name(sops, s, n, k) for s, n, k in zip(b["sop_id"], b["step_no"], b["kegiatan"])],
             Median=b["median_working_min"].map(kpi_tables.minutes),
             Target=b["target_working_min"].map(kpi_tables.minutes),
@@ -110,15 +110,16 @@ def _drill_down(board, sops) -> None:
         .sort_values(["excess", "judged"], ascending=False)
     options = list(zip(steps["sop_id"], steps["step_no"], steps["kegiatan"], steps["judged"] - steps["within"]))
     pick = st.selectbox("Berkas yang melewati target pada langkah", options, key="kpi-drill",
-                        format_func=lambda o: f"{_step_name(sops, o[0], o[1], o[2])} — {o[3]} kali terlambat")
+                        format_func=lambda o: f"{_step_name(sops, o[0], o[1], o[2])} — {o[3]} kali terlambat",
+                        placeholder="Pilih…")
     actor = context.actor()
     with context.db()() as session:
         late = kpi.breaches(session, actor, board.data, pick[0], pick[1])
     names = has_permission(actor, "export_personal_data", sops[pick[0]].scope)
     table = kpi_tables.breach_table(late, names)
     when = st.column_config.DatetimeColumn(format="DD/MM/YY HH:mm")
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"Tersedia": when, "Mulai": when, "Selesai": when})
+    widgets.grid(table, hide_index=True, width="stretch",
+                 config={"Tersedia": when, "Mulai": when, "Selesai": when})
     if st.button("Siapkan unduhan XLSX", icon=":material/download:", key="kpi-drill-xlsx",
                  help="Unduhan dicatat di log audit." + ("" if names else " Nama pemohon tidak ikut diunduh.")):
         with context.db().begin() as session:
@@ -129,7 +130,8 @@ def _drill_down(board, sops) -> None:
 
 
 def _per_step(board, history, sops) -> None:
-    sop_id = st.selectbox("SOP", list(sops), format_func=lambda i: sops[i].label, key="kpi-step-sop")
+    sop_id = st.selectbox("SOP", list(sops), format_func=lambda i: sops[i].label, key="kpi-step-sop",
+                          placeholder="Pilih…")
     mine = board.steps[board.steps["sop_id"] == sop_id]
     if mine["n"].sum() == 0:
         st.info("Belum ada langkah SOP ini yang selesai pada periode ini.")
@@ -141,7 +143,7 @@ def _per_step(board, history, sops) -> None:
         labels = {i: f"L{i[1]}" for i in rows}
         st.plotly_chart(charts.step_month_heatmap(table.loc[rows], labels, "% langkah dalam mutu baku per bulan"),
                         width="stretch")
-    st.dataframe(kpi_tables.step_table(mine), hide_index=True, width="stretch")
+    widgets.grid(kpi_tables.step_table(mine), hide_index=True, width="stretch")
     with st.expander("Definisi angka"):
         st.markdown("\n".join(f"- {v}" for v in kpi.DEFINISI.values()))
 
@@ -154,6 +156,6 @@ def _open_work(board, sops) -> None:
     st.plotly_chart(charts.ageing(ow), width="stretch")
     late = ow[ow["status"] != "normal"].sort_values("used_pct", ascending=False)
     st.markdown(f"**{len(late)} langkah terlambat atau segera jatuh tempo**")
-    st.dataframe(kpi_tables.open_table(late, {i: d.label for i, d in sops.items()}), hide_index=True,
+    widgets.grid(kpi_tables.open_table(late, {i: d.label for i, d in sops.items()}), hide_index=True,
                  width="stretch")
 

@@ -9,6 +9,7 @@ from lib.catalogue import model as catalog
 from lib.ui import context, widgets
 
 NEW, COPY = "__baru__", "__salin__"
+_BRANCH_HELP = "nomor langkah atau “selesai”"
 
 
 def render() -> None:
@@ -16,23 +17,26 @@ def render() -> None:
     widgets.header("Editor SOP", "Setiap simpanan menjadi revisi draf baru. Revisi berlaku setelah diajukan dan "
                    "disahkan Kepala Dinas; berkas yang sedang berjalan tetap memakai revisinya sendiri.")
     with context.db()() as session:
-        ids = store.sop_ids(session)
+        titles = store.sop_titles(session)
+    ids = list(titles)
     c1, c2 = st.columns([2, 1])
     choice = c1.selectbox("SOP", [NEW, COPY, *ids], index=2 if ids else 0, key="ed-sop",
                           format_func=lambda i: {NEW: "➕ SOP baru (kosong)",
-                                                 COPY: "➕ SOP baru, salinan dari SOP lain"}.get(i, i))
-    base, sop_id = _base(choice, ids, c2)
+                                                 COPY: "➕ SOP baru, salinan dari SOP lain"}.get(i) or titles[i],
+                          placeholder="Pilih…")
+    base, sop_id = _base(choice, titles, c2)
     _import()
     if sop_id:
         _revisions(sop_id)
     _edit(base, sop_id)
 
 
-def _base(choice, ids, col):
+def _base(choice, titles: dict[str, str], col):
     """The content to start from and the SOP id being revised (None for a new SOP)."""
     if choice == NEW:
         return sop_form.blank(), None
-    source = col.selectbox("Salin dari", ids, key="ed-copy") if choice == COPY else choice
+    source = (col.selectbox("Salin dari", list(titles), key="ed-copy", format_func=titles.get, placeholder="Pilih…")
+              if choice == COPY else choice)
     with context.db()() as session:
         rev = revisions.revisions(session, source)[0]
         data = catalog.to_data(revisions.document(revisions.get(session, rev.id)))
@@ -44,7 +48,7 @@ def _base(choice, ids, col):
 
 def _import() -> None:
     with st.expander("Impor YAML (format data/sop) sebagai draf baru"):
-        upload = st.file_uploader("Berkas YAML", type=["yaml", "yml"], key="ed-yaml", max_upload_size=1)
+        upload = widgets.file_upload("Berkas YAML", type=["yaml", "yml"], max_mb=1, key="ed-yaml")
         note = st.text_input("Catatan revisi", "Diimpor dari YAML", key="ed-yaml-note")
         if upload is not None and st.button("Impor sebagai draf", icon=":material/upload_file:"):
             try:
@@ -63,11 +67,11 @@ def _revisions(sop_id: str) -> None:
         drafts = [r for r in revs if r.state == "draft"]
         can_submit = bool(drafts) and "ajukan" in revisions.actions(session, actor, drafts[0].id)
     with st.expander(f"Riwayat revisi ({len(revs)})", expanded=any(r.state == "draft" for r in revs)):
-        st.dataframe(pd.DataFrame([{"Revisi": r.revision_no, "Status": revisions.STATES[r.state],
+        widgets.grid(pd.DataFrame([{"Revisi": r.revision_no, "Status": revisions.STATES[r.state],
                                     "Sumber": r.source, "Penulis": r.author or "sistem", "Catatan": r.note or "",
                                     "Waktu": r.created_at} for r in revs]), hide_index=True, width="stretch",
-                     column_config={"Waktu": st.column_config.DatetimeColumn(format="DD/MM/YY HH:mm",
-                                                                             timezone="Asia/Jakarta")})
+                     config={"Waktu": st.column_config.DatetimeColumn("Waktu", format="DD/MM/YY HH:mm",
+                                                                      timezone="Asia/Jakarta")})
         c1, c2, c3 = st.columns(3)
         if can_submit and c1.button(f"Ajukan revisi {drafts[0].revision_no} untuk disahkan", icon=":material/send:",
                                 type="primary"):
@@ -82,8 +86,10 @@ def _revisions(sop_id: str) -> None:
                               f"Draf baru dibuat dari isi revisi {back}.")
         if len(revs) > 1:
             a, b = st.columns(2)
-            old = a.selectbox("Bandingkan revisi", [r.revision_no for r in revs], index=1, key=f"ed-da-{sop_id}")
-            new = b.selectbox("dengan revisi", [r.revision_no for r in revs], index=0, key=f"ed-db-{sop_id}")
+            old = a.selectbox("Bandingkan revisi", [r.revision_no for r in revs], index=1, key=f"ed-da-{sop_id}",
+                              placeholder="Pilih…")
+            new = b.selectbox("dengan revisi", [r.revision_no for r in revs], index=0, key=f"ed-db-{sop_id}",
+                              placeholder="Pilih…")
             by_no = {r.revision_no: r.id for r in revs}
             with context.db()() as session:
                 st.html(revisions.diff_html(revisions.get(session, by_no[old]), revisions.get(session, by_no[new])))
@@ -116,15 +122,15 @@ def _edit(base: dict, sop_id: str | None) -> None:
     with tabs[1]:
         st.markdown("**Pelaksana** (kolom pelaksana pada bagan alir) dan peran portal yang mengerjakannya")
         t["pelaksana"] = _table(t["pelaksana"], sop_form.PELAKSANA, f"{key}-pel", {
-            "peran": st.column_config.MultiselectColumn("peran", options=list(ROLE_CODES),
+            "peran": st.column_config.MultiselectColumn(sop_form.COLUMN_LABELS["peran"], options=list(ROLE_CODES),
                                                         format_func=lambda r: ROLES[r])})
         actors = sop_form.actor_codes(t["pelaksana"])
         st.markdown("**Langkah** (baris baru: klik baris kosong paling bawah; keputusan: isi pertanyaan dan cabangnya)")
         t["langkah"] = _table(t["langkah"], sop_form.LANGKAH, f"{key}-lang", {
-            "pelaksana": st.column_config.SelectboxColumn("pelaksana", options=actors,
+            "pelaksana": st.column_config.SelectboxColumn(sop_form.COLUMN_LABELS["pelaksana"], options=actors,
                                                           default=actors[0] if actors else None),
-            "ya_ke": st.column_config.TextColumn("ya → langkah", help="nomor langkah atau “selesai”"),
-            "tidak_ke": st.column_config.TextColumn("tidak → langkah", help="nomor langkah atau “selesai”")})
+            "ya_ke": st.column_config.TextColumn(sop_form.COLUMN_LABELS["ya_ke"], help=_BRANCH_HELP),
+            "tidak_ke": st.column_config.TextColumn(sop_form.COLUMN_LABELS["tidak_ke"], help=_BRANCH_HELP)})
         checks = sop_form.waktu_checks(t["langkah"])
         bad = [c for c in checks if not c["Sah"]]
         (st.error if bad else st.caption)("Pemeriksaan waktu (mutu baku): " + (
@@ -132,8 +138,8 @@ def _edit(base: dict, sop_id: str | None) -> None:
             "; ".join(f"L{c['Langkah']} {c['Dibaca sebagai']}" for c in checks)))
     with tabs[2]:
         t["formulir"] = _table(t["formulir"], sop_form.FORMULIR, f"{key}-form", {
-            "jenis": st.column_config.SelectboxColumn("jenis", options=["text", "nik", "date", "number", "money",
-                                                                         "select", "checkbox", "file"])})
+            "jenis": st.column_config.SelectboxColumn(sop_form.COLUMN_LABELS["jenis"], options=[
+                "text", "nik", "date", "number", "money", "select", "checkbox", "file"])})
         st.markdown("**Kelengkapan berkas**")
         t["kelengkapan"] = _table(t["kelengkapan"], sop_form.KELENGKAPAN, f"{key}-kel", {})
     data = sop_form.from_tables(t)
@@ -166,7 +172,7 @@ def _saved(doc_id: str):
 def _table(rows: list[dict], columns: list[str], key: str, config: dict) -> list[dict]:
     """An editable table; hidden ``_extra`` values (kept from the revision) stay with their rows."""
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
-    edited = st.data_editor(frame, num_rows="dynamic", width="stretch", key=key, column_config=config,
-                            hide_index=True)
+    edited = widgets.editor(frame, num_rows="dynamic", width="stretch", key=key,
+                            labels=sop_form.COLUMN_LABELS, config=config, hide_index=True)
     extras = [r.get("_extra") or {} for r in rows]
     return [{**row, "_extra": extras[i] if i < len(extras) else {}} for i, row in enumerate(edited.to_dict("records"))]

@@ -18,7 +18,7 @@ BERJALAN = {True: "Berjalan dengan baik", False: "Tidak berjalan dengan baik"}
 
 
 def render() -> None:
-    raw = st.query_params.get("id")
+    raw = nav.requested_id("evaluasi")
     if not raw:
         return _overview()
     try:
@@ -33,7 +33,7 @@ def render() -> None:
 
 
 def _open(review_id: int) -> None:
-    st.switch_page(nav.page("evaluasi"), query_params={"id": str(review_id)})
+    nav.open_with_id("evaluasi", review_id)
 
 
 def _overview() -> None:
@@ -45,7 +45,7 @@ def _overview() -> None:
     quarters = periode.recent_quarters(today, 8)
     c1, c2 = st.columns([1, 3])
     per = c1.selectbox("Triwulan", quarters, index=1 if len(quarters) > 1 else 0, format_func=lambda p: p.label,
-                       key="eval-quarter")
+                       key="eval-quarter", placeholder="Pilih…")
     code = reviews.quarter_code(per)
     with context.db()() as session:
         rows = reviews.overview(session, actor, code)
@@ -73,7 +73,7 @@ def _overview() -> None:
     waiting = sum(r["state"] == "diajukan" for r in rows)
     st.caption(f"{per.label}: {done} dari {len(rows)} SOP sudah disetujui, {waiting} menunggu persetujuan Kepala "
                "Dinas. Klik satu baris untuk membuka evaluasinya.")
-    pick = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+    pick = widgets.grid(table, hide_index=True, width="stretch", on_select="rerun",
                         selection_mode="single-row", key="eval-table")
     chosen = pick.selection.rows if pick else []
     if chosen:
@@ -110,7 +110,7 @@ def _detail(v: reviews.ReviewView) -> None:
     d2.download_button("Lembar kerja (XLSX)", reviews.to_xlsx(v), file_name=f"evaluasi-{v.sop_id}-{v.period}.xlsx",
                        mime=XLSX_MIME, icon=":material/download:", key="eval-xlsx")
     with st.expander("Riwayat", expanded=v.state != "draft"):
-        st.dataframe(reviews.history_frame(v), hide_index=True, width="stretch")
+        widgets.grid(reviews.history_frame(v), hide_index=True, width="stretch")
 
 
 def _figures(v: reviews.ReviewView) -> None:
@@ -127,7 +127,7 @@ def _figures(v: reviews.ReviewView) -> None:
         if v.kpi.get("error"):
             st.warning(v.kpi["error"])
         st.caption(reviews.figures_note(v))
-        st.dataframe(reviews.steps_frame(v), hide_index=True, width="stretch")
+        widgets.grid(reviews.steps_frame(v), hide_index=True, width="stretch")
     with st.container(border=True):
         st.markdown("**Survei Kepuasan Masyarakat pada triwulan ini**")
         c = st.columns(4)
@@ -168,8 +168,8 @@ def _form(v: reviews.ReviewView) -> None:
                    "tindak_lanjut": st.column_config.TextColumn("Tindak lanjut", width=340),
                    "penanggung_jawab": st.column_config.TextColumn("Penanggung jawab", width=170),
                    "batas_waktu": st.column_config.DateColumn("Batas waktu", format="DD/MM/YYYY", width=120)}
-        edited = st.data_editor(frame, num_rows="dynamic", hide_index=True, width="stretch", key=f"eval-f-{k}",
-                                column_config=columns)
+        edited = widgets.editor(frame, num_rows="dynamic", hide_index=True, width="stretch", key=f"eval-f-{k}",
+                                config=columns)
         monitoring = None
         if v.monitoring:
             st.subheader("Monitoring pelaksanaan SOP (semesteran)", anchor=False)
@@ -181,8 +181,8 @@ def _form(v: reviews.ReviewView) -> None:
                                                                       width=200),
                       "catatan": st.column_config.TextColumn("Catatan", width=170),
                       "tindakan": st.column_config.TextColumn("Tindakan", width=170)}
-            mon = st.data_editor(mon, num_rows="fixed", hide_index=True, width="stretch", key=f"eval-m-{k}",
-                                 disabled=["no", "kegiatan"], column_config=config)
+            mon = widgets.editor(mon, num_rows="fixed", hide_index=True, width="stretch", key=f"eval-m-{k}",
+                                 disabled=["no", "kegiatan"], config=config)
             back = {label: value for value, label in BERJALAN.items()}
             monitoring = [{"no": int(r.no), "berjalan": back.get(r.pelaksanaan), "catatan": r.catatan or "",
                            "tindakan": r.tindakan or ""} for r in mon.itertuples(index=False)]
@@ -216,17 +216,17 @@ def _form(v: reviews.ReviewView) -> None:
 
 def _read_only(v: reviews.ReviewView) -> None:
     st.subheader("Tujuh pertanyaan evaluasi", anchor=False)
-    st.dataframe(reviews.answers_frame(v), hide_index=True, width="stretch")
+    widgets.grid(reviews.answers_frame(v), hide_index=True, width="stretch")
     if v.kesimpulan:
         st.markdown(f"**Kesimpulan:** {fmt.md(v.kesimpulan)}")
     st.subheader("Temuan dan tindak lanjut", anchor=False)
     if v.findings:
-        st.dataframe(reviews.findings_frame(v), hide_index=True, width="stretch")
+        widgets.grid(reviews.findings_frame(v), hide_index=True, width="stretch")
     else:
         st.caption("Tidak ada temuan.")
     if v.monitoring:
         st.subheader("Monitoring pelaksanaan SOP (semesteran)", anchor=False)
-        st.dataframe(reviews.monitoring_frame(v), hide_index=True, width="stretch")
+        widgets.grid(reviews.monitoring_frame(v), hide_index=True, width="stretch")
 
 
 def _decision(v: reviews.ReviewView) -> None:

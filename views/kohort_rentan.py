@@ -39,7 +39,7 @@ def render() -> None:
         return
     names = dict(cohorts)
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-    kid = c1.selectbox("Kohort", list(names), format_func=names.get, key="kohort-pilih")
+    kid = c1.selectbox("Kohort", list(names), format_func=names.get, key="kohort-pilih", placeholder="Pilih…")
     with c2:
         _new_cohort(expanded=False)
     with context.db()() as session:
@@ -73,7 +73,7 @@ def _new_cohort(expanded: bool) -> None:
         a, b = st.columns(2)
         mulai = a.date_input("Bulan pertama", value=dt.date(year, 1, 1), format="DD/MM/YYYY")
         selesai = b.date_input("Bulan terakhir", value=dt.date(year, 12, 1), format="DD/MM/YYYY")
-        sumber = st.selectbox("Sumber dana", kohort.SUMBER_DANA)
+        sumber = st.selectbox("Sumber dana", kohort.SUMBER_DANA, placeholder="Pilih…")
         if st.form_submit_button("Buat kohort", type="primary"):
             widgets.apply(lambda s: kohort.create(s, context.actor(), nama, mulai, selesai, sumber),
                           f"Kohort {nama} dibuat.")
@@ -112,10 +112,10 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> No
     if staff:
         _import_reference()
     st.subheader("Daftar calon per desa", anchor=False)
-    st.dataframe(pd.DataFrame(tampilan.desa_rows(status)), hide_index=True, width="stretch")
+    widgets.grid(pd.DataFrame(tampilan.desa_rows(status)), hide_index=True, width="stretch")
     by_kode = {d.kode: d for d in status}
     kode = st.selectbox("Desa/kelurahan", list(by_kode), key="kohort-desa",
-                        format_func=lambda x: f"{by_kode[x].nama} (Kec. {by_kode[x].kecamatan})")
+                        format_func=lambda x: f"{by_kode[x].nama} (Kec. {by_kode[x].kecamatan})", placeholder="Pilih…")
     d = by_kode[kode]
     may_verify = "verifikasi" in kohort.desa_actions(actor, d)
     st.markdown(f"**{d.tahap}.** {tampilan.next_step(d, staff, kabid)}")
@@ -141,7 +141,7 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> No
     if d.calon:
         with context.db()() as session:
             people = rentan.candidates(session, actor, kode)
-        st.dataframe(pd.DataFrame(tampilan.candidate_rows(people)), hide_index=True, width="stretch")
+        widgets.grid(pd.DataFrame(tampilan.candidate_rows(people)), hide_index=True, width="stretch")
 
 
 def _quota(kid: int, d: kohort.DesaStatus) -> None:
@@ -160,10 +160,10 @@ def _quota(kid: int, d: kohort.DesaStatus) -> None:
 def _import_reference() -> None:
     with st.expander("Impor data DTKS / P3KE / DTSEN", icon=":material/upload_file:"), \
             st.form("kohort-referensi", clear_on_submit=True):
-        file = st.file_uploader("Ekstrak data (XLSX, XLS atau CSV) dengan kolom NIK, Nama dan Desa/Kelurahan",
-                                type=["xlsx", "xls", "csv"])
+        file = widgets.file_upload("Ekstrak data dengan kolom NIK, Nama dan Desa/Kelurahan",
+                                   type=["xlsx", "xls", "csv"])
         a, b = st.columns(2)
-        sumber = a.selectbox("Sumber", rentan.SOURCES)
+        sumber = a.selectbox("Sumber", rentan.SOURCES, placeholder="Pilih…")
         periode = b.text_input("Periode data (TTTT-BB)", value=f"{kohort.today_wib():%Y-%m}")
         if st.form_submit_button("Impor", type="primary"):
             if file is None:
@@ -189,7 +189,7 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
         st.info("Belum ada daftar desa yang diverifikasi Kepala Bidang; surat konfirmasi dikirim setelahnya.")
         return
     frame = pd.DataFrame(tampilan.letter_rows(shown))
-    st.dataframe(frame.style.apply(lambda row: [_TAHAP_WARNA.get(row["Tahap"], "")] * len(row), axis=1),
+    widgets.grid(frame.style.apply(lambda row: [_TAHAP_WARNA.get(row["Tahap"], "")] * len(row), axis=1),
                  hide_index=True, width="stretch")
     if frozen:
         st.info("SK kohort ini sudah ditetapkan: surat dan jawaban desa tidak dicatat lagi untuk kohort ini.")
@@ -255,13 +255,13 @@ def _bpjs(kid: int, actor, frozen: bool) -> None:
         _take_and_check(kid, actor, active, waiting, unchecked, history, wil)
     if replaced:
         st.subheader("Penggantian nama", anchor=False)
-        st.dataframe(pd.DataFrame(tampilan.replacement_rows(replaced, wil)), hide_index=True, width="stretch")
+        widgets.grid(pd.DataFrame(tampilan.replacement_rows(replaced, wil)), hide_index=True, width="stretch")
     if history:
         st.subheader("Riwayat jawaban BPJS", anchor=False)
-        st.dataframe(pd.DataFrame(tampilan.check_rows(history)), hide_index=True, width="stretch")
+        widgets.grid(pd.DataFrame(tampilan.check_rows(history)), hide_index=True, width="stretch")
     if active:
         st.subheader("Daftar peserta", anchor=False)
-        st.dataframe(pd.DataFrame(tampilan.people_rows(active, wil)), hide_index=True, width="stretch")
+        widgets.grid(pd.DataFrame(tampilan.people_rows(active, wil)), hide_index=True, width="stretch")
 
 
 def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, wil) -> None:
@@ -288,8 +288,8 @@ def _take_and_check(kid: int, actor, active, waiting, unchecked: int, history, w
     else:
         st.caption("Semua peserta aktif sudah dicek BPJS Ketenagakerjaan. SK dan anggaran ada di tab 4.")
     with st.form("kohort-bpjs", clear_on_submit=True):
-        file = st.file_uploader("Jawaban BPJS Ketenagakerjaan (daftar yang diunduh di atas, kolom Hasil Cek BPJS "
-                                "diisi)", type=["xlsx", "xls", "csv"])
+        file = widgets.file_upload("Jawaban BPJS Ketenagakerjaan (daftar yang diunduh di atas, kolom Hasil Cek BPJS "
+                                   "diisi)", type=["xlsx", "xls", "csv"])
         if st.form_submit_button("Impor jawaban BPJS", type="primary" if unchecked else "secondary"):
             if file is None:
                 st.error("Pilih berkas jawaban BPJS dulu.")
@@ -323,12 +323,12 @@ def _sk_budget(k, actor) -> None:
     money = {"Iuran per bulan": fmt.rupiah, "Jumlah": fmt.rupiah}
     for title, rows in zip(("**Per kecamatan**", "**Per desa**"), tampilan.budget_rows(b)):
         st.markdown(title)
-        st.dataframe(pd.DataFrame(rows).style.format(money), hide_index=True, width="stretch")
+        widgets.grid(pd.DataFrame(rows).style.format(money), hide_index=True, width="stretch")
     desa_names = sorted({wil[p.desa_kode][0] for p in people})
     pick = st.selectbox("Lihat peserta di balik angka desa", desa_names, index=None, placeholder="Pilih desa",
                         key="kohort-telusur")
     if pick:
-        st.dataframe(pd.DataFrame(tampilan.people_rows([p for p in people if wil[p.desa_kode][0] == pick], wil)),
+        widgets.grid(pd.DataFrame(tampilan.people_rows([p for p in people if wil[p.desa_kode][0] == pick], wil)),
                      hide_index=True, width="stretch")
     with st.container(horizontal=True):
         _download("Unduh rencana anggaran (XLSX)", lambda s, a_: anggaran.budget_workbook(s, a_, k.id),

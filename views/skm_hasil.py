@@ -48,7 +48,7 @@ def render() -> None:
 def _filters(services):
     c1, c2, c3, c4 = st.columns([3, 1, 2, 1])
     sop_id = c1.selectbox("Layanan", [ALL, *services], format_func=lambda i: services.get(i, "Semua layanan"),
-                          key="skmh-sop")
+                          key="skmh-sop", placeholder="Pilih…")
     per = filters.period(c2, c3, "skmh", default_kind=2, range_from_year_start=True)
     legacy = c4.toggle("Bobot 0,111", key="skmh-legacy",
                        help="Aturan: bobot 1/9 per unsur. Bobot 0,111 hanya untuk membandingkan dengan lembar kerja "
@@ -91,7 +91,7 @@ def _results(rep: skm_hasil.SkmReport, name: str, per, sop_id: str) -> None:
     st.caption(f"Sumber jawaban: daring {fmt.angka(src.get('online', 0))}, kertas {fmt.angka(src.get('kertas', 0))}."
                + (" Dihitung dengan bobot lama 0,111." if rep.weight == "legacy" else ""))
     st.plotly_chart(skm_hasil.chart(rep), width="stretch")
-    st.dataframe(skm_hasil.nrr_table(rep), hide_index=True, width="stretch")
+    widgets.grid(skm_hasil.nrr_table(rep), hide_index=True, width="stretch")
     title = f"Laporan SKM — {name} — {per.label}"
     st.download_button("Unduh laporan (XLSX)", skm_hasil.workbook(rep, title), icon=":material/download:",
                        file_name=f"skm-{sop_id or 'semua'}-{per.start:%Y%m%d}-{per.end:%Y%m%d}.xlsx", mime=XLSX_MIME,
@@ -107,7 +107,7 @@ def _profile(rep: skm_hasil.SkmReport) -> None:
     for i, b in enumerate(rep.breakdowns):
         with cols[i % 2]:
             st.markdown(f"**{b.label}**")
-            st.dataframe(skm_hasil.breakdown_table(b), hide_index=True, width="stretch")
+            widgets.grid(skm_hasil.breakdown_table(b), hide_index=True, width="stretch")
 
 
 def _suggestions(rep: skm_hasil.SkmReport) -> None:
@@ -115,7 +115,7 @@ def _suggestions(rep: skm_hasil.SkmReport) -> None:
         st.info("Belum ada saran atau masukan pada periode ini.")
         return
     st.caption(f"{fmt.angka(len(rep.suggestions))} saran, terbaru di atas.")
-    st.dataframe(rep.suggestions, hide_index=True, width="stretch")
+    widgets.grid(rep.suggestions, hide_index=True, width="stretch")
 
 
 def _import(services, sop_id: str) -> None:
@@ -132,7 +132,7 @@ def _import(services, sop_id: str) -> None:
     today = dt.datetime.now(WIB).date()
     filled_on = c2.date_input("Tanggal pengisian", today, max_value=today, format="DD/MM/YYYY",
                               key=f"skmh-imp-date-{n}")
-    upload = st.file_uploader("Berkas kuesioner (XLSX atau CSV)", type=["xlsx", "csv"], key=f"skmh-imp-file-{n}")
+    upload = widgets.file_upload("Berkas kuesioner", type=["xlsx", "csv"], key=f"skmh-imp-file-{n}")
     if upload is None:
         return
     try:
@@ -145,7 +145,7 @@ def _import(services, sop_id: str) -> None:
     preview = skm.ikm(batch.frame)
     st.success(f"{fmt.angka(len(batch.frame))} kuesioner terbaca tanpa kesalahan. IKM berkas ini: "
                f"{fmt.angka(preview.ikm, 2)} (mutu {preview.mutu}). Periksa pratinjau, lalu simpan.")
-    st.dataframe(batch.preview(), hide_index=True, width="stretch", height=260)
+    widgets.grid(batch.preview(), hide_index=True, width="stretch", height=260)
     if target is None:
         st.info("Pilih layanan yang dinilai sebelum menyimpan.")
         return

@@ -18,7 +18,7 @@ def intake_tab(doc) -> None:
                      query_params={"id": str(last[0])})
     counter = st.session_state.setdefault(f"_intake_n_{doc.id}", 0)
     key = f"intake-{doc.id}-{counter}"
-    errors = st.session_state.get(key + "-errors", {})
+    errors = st.session_state.pop(key + "-errors", {})  # shown once, beside what was sent: never left stale
     first = doc.langkah[0]
     st.caption(f"Langkah 1: {first.kegiatan} ({doc.actors[first.pelaksana].label}). Isian bertanda * wajib. "
                "Tekan Tab untuk pindah isian, Enter untuk mendaftarkan.")
@@ -50,7 +50,6 @@ def intake_tab(doc) -> None:
     except widgets.USER_ERRORS as err:
         st.error(str(err))
         return
-    st.session_state.pop(key + "-errors", None)
     st.session_state[f"_intake_n_{doc.id}"] = counter + 1  # a clean form for the next applicant
     st.session_state[_LAST] = (view.id, view.register_no)
     for message in result.warnings.values():
@@ -66,7 +65,7 @@ def register_tab(doc) -> None:
     year = c1.selectbox("Tahun", years, index=0 if years else None, key=f"reg-year-{doc.id}",
                         placeholder="Belum ada berkas")
     state = c2.selectbox("Status", [None, *STATES], format_func=lambda s: "Semua" if s is None else STATES[s],
-                         key=f"reg-state-{doc.id}")
+                         key=f"reg-state-{doc.id}", placeholder="Pilih…")
     text = c3.text_input("Cari nomor register atau nama", key=f"reg-text-{doc.id}")
     flt = register.RegisterFilter(year, state, text)
     with context.db()() as session:
@@ -76,7 +75,7 @@ def register_tab(doc) -> None:
         return
     st.caption(f"{len(found)} berkas" + (" (ditampilkan paling banyak 5.000)" if len(found) >= register.LIMIT
                                          else "") + ". Klik satu baris untuk membuka berkasnya.")
-    nav.open_case_on_select(st.dataframe(register.rows(found), hide_index=True, width="stretch",
+    nav.open_case_on_select(widgets.grid(register.rows(found), hide_index=True, width="stretch",
                                          on_select="rerun", selection_mode="single-row", key=f"reg-table-{doc.id}"),
                             [e.case_id for e in found])
     if has_permission(actor, "export_personal_data", doc.scope):

@@ -35,7 +35,7 @@ def render() -> None:
              "Sisa waktu": _left(t)} for t in shown]
     st.caption("Klik satu baris untuk membuka langkahnya.")
     table = pd.DataFrame(rows).style.map(lambda v: COLOURS.get(v, ""), subset=["Status"]) if rows else rows
-    nav.open_case_on_select(st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+    nav.open_case_on_select(widgets.grid(table, hide_index=True, width="stretch", on_select="rerun",
                                          selection_mode="single-row", key="tugas-tabel"), [t.case_id for t in shown])
 
 

@@ -33,7 +33,7 @@ def render() -> None:
         return
     by_kode = {d.kode: d for d in choices}
     kode = st.selectbox("Desa/kelurahan", list(by_kode), format_func=lambda k: by_kode[k].label, key="val-desa",
-                        disabled=len(choices) == 1)
+                        disabled=len(choices) == 1, placeholder="Pilih…")
     desa = by_kode[kode]
     if not desa.candidates:
         st.info(f"{desa.label} belum memiliki Daftar Sementara Calon Penerima Manfaat. Templat validasi tersedia "
@@ -62,8 +62,8 @@ def _template(desa: rentan.DesaInfo) -> None:
 
 def _upload(desa: rentan.DesaInfo) -> None:
     st.subheader("2. Unggah berkas yang sudah diisi", anchor=False)
-    file = st.file_uploader("Berkas validasi (XLSX, XLS, ODS atau CSV)", type=["xlsx", "xls", "ods", "csv"],
-                            key=f"val-berkas-{desa.kode}")
+    file = widgets.file_upload("Berkas validasi (XLSX, XLS, ODS atau CSV)", type=["xlsx", "xls", "ods", "csv"],
+                               key=f"val-berkas-{desa.kode}")
     if file is None:
         return
     data = file.getvalue()
@@ -157,7 +157,7 @@ def _preview(checked: rentan.Checked) -> None:
         frame = frame.drop(columns="Masalah")
     colour = {"invalid": _RED, "warning": _YELLOW}
     styled = frame.style.apply(lambda row: [colour.get(states[row.name], "")] * len(row), axis=1)
-    st.dataframe(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)))
+    widgets.grid(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)))
 
 
 def _typed(value) -> str:

@@ -333,6 +333,15 @@ def ensure_demo_users(session: Session) -> list[str]:
     return [u for u, *_ in DEMO_USERS]
 
 
+def has_demo_users(session: Session) -> bool:
+    """Whether the login page may point to the demo accounts: demo mode and one of them still active."""
+    if config.is_production():
+        return False
+    names = [u for u, *_ in DEMO_USERS]
+    return bool(session.scalar(select(func.count()).select_from(User)
+                               .where(User.username.in_(names), User.active.is_(True))))
+
+
 COOKIE_KEY_SETTING = "kunci_cookie_demo"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lib.base.roles import ROLE_CODES, ROLES
+from lib.base.roles import ROLE_CODES, ROLES, scope_label
 
 #: permission -> what it allows (Indonesian; shown to admins and listed in docs/permissions.md).
 PERMISSIONS: dict[str, str] = {
@@ -108,7 +108,7 @@ class Actor:
     def role_titles(self) -> list[str]:
         out = []
         for g in sorted(self.grants, key=lambda g: (ROLE_CODES.index(g.role), g.scope or "")):
-            out.append(ROLES[g.role] + (f" ({g.scope})" if g.scope else ""))
+            out.append(ROLES[g.role] + (f" ({scope_label(g.scope)})" if g.scope else ""))
         return out
 
 

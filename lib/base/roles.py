@@ -13,3 +13,11 @@ ROLES: dict[str, str] = {
     "evaluator": "Tim Evaluasi",
 }
 ROLE_CODES: tuple[str, ...] = tuple(ROLES)
+
+
+def scope_label(scope: str) -> str:
+    """A local role's scope as a person reads it: ``bidang:tenaga-kerja`` → "Bidang Tenaga Kerja",
+    ``desa:karang-dalo`` → "Karang Dalo"."""
+    kind, _, kode = scope.partition(":")
+    name = kode.replace("-", " ").title()
+    return f"Bidang {name}" if kind == "bidang" else name

@@ -28,6 +28,16 @@ LANGKAH = ["kegiatan", "pelaksana", "kelengkapan", "waktu", "output", "keteranga
 FORMULIR = ["nama", "label", "jenis", "wajib", "pilihan", "bantuan", "pola", "pesan", "min", "max"]
 KELENGKAPAN = ["kode", "label", "syarat", "opsional", "wajib_jika_isian", "wajib_jika_lebih_dari",
                "wajib_jika_atau_isian"]
+#: Column headers of the editor's tables (pelaksana, langkah, formulir, kelengkapan), by field name.
+COLUMN_LABELS = {"kode": "Kode", "label": "Label", "peran": "Peran portal", "eksternal": "Pihak luar",
+                 "kegiatan": "Kegiatan", "pelaksana": "Pelaksana", "kelengkapan": "Kelengkapan", "waktu": "Waktu",
+                 "output": "Output", "keterangan": "Keterangan", "pertanyaan": "Pertanyaan (keputusan)",
+                 "ya_label": "Label ya", "ya_ke": "Ya → langkah", "tidak_label": "Label tidak",
+                 "tidak_ke": "Tidak → langkah", "nama": "Nama isian", "jenis": "Jenis", "wajib": "Wajib",
+                 "pilihan": "Pilihan", "bantuan": "Bantuan", "pola": "Pola", "pesan": "Pesan", "min": "Minimum",
+                 "max": "Maksimum", "syarat": "Syarat", "opsional": "Opsional", "wajib_jika_isian": "Wajib jika isian",
+                 "wajib_jika_lebih_dari": "Wajib jika lebih dari",
+                 "wajib_jika_atau_isian": "Wajib juga bila dicentang", "program": "Program"}
 
 
 def blank(sop_id: str = "sop-baru") -> dict:

@@ -68,3 +68,13 @@ def catalog_version(session: Session) -> tuple:
 def sop_ids(session: Session, jenis: str = "sop") -> list[str]:
     """The ids of every document of one kind in the database (in force or not), in id order."""
     return list(session.scalars(select(Sop.id).where(Sop.jenis == jenis).order_by(Sop.id)))
+
+
+def sop_titles(session: Session, jenis: str = "sop") -> dict[str, str]:
+    """Every document of one kind (in force or not), id → the short name of its newest revision, in id order."""
+    newest = (select(SopRevision.sop_id, func.max(SopRevision.revision_no).label("no"))
+              .group_by(SopRevision.sop_id).subquery())
+    rows = session.execute(select(Sop.id, SopRevision.content).join(newest, newest.c.sop_id == Sop.id)
+                           .join(SopRevision, (SopRevision.sop_id == Sop.id) & (SopRevision.revision_no == newest.c.no))
+                           .where(Sop.jenis == jenis).order_by(Sop.id)).all()
+    return {i: (c or {}).get("nama_singkat") or (c or {}).get("nama") or i for i, c in rows}

@@ -72,6 +72,8 @@ class SyncReport:
     demo_users: list[str] = field(default_factory=list)
     #: Cases of demo history created by :func:`lib.setup.demo.fill_history` (0 when none were made).
     demo_cases: int = 0
+    #: Demo SKM answers created by :func:`lib.setup.demo_skm.fill_answers`.
+    demo_skm: int = 0
 
     def lines(self) -> list[str]:
         out = []
@@ -86,6 +88,8 @@ class SyncReport:
             out.append(f"pengguna demo dibuat: {', '.join(self.demo_users)} (kata sandi di README)")
         if self.demo_cases:
             out.append(f"Riwayat demo: {angka(self.demo_cases)} berkas")
+        if self.demo_skm:
+            out.append(f"Jawaban SKM demo: {angka(self.demo_skm)}")
         return out
 
 
@@ -152,6 +156,8 @@ def init(url: str | None = None, demo: bool = False, owner_url: str | None = Non
                 kohort.seed_demo(session)  # a cohort whose letters went to two of them
             if config.demo_history():
                 from lib.setup import demo as demo_history
+                from lib.setup import demo_skm
 
                 report.demo_cases = demo_history.fill_history(session).cases
+                report.demo_skm = demo_skm.fill_answers(session)
     return report

@@ -52,6 +52,9 @@ def client() -> tuple[str, str | None]:
     forwarded = [f for f in forwarded if isinstance(f, str)] if isinstance(forwarded, list) else []
     address = throttle.client_address(peer if isinstance(peer, str) else None, forwarded, config.trusted_proxies())
     return address, agent if isinstance(agent, str) else None
+#: Shown on the login page while the demo accounts exist (demo mode only).
+DEMO_ACCOUNTS_NOTE = ("Portal ini dalam mode demo. Akun demo untuk setiap peran tercantum di README, bagian "
+                      "**Start** (tabel nama pengguna; kata sandi ada di bawahnya).")
 
 
 class Gate:
@@ -144,6 +147,9 @@ class Gate:
                 st.caption(f"Masuk untuk membuka “{target_title}”.")
             with self._factory() as session:
                 empty = accounts.count_users(session) == 0
+                demo = accounts.has_demo_users(session)
+            if demo:
+                st.caption(DEMO_ACCOUNTS_NOTE)
             if empty:
                 st.warning("Belum ada pengguna. Buat admin pertama di server dengan:\n\n"
                            "`python -m lib users add admin --name \"Nama Admin\" --role admin --password-stdin`")

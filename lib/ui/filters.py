@@ -14,17 +14,17 @@ KINDS = ["Bulan", "Triwulan", "Tahun", "Rentang tanggal"]
 def period(kind_col, value_col, key: str, default_kind: int = 0,
            range_from_year_start: bool = False) -> periode.Periode:
     """A period kind in ``kind_col`` and its value in ``value_col``; stops the page until a range is complete."""
-    kind = kind_col.selectbox("Periode", KINDS, index=default_kind, key=f"{key}-kind")
+    kind = kind_col.selectbox("Periode", KINDS, index=default_kind, key=f"{key}-kind", placeholder="Pilih…")
     today = dt.datetime.now(WIB).date()
     if kind == "Bulan":
         return value_col.selectbox("Bulan", periode.recent_months(today), format_func=lambda p: p.label,
-                                   key=f"{key}-month")
+                                   key=f"{key}-month", placeholder="Pilih…")
     if kind == "Triwulan":
         return value_col.selectbox("Triwulan", periode.recent_quarters(today), format_func=lambda p: p.label,
-                                   key=f"{key}-quarter")
+                                   key=f"{key}-quarter", placeholder="Pilih…")
     if kind == "Tahun":
         return value_col.selectbox("Tahun", [periode.year(y) for y in range(today.year, today.year - 4, -1)],
-                                   format_func=lambda p: p.label, key=f"{key}-year")
+                                   format_func=lambda p: p.label, key=f"{key}-year", placeholder="Pilih…")
     start = today.replace(month=1, day=1) if range_from_year_start else today.replace(day=1)
     span = value_col.date_input("Rentang tanggal", (start, today), format="DD/MM/YYYY", key=f"{key}-range")
     if len(span) != 2:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from lib.casework.forms import MAX_FILE_MB
 from lib.catalogue.model import SOP, Isian
+from lib.ui import widgets
 
 
 def field(f: Isian, key: str, error: str | None = None):
@@ -30,8 +31,7 @@ def field(f: Isian, key: str, error: str | None = None):
         value = st.checkbox(label, key=key, help=helptext)
     else:  # file
         allowed = f.aturan.berkas if f.aturan and f.aturan.berkas else None
-        upload = st.file_uploader(label, type=allowed, key=key, help=(helptext or "") + f" Maksimal {MAX_FILE_MB} MB.",
-                                  max_upload_size=MAX_FILE_MB)
+        upload = widgets.file_upload(label, type=allowed, max_mb=MAX_FILE_MB, key=key, help=helptext)
         value = upload
     if f.bantuan and f.jenis not in ("text", "nik", "number", "money"):
         st.caption(f.bantuan)

@@ -6,6 +6,7 @@ not open is hidden from the menu and Home.py never runs it: it shows the login f
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -39,6 +40,7 @@ class Registry:
     specs: dict[int, PageSpec]  # by id() of the st.Page: the default page's url_path reads as ""
     sections: dict[str, list[st.Page]]
     visible: set[str]  # url paths shown in this user's menu
+    home: st.Page | None = None  # the start page of this user
 
 
 def build(specs: list[PageSpec], actor: Actor) -> dict[str, list[st.Page]]:
@@ -53,6 +55,8 @@ def build(specs: list[PageSpec], actor: Actor) -> dict[str, list[st.Page]]:
         if visible:
             reg.visible.add(spec.key)
         reg.pages[spec.key] = page
+        if default:
+            reg.home = page
         reg.specs[id(page)] = spec
         reg.sections.setdefault(spec.section, []).append(page)
     st.session_state[_KEY] = reg
@@ -78,6 +82,54 @@ def page(key: str) -> st.Page | None:
     return reg.pages.get(key) if reg else None
 
 
+def home() -> st.Page | None:
+    """The start page of this session's user (Beranda, or the login page for a visitor)."""
+    reg = st.session_state.get(_KEY)
+    return reg.home if reg else None
+
+
+#: A url path that can be registered as a page of its own (st.Page refuses a nested path; Streamlit does not
+#: even load the app under one).
+_PLAIN_PATH = re.compile(r"[^/\\]{1,200}")
+NOT_FOUND_TITLE = "Halaman tidak ditemukan"
+_MISSING = "_portal_missing_path"
+
+
+def missing_page(specs: list[PageSpec]) -> str | None:
+    """The url path a visitor typed or followed when no page has it (a typo, an old link), else None.
+
+    Streamlit would run the start page under an English "Page not found" dialog; Home.py registers a
+    page of ours under that path instead (:func:`not_found_pages`)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.util import calc_hash
+
+    ctx = get_script_run_ctx()
+    pages = ctx.pages_manager if ctx else None
+    if pages is None:
+        return None
+    last = st.session_state.get(_MISSING)
+    if pages.intended_page_script_hash:  # a rerun or a click in the menu names the page by its hash
+        return last if last and calc_hash(last) == pages.intended_page_script_hash else None
+    name = (pages.intended_page_name or "").strip("/")
+    if not name or name in {s.key for s in specs}:
+        return None
+    st.session_state[_MISSING] = name  # the page's own reruns (e.g. "Keluar") name it by its hash
+    return name
+
+
+def not_found_pages(specs: list[PageSpec]) -> list[PageSpec]:
+    """An Indonesian "not found" page registered under the url path no page has (see :func:`missing_page`),
+    or nothing."""
+    path = missing_page(specs)
+    if not path or not _PLAIN_PATH.fullmatch(path):
+        return []
+    return [PageSpec(path, NOT_FOUND_TITLE, not_found, None, "Portal", ":material/help:")]
+
+
+def not_found() -> None:
+    widgets.no_access(home())
+
+
 def catalogue_specs(docs: dict, render_for: Callable[[str], Callable]) -> list[PageSpec]:
     """One page per catalogue document, grouped by instansi as on the home page."""
     specs = []
@@ -90,8 +142,29 @@ def catalogue_specs(docs: dict, render_for: Callable[[str], Callable]) -> list[P
     return specs
 
 
+_HANDOVER = "_portal_open_id"
+
+
+def open_with_id(key: str, record_id: int | str) -> None:
+    """Open page ``key`` for one record (``/<key>?id=…``). The id is handed over in the session and put in
+    the address by that page itself (:func:`requested_id`): st.switch_page's ``query_params`` are sent
+    while the old page is still in the address bar, which leaves ``/tugas?id=…`` in it or in the history."""
+    st.session_state[_HANDOVER] = (key, str(record_id))
+    st.switch_page(page(key))
+
+
+def requested_id(key: str) -> str | None:
+    """The ``id`` page ``key`` was opened for: handed over by :func:`open_with_id` (then written into the
+    address), or from the address itself."""
+    handed = st.session_state.pop(_HANDOVER, None)
+    if handed and handed[0] == key:
+        st.query_params["id"] = handed[1]
+        return handed[1]
+    return st.query_params.get("id")
+
+
 def open_case_on_select(selection, case_ids: list[int]) -> None:
     """Open the case page for the row a user clicked in a single-row-select dataframe."""
     rows = selection.selection.rows if selection else []
     if rows:
-        st.switch_page(page("berkas"), query_params={"id": str(case_ids[rows[0]])})
+        open_with_id("berkas", case_ids[rows[0]])

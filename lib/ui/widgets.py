@@ -32,11 +32,58 @@ def header(title: str, caption: str | None = None) -> None:
         st.caption(caption)
 
 
-def no_access() -> None:
-    """What a user sees for a page they may not open: the same answer as for a page that does not exist."""
+def no_access(home=None) -> None:
+    """What a user sees for a page they may not open: the same answer as for a page that does not exist.
+    ``home`` (an st.Page) gives a link back to the start page."""
     st.header("Halaman tidak ditemukan", anchor=False)
     st.info("Halaman ini tidak ada atau Anda tidak memiliki akses ke halaman ini. Jika Anda memerlukannya, "
             "hubungi pengelola portal.")
+    if home is not None:
+        st.page_link(home, label="Kembali ke halaman utama", icon=":material/home:")
+
+
+#: Server limit for an upload (MB), as in .streamlit/config.toml ``server.maxUploadSize``.
+UPLOAD_LIMIT_MB = 25
+#: What an empty grid cell shows (Streamlit draws "None" otherwise).
+EMPTY_CELL = "–"
+
+
+def file_upload(label: str, type: list[str] | None = None, max_mb: int = UPLOAD_LIMIT_MB, **kwargs):
+    """st.file_uploader with Indonesian instructions: Streamlit's English ones are hidden by the portal CSS
+    and the button reads "Pilih berkas"; this caption says what may be uploaded."""
+    upload = st.file_uploader(label, type=type, max_upload_size=max_mb, **kwargs)
+    kinds = f"; jenis {', '.join(t.upper() for t in type)}" if type else ""
+    st.caption(f"Seret berkas ke kotak di atas atau klik **Pilih berkas**. Maksimal {max_mb} MB per berkas{kinds}.")
+    return upload
+
+
+def column_labels(columns, labels: dict[str, str] | None = None, **config) -> dict:
+    """A ``column_config`` that gives every column of a grid a label: ``labels`` for raw field names, the
+    column's own (Indonesian) name otherwise; ``config`` overrides single columns (e.g. a DatetimeColumn)."""
+    labels = labels or {}
+    out = {str(c): st.column_config.Column(labels.get(str(c), str(c))) for c in columns}
+    out.update(config)
+    return out
+
+
+def _columns(data) -> list:
+    if hasattr(data, "columns"):  # a DataFrame or a pandas Styler
+        return list(data.columns)
+    if isinstance(data, list):
+        return list(dict.fromkeys(k for row in data for k in row))
+    return []
+
+
+def grid(data, labels: dict[str, str] | None = None, config: dict | None = None, **kwargs):
+    """st.dataframe with a label for every column (:func:`column_labels`) and an Indonesian empty cell."""
+    return st.dataframe(data, column_config=column_labels(_columns(data), labels, **(config or {})),
+                        placeholder=EMPTY_CELL, **kwargs)
+
+
+def editor(data, labels: dict[str, str] | None = None, config: dict | None = None, **kwargs):
+    """st.data_editor with a label for every column and an Indonesian empty cell."""
+    return st.data_editor(data, column_config=column_labels(_columns(data), labels, **(config or {})),
+                          placeholder=EMPTY_CELL, **kwargs)
 
 
 _FLASH = "_portal_flash"

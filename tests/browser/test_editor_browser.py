@@ -46,7 +46,7 @@ def test_admin_creates_a_three_step_sop_kepala_dinas_approves_it_and_staf_opens_
     wait_idle(page)
     page.get_by_text("tersimpan").wait_for()
     page.get_by_label("SOP", exact=True).click()
-    page.get_by_role("option", name="surat-keterangan-kerja").click()
+    page.get_by_role("option", name="Penerbitan Surat Keterangan Kerja").click()  # the title; the id is the value
     wait_idle(page)
     page.get_by_role("button", name=re.compile("Ajukan revisi 1")).click()
     wait_idle(page)

@@ -497,3 +497,25 @@ def test_submitting_with_no_skm_respondent_asks_for_confirmation_and_says_the_sk
     confirm_empty_skm(at)
     button(at, "Simpan dan ajukan ke Kepala Dinas").click().run()
     assert view(db, rid, user="evaluator").state == "diajukan"
+
+
+def test_a_review_not_yet_opened_is_opened_from_its_row_by_the_evaluation_team(app_db):
+    page_review(app_db)
+    at = review_page(None, "evaluator")
+    table = at.dataframe[0].value
+    row = table["Status"].tolist().index("Belum dibuka")
+    sop = table["SOP"][row]
+    at.session_state["eval-table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    button(at, f"Buka evaluasi {sop}").click().run()
+    assert not at.exception, at.exception
+    with session_factory(app_db)() as s:
+        opened = s.scalars(select(Review).where(Review.period == last_quarter())).all()
+    assert len(opened) == 2
+    at = review_page(None, "kadis")  # who may not open one is told who does
+    row = at.dataframe[0].value["Status"].tolist().index("Belum dibuka")
+    at.session_state["eval-table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert any("belum dibuka oleh tim evaluasi" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label.startswith("Buka evaluasi")]

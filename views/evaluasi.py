@@ -80,7 +80,25 @@ def _overview() -> None:
         row = rows[chosen[0]]
         if row["id"] is not None:
             _open(row["id"])
-        st.info("Evaluasi SOP ini untuk triwulan tersebut belum dibuka oleh tim evaluasi.")
+        _not_opened(row, code, per.label, has_permission(actor, "manage_reviews"))
+
+
+def _not_opened(row: dict, code: str, label: str, may_open: bool) -> None:
+    """A "Belum dibuka" row: the evaluation team may open its review from here."""
+    if not may_open:
+        st.info(f"Evaluasi {row['sop']} untuk {label} belum dibuka oleh tim evaluasi.")
+        return
+    with st.container(border=True):
+        st.markdown(f"Evaluasi **{fmt.md(row['sop'])}** untuk {label} belum dibuka.")
+        if st.button(f"Buka evaluasi {row['sop']}", type="primary", icon=":material/edit_note:",
+                     key=f"eval-open-row-{row['sop_id']}"):
+            try:
+                with context.db().begin() as session:
+                    review_id, _ = reviews.open_review(session, context.actor(), row["sop_id"], code)
+            except widgets.USER_ERRORS as err:
+                st.error(str(err))
+            else:
+                _open(review_id)
 
 
 def _detail(v: reviews.ReviewView) -> None:

@@ -70,6 +70,13 @@ def public_url() -> str | None:
     return url.rstrip("/") or None
 
 
+def agency_name() -> str | None:
+    """``PORTAL_NAMA_INSTANSI`` (or ``nama_instansi`` in secrets.toml): the agency's name as citizens know it,
+    shown on the public SKM page. None: the page names the agencies of the SOPs in force instead."""
+    name = (os.environ.get("PORTAL_NAMA_INSTANSI") or _secrets().get("nama_instansi") or "").strip()
+    return " ".join(name.split())[:200] or None
+
+
 def demo_history() -> bool:
     """Whether a demo start fills two years of demo cases (``PORTAL_DEMO_HISTORY``, default on; never in
     production). The test suite turns it off for speed except where a test asks for it."""

@@ -64,7 +64,7 @@ class DuplicateCase(CaseError):
         super().__init__(f"NIK ini sudah memiliki permohonan {sop.label} yang masih terbuka: {numbers}. {ask}")
 
 
-def open_cases_of(session: Session, sop_id: str, nik: str | None) -> list[tuple[int, str]]:
+def _open_cases_of(session: Session, sop_id: str, nik: str | None) -> list[tuple[int, str]]:
     """``(case_id, register_no)`` of the cases of ``sop_id`` still open for ``nik``, oldest first."""
     if not nik:
         return []
@@ -142,7 +142,7 @@ def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str |
     first = sop.langkah[0]
     if step_role(actor, sop, first, scope) is None:  # a case is opened by whoever does its first step
         raise PermissionDenied(actor, "run_cases", f"langkah 1 ({sop.actors[first.pelaksana].label})")
-    existing = open_cases_of(session, sop_id, nik)
+    existing = _open_cases_of(session, sop_id, nik)
     reason = " ".join((reason or "").split())[:1000] or None
     if existing and (reason is None or len(reason) < MIN_REASON):
         raise DuplicateCase(sop, existing, reason is not None)

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from lib.base import audit
+from lib.base import audit, workflow
 from lib.base.db import AuditEntry, Case, CaseComment, session_factory
 from lib.base.mutu_baku import parse
 from lib.base.permissions import PermissionDenied
@@ -65,6 +65,53 @@ def test_missing_documents_go_with_the_case_and_become_the_return_note(db):
     assert case_detail.return_note(d, d.sop.langkah[2]) == ""  # not a decision
 
 
+def test_a_second_open_case_of_the_same_nik_and_sop_is_refused_without_a_reason_and_writes_nothing(db):
+    first, _ = intake(db)
+    for reason in (None, "   ", "perlu"):
+        with pytest.raises(cases.DuplicateCase) as err:
+            act(db, "rina", cases.intake, "kartu-ak1", AK1_FORM, ALL_AK1, now=T0 + dt.timedelta(minutes=1),
+                reason=reason)
+        assert err.value.existing == [(first.id, first.register_no)]
+        assert f"masih terbuka: {first.register_no}" in str(err.value)
+    with db() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+    # Another NIK: no question asked.
+    intake(db, {**AK1_FORM, "nik": "1671010101900003"})
+
+
+def test_a_second_open_case_with_a_reason_records_the_reason_in_its_data_history_and_audit(db):
+    first, _ = intake(db)
+    reason = "Kartu pertama hilang sebelum dicetak; pemohon datang lagi."
+    second, _ = act(db, "rina", cases.intake, "kartu-ak1", AK1_FORM, ALL_AK1, now=T0 + dt.timedelta(minutes=1),
+                    reason=reason)
+    assert second.register_no == "AK1/2026/00002"
+    with db() as s:
+        case = s.get(Case, second.id)
+        assert case.data["alasan_ganda"] == reason and case.data["ganda_dengan"] == [first.register_no]
+        assert workflow.history(s, "case", second.id)[0].comment == reason
+        assert workflow.history(s, "case", first.id)[0].comment is None
+        opened = s.scalars(select(AuditEntry).where(AuditEntry.action == "buka_permohonan")
+                           .order_by(AuditEntry.id)).all()
+        assert f"permohonan kedua, masih terbuka: {first.register_no}" in opened[-1].detail
+        # Both are in the register and in the search.
+        rina = who(db, "rina")
+        assert [e.register_no for e in register.entries(s, rina, "kartu-ak1")] == [second.register_no,
+                                                                                    first.register_no]
+    with db.begin() as s:
+        assert {e.case_id for e in register.search(s, who(db, "rina"), AK1_FORM["nik"])} == {first.id, second.id}
+
+
+def test_a_finished_case_of_the_same_nik_asks_for_no_reason(db):
+    first, _ = intake(db)
+    v = first
+    for no, outcome in ((2, "ya"), (3, None), (4, None), (5, None), (6, None)):
+        v = step(db, {4: "dewi", 5: "budi"}.get(no, "rina"), v, no, outcome)
+    assert v.state == "selesai"
+    second, _ = intake(db, now=T0 + dt.timedelta(days=1))
+    with db() as s:
+        assert "alasan_ganda" not in s.get(Case, second.id).data
+
+
 def test_only_whoever_does_step_1_may_take_an_intake(db):
     with pytest.raises(PermissionDenied):
         intake(db, user="dewi")  # AK1 step 1 is received by staf, not the Kasi
@@ -97,7 +144,7 @@ def test_a_user_outside_the_sops_bidang_cannot_open_the_case(db):
 # --- worklist -------------------------------------------------------------------------------------------
 def test_the_worklist_shows_the_steps_waiting_for_my_roles_oldest_first(db):
     first, _ = intake(db, now=T0)
-    second, _ = intake(db, now=T0)
+    second, _ = intake(db, {**AK1_FORM, "nama": "Budi Hartono", "nik": "1671010101900003"}, now=T0)
     for v, at in ((second, T0 + dt.timedelta(minutes=40)), (first, T0 + dt.timedelta(minutes=20))):
         v = act(db, "rina", cases.complete_step, v.id, 2, v.version, outcome="ya", now=at)
         act(db, "rina", cases.complete_step, v.id, 3, v.version, now=at)
@@ -209,7 +256,7 @@ def test_a_returned_file_comes_back_with_its_checklist_updated_as_the_same_case(
     view, _ = intake(db, documents={**ALL_AK1, "foto_2x3": False})
     v = step(db, "rina", view, 2, "tidak", note="Belum lengkap: Pas Photo 2 x 3 (1 lbr).")
     with pytest.raises(CaseError, match="tidak sedang menunggu"):
-        act(db, "rina", cases.resubmit, intake(db)[0].id, 2, ALL_AK1)
+        act(db, "rina", cases.resubmit, intake(db, {**AK1_FORM, "nik": "1671010101900003"})[0].id, 2, ALL_AK1)
     v = act(db, "rina", cases.resubmit, v.id, v.version, ALL_AK1, now=T0 + dt.timedelta(days=1))
     assert (v.register_no, v.state, v.open_steps) == (view.register_no, "berjalan", (2,))
     with db() as s:

@@ -425,6 +425,44 @@ def test_a_desa_quota_takes_the_first_valid_candidates_of_its_list_and_keeps_the
         assert (kd.kuota, kd.peserta, kd.cadangan) == (5, 5, 3)
 
 
+def test_without_a_quota_the_valid_candidates_of_an_answered_desa_wait_to_be_taken_and_none_is_called_reserve(sf):
+    from lib.rentan import tampilan
+
+    def karang_dalo(s, kid):
+        return next(d for d in kohort.desa_status(s, actor(s, "stafku"), kid) if d.kode == "karang-dalo")
+
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        letter_answered(s, kid)
+        kd = karang_dalo(s, kid)
+        assert (kd.kuota, kd.valid, kd.peserta, kd.menunggu, kd.cadangan) == (None, 8, 0, 8, 0)
+        row = tampilan.desa_rows([kd])[0]
+        assert (row["Kuota"], row["Valid"], row["Peserta"], row["Menunggu diambil"], row["Cadangan"]) == (
+            "semua Valid", 8, 0, 8, 0)
+        said = tampilan.next_step(kd, staff=True, kabid=False)
+        assert "8 calon Valid, 0 sudah menjadi peserta (semua calon Valid)" in said
+        assert "8 calon Valid menunggu diambil" in said and "cadangan" not in said
+        kohort.take_validated(s, actor(s, "stafku"), kid)
+        kd = karang_dalo(s, kid)
+        assert (kd.peserta, kd.menunggu, kd.cadangan) == (8, 0, 0)
+        assert "cek BPJS" in tampilan.next_step(kd, staff=True, kabid=False)
+
+
+def test_with_a_quota_the_sentence_and_the_row_count_the_same_participants_waiting_and_reserve(sf):
+    from lib.rentan import tampilan
+
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        kohort.set_quota(s, actor(s, "stafku"), kid, "karang-dalo", 5)
+        letter_answered(s, kid)
+        kd = next(d for d in kohort.desa_status(s, actor(s, "stafku"), kid) if d.kode == "karang-dalo")
+        assert (kd.peserta, kd.menunggu, kd.cadangan) == (0, 5, 3)
+        assert kd.peserta + kd.menunggu + kd.cadangan == kd.valid
+        said = tampilan.next_step(kd, staff=True, kabid=False)
+        assert "0 sudah menjadi peserta (kuota 5), 3 menjadi cadangan pengganti" in said
+        assert "5 calon Valid menunggu diambil" in said
+
+
 def test_a_gap_left_by_a_replacement_without_reserve_is_filled_by_the_next_valid_candidate_up_to_the_quota(sf):
     with sf.begin() as s:
         kid, people = _cohort_with_valid_list(s, replacements=1)  # quota 7, reserve 1

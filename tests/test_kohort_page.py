@@ -47,6 +47,14 @@ def test_the_demo_cohort_opens_on_the_desa_lists_and_the_kabid_may_verify(app_db
     assert at.button(key="kohort-verifikasi").disabled  # no candidates there yet
 
 
+def test_the_desa_lists_letters_and_sk_tabs_each_say_the_next_step(app_db):
+    at = open_app("pekerja-rentan-kohort", user="kabidsos")
+    for tab in (0, 1, 3):
+        at = on_tab(at, tab)
+        assert not at.exception, at.exception
+        assert any(i.value.startswith("Langkah berikutnya:") for i in at.info), (tab, [i.value for i in at.info])
+
+
 def test_the_letters_tab_lists_the_overdue_desa(app_db):
     at = on_tab(open_app("pekerja-rentan-kohort", user="staf"), 1)
     assert not at.exception, at.exception

@@ -18,6 +18,7 @@ from lib.setup import database as setup
 from .test_pages import open_app, texts
 
 NIK = "1671015505950003"  # Palembang-style code 16, woman born 15-05-95 (day + 40)
+OTHER_NIK = "1671015606960004"  # another woman, born 16-06-96, with no case yet
 FORM = "intake-kartu-ak1-0"  # the first intake form of the session (a new key after each success)
 
 
@@ -66,10 +67,11 @@ def open_case_page(case_id, user: str):
     return at.run()
 
 
-def fill_valid_form(at, name: str = "Siti Aminah") -> None:
+def fill_valid_form(at, name: str = "Siti Aminah", nik: str = OTHER_NIK) -> None:
     at.text_input(key=f"{FORM}-nama").input(name)
-    at.text_input(key=f"{FORM}-nik").input(NIK)
-    at.date_input(key=f"{FORM}-tanggal_lahir").set_value(dt.date(1995, 5, 15))
+    at.text_input(key=f"{FORM}-nik").input(nik)
+    born = dt.date(1995, 5, 15) if nik == NIK else dt.date(1996, 6, 16)
+    at.date_input(key=f"{FORM}-tanggal_lahir").set_value(born)
     at.selectbox(key=f"{FORM}-jenis_kelamin").select("Perempuan")
     at.selectbox(key=f"{FORM}-pendidikan").select("D4/S1")
     for kode in ("fc_ktp", "fc_ijazah", "foto_3x4"):
@@ -104,7 +106,7 @@ def test_a_valid_intake_registers_exactly_one_case_and_says_terdaftar(app_db, wa
     assert case_count(app_db) == before + 1
     [case] = ak1_cases_named(app_db, "Siti Aminah Uji")
     assert case.register_no != waiting.register_no
-    assert case.nik == NIK and case.state == "berjalan"
+    assert case.nik == OTHER_NIK and case.state == "berjalan"
     assert case.data["kurang"] == ["Pas Photo 2 x 3 (1 lbr)"]
     done = [s.value for s in at.success if "terdaftar" in s.value]
     assert done == [f"Permohonan **{case.register_no}** terdaftar."]
@@ -125,6 +127,48 @@ def test_an_intake_with_a_15_digit_nik_keeps_the_form_and_registers_nothing(app_
     assert at.text_input(key=f"{FORM}-nama").value == "Nina Nik Pendek"
 
 
+def test_a_nik_with_an_open_case_is_told_so_with_a_link_to_it_and_registered_only_with_a_reason(app_db, waiting):
+    at = open_app("kartu-ak1", user="staf")
+    before = case_count(app_db)
+    fill_valid_form(at, "Siti Aminah Ganda", nik=NIK)  # the NIK of the case waiting for the Kasi
+    submit(at)
+    assert not at.exception, at.exception
+    assert case_count(app_db) == before
+    warned = [w.value for w in at.warning if "masih terbuka" in w.value]
+    assert warned and waiting.register_no in warned[0]
+    link = [p for p in at.get("page_link") if waiting.register_no in p.proto.label]
+    assert link and link[0].proto.query_string == f"id={waiting.id}"
+    assert at.text_input(key=f"{FORM}-nama").value == "Siti Aminah Ganda"  # the form is kept
+    submit(at)  # again without a reason: still refused
+    assert case_count(app_db) == before
+    reason = "Pemohon kehilangan berkas pertama di kantor pos."
+    at.text_area(key=f"{FORM}-alasan").input(reason)
+    submit(at)
+    assert not at.exception, at.exception
+    assert case_count(app_db) == before + 1
+    [case] = ak1_cases_named(app_db, "Siti Aminah Ganda")
+    assert case.data["alasan_ganda"] == reason and case.data["ganda_dengan"] == [waiting.register_no]
+    assert [s.value for s in at.success if "terdaftar" in s.value] == [f"Permohonan **{case.register_no}** terdaftar."]
+    # Its case page says why it was opened.
+    page = open_case_page(case.id, "staf")
+    assert any(reason in i.value and waiting.register_no in i.value for i in page.info)
+
+
+def test_cari_berkas_by_nik_shows_both_open_cases_of_the_same_person(app_db, waiting):
+    second, _ = act(app_db, "staf", cases.intake, "kartu-ak1",
+                    {"nama": "Andi Saputra", "nik": NIK, "tanggal_lahir": "1995-05-15", "jenis_kelamin": "Perempuan",
+                     "pendidikan": "SMA/SMK"}, {"fc_ktp": True}, reason="Permohonan pertama salah tanggal lahir.")
+    at = open_app(None, "staf")
+    hashes = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == "berkas"]
+    at._page_hash = hashes[0]
+    at.run()
+    at.text_input(key="cari-teks").input(NIK)
+    at.button(key="FormSubmitter:cari-berkas-Cari").click().run()
+    assert not at.exception, at.exception
+    shown = at.dataframe(key="cari-hasil").value
+    assert set(shown["No. register"]) == {waiting.register_no, second.register_no}
+
+
 # --- Tugas Saya -----------------------------------------------------------------------------------------
 def test_kasi_finds_a_case_waiting_at_step_4_in_tugas_saya(waiting):
     v = waiting
@@ -141,7 +185,7 @@ def test_kasi_finds_a_case_waiting_at_step_4_in_tugas_saya(waiting):
 
 
 def test_the_counter_staf_sees_the_completeness_check_but_not_the_kasi_step_in_tugas_saya(app_db, waiting):
-    values = {"nama": "Budi Loket", "nik": NIK, "tanggal_lahir": "1995-05-15", "jenis_kelamin": "Laki-laki",
+    values = {"nama": "Budi Loket", "nik": OTHER_NIK, "tanggal_lahir": "1996-06-16", "jenis_kelamin": "Perempuan",
               "pendidikan": "SD"}
     at_counter, _ = act(app_db, "staf", cases.intake, "kartu-ak1", values, {"fc_ktp": True})
     at = open_app("tugas", user="staf")

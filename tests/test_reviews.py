@@ -72,15 +72,15 @@ def save(db, rid, user="maya", answers=ALL_YES, findings=(), monitoring=None, ve
         return reviews.save_draft(s, who(db, user), rid, v, answers, "SOP berjalan baik.", list(findings), mon)
 
 
-def do(db, func, rid, user, *args, now=NOW):
+def do(db, func, rid, user, *args, now=NOW, **kwargs):
     with db.begin() as s:
-        func(s, who(db, user), rid, s.get(Review, rid).version, *args, now=now)
+        func(s, who(db, user), rid, s.get(Review, rid).version, *args, now=now, **kwargs)
 
 
 def submitted(db, rid=None):
     rid = rid or open_(db)
     save(db, rid)
-    do(db, reviews.submit, rid, "maya")
+    do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
     return rid
 
 
@@ -110,7 +110,7 @@ def test_only_holders_of_manage_reviews_open_edit_or_submit_a_review(db, user):
     with pytest.raises(PermissionDenied):
         save(db, rid, user=user)
     with pytest.raises(PermissionDenied):
-        do(db, reviews.submit, rid, user)
+        do(db, reviews.submit, rid, user, skm_empty_ok=True)
 
 
 def test_staf_cannot_read_a_review_but_kepala_dinas_and_sekretaris_can(db):
@@ -154,7 +154,7 @@ def test_a_returned_review_needs_a_comment_and_goes_back_to_draft(db):
     assert v.returned_comment == "Langkah 3 perlu tindak lanjut yang nyata."
     assert v.history[-1].label == "Dikembalikan"
     save(db, rid, findings=[FINDING])  # the evaluator edits and submits again
-    do(db, reviews.submit, rid, "maya")
+    do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
     assert view(db, rid).state == "diajukan" and view(db, rid).returned_comment is None
 
 
@@ -204,7 +204,7 @@ def test_an_incomplete_draft_cannot_be_submitted_and_says_what_is_missing(db):
     answers[4] = {"ya": False, "catatan": ""}
     save(db, rid, answers=answers, findings=[{**FINDING, "penanggung_jawab": "", "batas_waktu": None}])
     with pytest.raises(reviews.IncompleteReview) as err:
-        do(db, reviews.submit, rid, "maya")
+        do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
     assert err.value.problems == ["Pertanyaan 3: pilih Ya atau Tidak.",
                                   "Pertanyaan 5 dijawab Tidak: tulis catatan apa yang perlu diperbaiki.",
                                   "Temuan 1: lengkapi penanggung jawab, batas waktu."]
@@ -217,17 +217,38 @@ def test_a_no_answer_needs_a_finding_with_its_follow_up(db):
     answers[1] = {"ya": False, "catatan": "Istilah di langkah 2 membingungkan."}
     save(db, rid, answers=answers)
     with pytest.raises(reviews.IncompleteReview, match="paling sedikit satu temuan"):
-        do(db, reviews.submit, rid, "maya")
+        do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
     save(db, rid, answers=answers, findings=[FINDING])
+    do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
+
+
+def test_a_quarter_without_skm_respondents_is_submitted_only_when_the_evaluator_confirms_the_empty_skm_part(db):
+    rid = open_(db)
+    save(db, rid)
+    with pytest.raises(reviews.SkmEmpty, match="Bagian SKM kosong"):
+        do(db, reviews.submit, rid, "maya")
+    assert view(db, rid).state == "draft"
+    do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
+    assert view(db, rid).state == "diajukan" and view(db, rid).skm["respondents"] == 0
+
+
+def test_a_quarter_with_skm_respondents_needs_no_confirmation(db):
+    with db.begin() as s:
+        skm_data.submit(s, "kartu-ak1", {f"U{i}": 4 for i in range(1, 10)}, {}, now=t("2025-06-05 10:00"))
+    rid = open_(db)
+    save(db, rid)
     do(db, reviews.submit, rid, "maya")
+    assert view(db, rid).state == "diajukan"
 
 
 def test_a_quarter_can_be_submitted_only_from_its_last_day(db):
     rid = open_(db)
     save(db, rid)
     with pytest.raises(reviews.IncompleteReview, match="belum berakhir"):
-        do(db, reviews.submit, rid, "maya", now=dt.datetime(2025, 6, 29, 9, 0, tzinfo=dt.timezone.utc))
-    do(db, reviews.submit, rid, "maya", now=dt.datetime(2025, 6, 30, 9, 0, tzinfo=dt.timezone.utc))
+        do(db, reviews.submit, rid, "maya", now=dt.datetime(2025, 6, 29, 9, 0, tzinfo=dt.timezone.utc),
+           skm_empty_ok=True)
+    do(db, reviews.submit, rid, "maya", now=dt.datetime(2025, 6, 30, 9, 0, tzinfo=dt.timezone.utc),
+       skm_empty_ok=True)
 
 
 @pytest.mark.parametrize("period, message", [("2025-06", "harus berupa triwulan"), ("2025", "harus berupa triwulan"),
@@ -297,10 +318,10 @@ def test_the_semester_review_carries_the_monitoring_form_per_step(db):
     mon[2] = {"no": 3, "berjalan": False, "catatan": "Printer kartu sering macet.", "tindakan": ""}
     save(db, rid, monitoring=mon)
     with pytest.raises(reviews.IncompleteReview, match="Monitoring langkah 3 tidak berjalan baik"):
-        do(db, reviews.submit, rid, "maya")
+        do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
     mon[2]["tindakan"] = "Ganti printer kartu."
     save(db, rid, monitoring=mon)
-    do(db, reviews.submit, rid, "maya")
+    do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
     assert view(db, rid).monitoring[2] == {"no": 3, "kegiatan": v.monitoring[2]["kegiatan"], "berjalan": False,
                                            "catatan": "Printer kartu sering macet.", "tindakan": "Ganti printer kartu."}
 
@@ -315,7 +336,7 @@ def test_the_printable_page_and_the_xlsx_carry_the_review(db):
     history(db)
     rid = open_(db)
     save(db, rid, findings=[{**FINDING, "temuan": "=HYPERLINK(\"x\") <b>antrean</b>"}])
-    do(db, reviews.submit, rid, "maya")
+    do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
     do(db, reviews.approve, rid, "pak_kadis", None)
     v = view(db, rid)
     page = reviews.to_html(v)
@@ -332,7 +353,7 @@ def test_the_printable_page_and_the_xlsx_carry_the_review(db):
 def test_every_transition_is_in_the_workflow_history(db):
     rid = submitted(db)
     do(db, reviews.return_to_draft, rid, "pak_kadis", "Lengkapi.")
-    do(db, reviews.submit, rid, "maya")
+    do(db, reviews.submit, rid, "maya", skm_empty_ok=True)
     do(db, reviews.approve, rid, "pak_kadis", None)
     with db() as s:
         rows = s.execute(select(WorkflowHistory.from_state, WorkflowHistory.to_state).where(
@@ -377,6 +398,10 @@ def button(at, label):
     return next(b for b in at.button if b.label == label)
 
 
+def confirm_empty_skm(at) -> None:
+    next(c for c in at.checkbox if c.label == "Ajukan tanpa data SKM").check()
+
+
 def test_the_evaluator_answers_the_questions_on_the_page_and_submits(app_db):
     db, rid = page_review(app_db)
     at = review_page(rid, "evaluator")
@@ -387,6 +412,7 @@ def test_the_evaluator_answers_the_questions_on_the_page_and_submits(app_db):
     assert "Pertanyaan 1: pilih Ya atau Tidak." in at.error[0].value
     for radio in at.radio:
         radio.set_value("Ya")
+    confirm_empty_skm(at)
     button(at, "Simpan dan ajukan ke Kepala Dinas").click().run()
     assert not at.error, at.error
     assert "Evaluasi diajukan ke Kepala Dinas" in at.success[0].value
@@ -398,7 +424,7 @@ def test_kepala_dinas_returns_with_a_comment_and_approves_on_the_page(app_db):
     db, rid = page_review(app_db)
     save(db, rid, user="evaluator")
     with db.begin() as s:
-        reviews.submit(s, who(db, "evaluator"), rid, s.get(Review, rid).version)
+        reviews.submit(s, who(db, "evaluator"), rid, s.get(Review, rid).version, skm_empty_ok=True)
     at = review_page(rid, "kadis")
     button(at, "Kembalikan").click().run()
     assert "Tulis komentar" in at.error[0].value and view(db, rid, user="evaluator").state == "diajukan"
@@ -408,6 +434,7 @@ def test_kepala_dinas_returns_with_a_comment_and_approves_on_the_page(app_db):
     assert "Evaluasi dikembalikan" in at.success[0].value and view(db, rid, user="evaluator").state == "draft"
     at = review_page(rid, "evaluator")
     assert "Lengkapi tindak lanjut langkah 3." in at.warning[0].value
+    confirm_empty_skm(at)
     button(at, "Simpan dan ajukan ke Kepala Dinas").click().run()
     at = review_page(rid, "kadis")
     button(at, "Setujui").click().run()
@@ -423,3 +450,73 @@ def test_the_overview_lists_every_sop_with_its_review_state(app_db):
     assert dict(zip(table["SOP"], table["Status"]))["Kartu Pencari Kerja (AK1)"] == "Draf"
     assert "Belum dibuka" in table["Status"].tolist()
     assert not at.get("form")  # only the evaluation team opens reviews
+
+
+def test_a_tidak_answer_is_submitted_with_findings_added_and_removed_by_their_buttons(app_db):
+    db, rid = page_review(app_db)
+    at = review_page(rid, "evaluator")
+    for radio in at.radio:
+        radio.set_value("Ya")
+    at.radio[1].set_value("Tidak")
+    at.text_input[1].input("Istilah pada langkah 2 membingungkan.")
+    at.text_area[0].input("Perlu perbaikan bahasa.")
+    assert "Belum ada temuan" in " ".join(c.value for c in at.caption)
+    button(at, "Tambah temuan").click().run()
+    button(at, "Tambah temuan").click().run()
+    assert not at.exception, at.exception
+    assert [b.label for b in at.button if b.label.startswith("Hapus temuan")] == ["Hapus temuan 1", "Hapus temuan 2"]
+    # What was typed before the clicks is still there.
+    assert at.radio[1].value == "Tidak" and at.text_area[0].value == "Perlu perbaikan bahasa."
+    areas = [a for a in at.text_area if a.label.startswith("Temuan")]
+    areas[0].input("Baris kosong yang salah tambah.")
+    areas[1].input("Istilah “pengadministrasi” tidak dipahami pemohon.")
+    button(at, "Hapus temuan 1").click().run()
+    [left] = [a for a in at.text_area if a.label.startswith("Temuan")]
+    assert left.value == "Istilah “pengadministrasi” tidak dipahami pemohon."
+    at.text_input(key=left.key.replace("-ft-", "-ftl-")).input("Ganti istilah pada revisi berikut.")
+    at.text_input(key=left.key.replace("-ft-", "-fpj-")).input("Kasi Penempatan")
+    at.date_input(key=left.key.replace("-ft-", "-fbw-")).set_value(dt.date(2030, 12, 31))
+    confirm_empty_skm(at)
+    button(at, "Simpan dan ajukan ke Kepala Dinas").click().run()
+    assert not at.error, [e.value for e in at.error]
+    v = view(db, rid, user="evaluator")
+    assert v.state == "diajukan"
+    assert v.findings == [reviews.Finding("Istilah “pengadministrasi” tidak dipahami pemohon.",
+                                          "Ganti istilah pada revisi berikut.", "Kasi Penempatan",
+                                          dt.date(2030, 12, 31))]
+
+
+def test_submitting_with_no_skm_respondent_asks_for_confirmation_and_says_the_skm_part_is_empty(app_db):
+    db, rid = page_review(app_db)
+    at = review_page(rid, "evaluator")
+    assert any("Bagian SKM kosong" in w.value for w in at.warning)
+    for radio in at.radio:
+        radio.set_value("Ya")
+    button(at, "Simpan dan ajukan ke Kepala Dinas").click().run()
+    assert "Bagian SKM kosong" in at.error[0].value and "Ajukan tanpa data SKM" in at.error[0].value
+    assert view(db, rid, user="evaluator").state == "draft"
+    confirm_empty_skm(at)
+    button(at, "Simpan dan ajukan ke Kepala Dinas").click().run()
+    assert view(db, rid, user="evaluator").state == "diajukan"
+
+
+def test_a_review_not_yet_opened_is_opened_from_its_row_by_the_evaluation_team(app_db):
+    page_review(app_db)
+    at = review_page(None, "evaluator")
+    table = at.dataframe[0].value
+    row = table["Status"].tolist().index("Belum dibuka")
+    sop = table["SOP"][row]
+    at.session_state["eval-table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    button(at, f"Buka evaluasi {sop}").click().run()
+    assert not at.exception, at.exception
+    with session_factory(app_db)() as s:
+        opened = s.scalars(select(Review).where(Review.period == last_quarter())).all()
+    assert len(opened) == 2
+    at = review_page(None, "kadis")  # who may not open one is told who does
+    row = at.dataframe[0].value["Status"].tolist().index("Belum dibuka")
+    at.session_state["eval-table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert any("belum dibuka oleh tim evaluasi" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label.startswith("Buka evaluasi")]

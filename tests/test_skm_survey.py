@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from lib.base.db import SkmResponse, session_factory
 from lib.evaluation import skm, skm_data
 
-from .test_pages import open_app
+from .test_pages import open_app, texts
 
 ALL_FOUR = {u.kode: 4 for u in skm.UNSUR}
 
@@ -24,7 +24,7 @@ def test_a_complete_answer_sheet_is_stored_without_personal_data(ready_db):
 @pytest.mark.parametrize("sop_id, answers, profile, message", [
     (None, ALL_FOUR, {}, "Pilih layanan"),
     ("standar-pelayanan-bpjs-tk", ALL_FOUR, {}, "Pilih layanan"),  # a standard is not a service to rate
-    ("kartu-ak1", {**ALL_FOUR, "U3": None}, {}, "Belum dijawab: Waktu Penyelesaian"),
+    ("kartu-ak1", {**ALL_FOUR, "U3": None}, {}, r"Belum dijawab: pertanyaan nomor 3 \(Waktu Penyelesaian\)\."),
     ("kartu-ak1", {**ALL_FOUR, "U1": 5}, {}, "tidak sah"),
     ("kartu-ak1", ALL_FOUR, {"pekerjaan": "Presiden"}, "Pekerjaan"),
 ])
@@ -75,3 +75,35 @@ def test_the_survey_tells_a_visitor_which_questions_are_unanswered(app_db):
     assert "Belum dijawab" in at.error[0].value
     with session_factory(app_db)() as s:
         assert s.scalar(select(func.count()).select_from(SkmResponse)) == 0
+
+
+def test_the_unanswered_message_lists_the_question_numbers_and_stands_just_above_the_submit_button(app_db):
+    at = open_app("skm", user=None)
+    at.selectbox[0].set_value("kartu-ak1")
+    for radio in at.radio:
+        radio.set_value(4)
+    at.radio[1].set_value(None)
+    at.radio[4].set_value(None)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert "Belum dijawab: pertanyaan nomor 2 (" in error.value and "), 5 (" in error.value
+    form = at.get("form")[0]
+    kinds = [type(e).__name__ for e in form.children.values()]
+    assert kinds[-2:] == ["Alert", "Button"] or kinds[-2:] == ["Error", "Button"], kinds
+    assert at.radio[0].value == 4  # the answers already given are kept
+    with session_factory(app_db)() as s:
+        assert s.scalar(select(func.count()).select_from(SkmResponse)) == 0
+
+
+def test_saran_is_marked_optional(app_db):
+    at = open_app("skm", user=None)
+    assert [t.label for t in at.text_area] == ["Saran atau masukan (opsional)"]
+
+
+def test_the_survey_names_the_agency_from_its_setting_or_else_from_the_services(app_db, monkeypatch):
+    at = open_app("skm", user=None)
+    assert "Dinas Penanaman Modal, Pelayanan Terpadu Satu Pintu dan Tenaga Kerja Kota Pagar Alam" in texts(at)
+    monkeypatch.setenv("PORTAL_NAMA_INSTANSI", "Dinas Tenaga Kerja Kabupaten Contoh")
+    at = open_app("skm", user=None)
+    assert "**Dinas Tenaga Kerja Kabupaten Contoh**" in [m.value for m in at.markdown]

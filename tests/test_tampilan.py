@@ -40,3 +40,22 @@ def test_the_page_tables_show_nik_masked():
 
     row = tampilan.people_rows([Person()], {"kaling": ("Kaling", "Tasikmadu")})[0]
     assert row["NIK"] != Person.nik and row["NIK"].endswith("0003")
+
+
+def test_each_tab_says_the_next_step_of_the_cohort():
+    verified = dict(calon=4, diverifikasi=dt.datetime(2026, 11, 2, 3, 0), jumlah_diverifikasi=4)
+    unverified, ready = _desa(nama="Kaling", calon=4), _desa(nama="Jatiharjo", **verified)
+    sent = _desa(nama="Karang Dalo", surat_tanggal=dt.date(2026, 11, 3), **verified)
+    answered = _desa(nama="Jatisobo", surat_tanggal=dt.date(2026, 11, 3), jawaban=dt.date(2026, 11, 5), valid=4,
+                     menunggu=4, **verified)
+    tab1 = tampilan.lists_next([unverified, ready], staff=False, kabid=True)
+    assert tab1.startswith("Langkah berikutnya: Verifikasi daftar calon 1 desa (Kaling).")
+    assert "1 desa yang daftarnya sudah diverifikasi dicatat di tab 2" in tab1
+    tab2 = tampilan.letters_next([ready, sent, answered])
+    assert "Catat surat konfirmasi untuk 1 desa (Jatiharjo)." in tab2
+    assert "Tunggu jawaban 1 desa (Karang Dalo)." in tab2 and "menunggu diambil menjadi peserta di tab 3" in tab2
+    assert "tab 1" in tampilan.letters_next([unverified])
+    assert "tab 3" in tampilan.sk_next(0, 0, None)
+    assert "3 peserta belum dicek" in tampilan.sk_next(8, 3, None)
+    assert "catat nomor dan tanggal SK" in tampilan.sk_next(8, 0, None)
+    assert "sudah ditetapkan" in tampilan.sk_next(8, 0, "800/12/2027")

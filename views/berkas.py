@@ -61,6 +61,10 @@ def _case(d: case_detail.CaseDetail) -> None:
     lead = duration(d.lead_working_min) if d.closed_at else "berjalan"
     st.markdown(f"**Status:** {d.state_label} · **Pemohon:** {fmt.md(d.applicant_name or '—')} · **Langkah berjalan:** "
                 f"{', '.join(str(s.step.no) for s in d.open_steps) or '—'} · **Lama:** {lead}")
+    if d.data.get("alasan_ganda"):
+        st.info(f"Permohonan kedua untuk NIK yang sama (saat dibuka masih terbuka: "
+                f"{', '.join(d.data.get('ganda_dengan') or [])}). **Alasan:** {fmt.md(d.data['alasan_ganda'])}",
+                icon=":material/content_copy:")
     _identity(d)
     if d.state == "selesai":
         _skm(d)

@@ -80,7 +80,25 @@ def _overview() -> None:
         row = rows[chosen[0]]
         if row["id"] is not None:
             _open(row["id"])
-        st.info("Evaluasi SOP ini untuk triwulan tersebut belum dibuka oleh tim evaluasi.")
+        _not_opened(row, code, per.label, has_permission(actor, "manage_reviews"))
+
+
+def _not_opened(row: dict, code: str, label: str, may_open: bool) -> None:
+    """A "Belum dibuka" row: the evaluation team may open its review from here."""
+    if not may_open:
+        st.info(f"Evaluasi {row['sop']} untuk {label} belum dibuka oleh tim evaluasi.")
+        return
+    with st.container(border=True):
+        st.markdown(f"Evaluasi **{fmt.md(row['sop'])}** untuk {label} belum dibuka.")
+        if st.button(f"Buka evaluasi {row['sop']}", type="primary", icon=":material/edit_note:",
+                     key=f"eval-open-row-{row['sop_id']}"):
+            try:
+                with context.db().begin() as session:
+                    review_id, _ = reviews.open_review(session, context.actor(), row["sop_id"], code)
+            except widgets.USER_ERRORS as err:
+                st.error(str(err))
+            else:
+                _open(review_id)
 
 
 def _detail(v: reviews.ReviewView) -> None:
@@ -159,52 +177,98 @@ def _form(v: reviews.ReviewView) -> None:
                                  placeholder="wajib bila Tidak")
             answers.append({"ya": None if ya is None else ya == "Ya", "catatan": note})
         kesimpulan = st.text_area("Kesimpulan", v.kesimpulan or "", key=f"eval-kes-{k}")
-        st.subheader("Temuan dan tindak lanjut", anchor=False)
-        frame = pd.DataFrame([{"temuan": f.temuan, "tindak_lanjut": f.tindak_lanjut,
-                               "penanggung_jawab": f.penanggung_jawab, "batas_waktu": f.batas_waktu}
-                              for f in v.findings], columns=["temuan", "tindak_lanjut", "penanggung_jawab",
-                                                             "batas_waktu"]).astype({"batas_waktu": "object"})
-        columns = {"temuan": st.column_config.TextColumn("Temuan", width=340),
-                   "tindak_lanjut": st.column_config.TextColumn("Tindak lanjut", width=340),
-                   "penanggung_jawab": st.column_config.TextColumn("Penanggung jawab", width=170),
-                   "batas_waktu": st.column_config.DateColumn("Batas waktu", format="DD/MM/YYYY", width=120)}
-        edited = widgets.editor(frame, num_rows="dynamic", hide_index=True, width="stretch", key=f"eval-f-{k}",
-                                config=columns)
-        monitoring = None
-        if v.monitoring:
-            st.subheader("Monitoring pelaksanaan SOP (semesteran)", anchor=False)
-            mon = pd.DataFrame([{"no": m["no"], "kegiatan": m["kegiatan"], "pelaksanaan": BERJALAN.get(m["berjalan"]),
-                                 "catatan": m["catatan"], "tindakan": m["tindakan"]} for m in v.monitoring])
-            config = {"no": st.column_config.NumberColumn("Langkah", width=70),
-                      "kegiatan": st.column_config.TextColumn("Kegiatan", width=360),
-                      "pelaksanaan": st.column_config.SelectboxColumn("Pelaksanaan", options=list(BERJALAN.values()),
-                                                                      width=200),
-                      "catatan": st.column_config.TextColumn("Catatan", width=170),
-                      "tindakan": st.column_config.TextColumn("Tindakan", width=170)}
-            mon = widgets.editor(mon, num_rows="fixed", hide_index=True, width="stretch", key=f"eval-m-{k}",
-                                 disabled=["no", "kegiatan"], config=config)
-            back = {label: value for value, label in BERJALAN.items()}
-            monitoring = [{"no": int(r.no), "berjalan": back.get(r.pelaksanaan), "catatan": r.catatan or "",
-                           "tindakan": r.tindakan or ""} for r in mon.itertuples(index=False)]
+        findings, change = _findings(v, k)
+        monitoring = _monitoring(v, k) if v.monitoring else None
+        skm_empty_ok = False
+        if not v.skm["respondents"]:
+            st.warning("Bagian SKM kosong: belum ada responden SKM untuk SOP ini pada triwulan ini.",
+                       icon=":material/warning:")
+            skm_empty_ok = st.checkbox("Ajukan tanpa data SKM", key=f"eval-skm0-{k}")
         c1, c2, _ = st.columns([1, 2, 2])
         save = c1.form_submit_button("Simpan draf", icon=":material/save:", width="stretch")
         send = c2.form_submit_button("Simpan dan ajukan ke Kepala Dinas", type="primary", icon=":material/send:",
                                      width="stretch")
+    if change is not None and not (save or send):
+        _change_findings(k, change)
     if not (save or send):
         return
+    _save(v, answers, kesimpulan, findings, monitoring, send, skm_empty_ok)
+
+
+def _findings(v: reviews.ReviewView, k: str) -> tuple[list[dict], tuple[str, int] | None]:
+    """The findings as rows of inputs, each with its own *Hapus* button, and a *Tambah temuan* button; the
+    rows live in the session until the draft is saved. Returns the rows and the button pressed, if any."""
+    ids = st.session_state.setdefault(f"_eval_rows_{k}", list(range(len(v.findings))))
+    st.subheader("Temuan dan tindak lanjut", anchor=False)
+    rows, change = [], None
+    for n, uid in enumerate(ids, start=1):
+        f = v.findings[uid] if uid < len(v.findings) else reviews.Finding("")
+        with st.container(border=True):
+            c1, c2 = st.columns([4, 1], vertical_alignment="center")
+            c1.markdown(f"**Temuan {n}**")
+            if c2.form_submit_button(f"Hapus temuan {n}", icon=":material/delete:", key=f"eval-fdel-{k}-{uid}",
+                                     type="tertiary"):
+                change = ("hapus", uid)
+            temuan = st.text_area(f"Temuan {n}", f.temuan, key=f"eval-ft-{k}-{uid}", max_chars=reviews.MAX_TEXT,
+                                  height=80, label_visibility="collapsed", placeholder="Apa yang ditemukan")
+            a, b, c = st.columns([2, 1, 1])
+            rows.append({"temuan": temuan,
+                         "tindak_lanjut": a.text_input("Tindak lanjut", f.tindak_lanjut or "",
+                                                       key=f"eval-ftl-{k}-{uid}", max_chars=reviews.MAX_TEXT),
+                         "penanggung_jawab": b.text_input("Penanggung jawab", f.penanggung_jawab or "",
+                                                          key=f"eval-fpj-{k}-{uid}", max_chars=200),
+                         "batas_waktu": c.date_input("Batas waktu", f.batas_waktu, key=f"eval-fbw-{k}-{uid}",
+                                                     format="DD/MM/YYYY")})
+    if not ids:
+        st.caption("Belum ada temuan. Jawaban Tidak memerlukan paling sedikit satu temuan dengan tindak lanjutnya.")
+    if st.form_submit_button("Tambah temuan", icon=":material/add:", key=f"eval-fadd-{k}"):
+        change = ("tambah", 0)
+    st.caption("Temuan yang ditambah atau dihapus tersimpan saat draf disimpan.")
+    return rows, change
+
+
+def _change_findings(k: str, change: tuple[str, int]) -> None:
+    ids = st.session_state[f"_eval_rows_{k}"]
+    what, uid = change
+    if what == "hapus":
+        ids.remove(uid)
+    else:
+        counter = f"_eval_next_{k}"  # new rows never take the number of a saved one, nor of a removed one
+        st.session_state[counter] = st.session_state.get(counter, 1_000_000) + 1
+        ids.append(st.session_state[counter])
+    st.rerun()
+
+
+def _monitoring(v: reviews.ReviewView, k: str) -> list[dict]:
+    st.subheader("Monitoring pelaksanaan SOP (semesteran)", anchor=False)
+    mon = pd.DataFrame([{"no": m["no"], "kegiatan": m["kegiatan"], "pelaksanaan": BERJALAN.get(m["berjalan"]),
+                         "catatan": m["catatan"], "tindakan": m["tindakan"]} for m in v.monitoring])
+    config = {"no": st.column_config.NumberColumn("Langkah", width=70),
+              "kegiatan": st.column_config.TextColumn("Kegiatan", width=360),
+              "pelaksanaan": st.column_config.SelectboxColumn("Pelaksanaan", options=list(BERJALAN.values()),
+                                                              width=200),
+              "catatan": st.column_config.TextColumn("Catatan", width=170),
+              "tindakan": st.column_config.TextColumn("Tindakan", width=170)}
+    mon = widgets.editor(mon, num_rows="fixed", hide_index=True, width="stretch", key=f"eval-m-{k}",
+                         disabled=["no", "kegiatan"], config=config)
+    back = {label: value for value, label in BERJALAN.items()}
+    return [{"no": int(r.no), "berjalan": back.get(r.pelaksanaan), "catatan": r.catatan or "",
+             "tindakan": r.tindakan or ""} for r in mon.itertuples(index=False)]
+
+
+def _save(v: reviews.ReviewView, answers, kesimpulan, findings, monitoring, send: bool, skm_empty_ok: bool) -> None:
     actor = context.actor()
-    findings = edited.to_dict("records")
     try:
         with context.db().begin() as session:
             version = reviews.save_draft(session, actor, v.id, v.version, answers, kesimpulan, findings, monitoring)
     except widgets.USER_ERRORS as err:
         st.error(str(err))
         return
-    if save:
+    if not send:
         widgets.flash("Draf evaluasi disimpan.")
     try:
         with context.db().begin() as session:
-            reviews.submit(session, actor, v.id, version)
+            reviews.submit(session, actor, v.id, version, skm_empty_ok=skm_empty_ok)
     except reviews.IncompleteReview as err:
         st.session_state[_PROBLEMS] = err.problems
         st.rerun()

@@ -109,6 +109,8 @@ def _download(label: str, build, file_name: str, key: str) -> None:
 def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> None:
     staff = has_permission(actor, "manage_candidates", kohort.BIDANG_SCOPE)
     kabid = has_permission(actor, "verify_candidates", kohort.BIDANG_SCOPE)
+    if not frozen:
+        st.info(tampilan.lists_next(status, staff, kabid), icon=":material/arrow_forward:")
     if staff:
         _import_reference()
     st.subheader("Daftar calon per desa", anchor=False)
@@ -180,6 +182,8 @@ def _import_reference() -> None:
 
 # --- 2. letters -----------------------------------------------------------------------------------------
 def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
+    if not frozen:
+        st.info(tampilan.letters_next(status), icon=":material/arrow_forward:")
     late = [d for d in status if d.terlambat and not frozen]
     if late:
         st.warning(f"{len(late)} desa terlambat menjawab surat konfirmasi: " + ", ".join(
@@ -308,6 +312,7 @@ def _sk_budget(k, actor) -> None:
         wil = bpjs.wilayah(session)
         people = kohort.participants(session, actor, k.id)
     r = b.iuran
+    st.info(tampilan.sk_next(b.peserta, b.belum_dicek, k.nomor_sk), icon=":material/arrow_forward:")
     st.subheader("Rencana anggaran", anchor=False)
     st.markdown(tampilan.iuran_sentence(r, b.bulan, bool(k.nomor_sk)))
     c = st.columns(3)

@@ -19,6 +19,7 @@ def intake_tab(doc) -> None:
     counter = st.session_state.setdefault(f"_intake_n_{doc.id}", 0)
     key = f"intake-{doc.id}-{counter}"
     errors = st.session_state.pop(key + "-errors", {})  # shown once, beside what was sent: never left stale
+    duplicate = st.session_state.get(key + "-dup")
     first = doc.langkah[0]
     st.caption(f"Langkah 1: {first.kegiatan} ({doc.actors[first.pelaksana].label}). Isian bertanda * wajib. "
                "Tekan Tab untuk pindah isian, Enter untuk mendaftarkan.")
@@ -33,13 +34,14 @@ def intake_tab(doc) -> None:
         if doc.kelengkapan:
             st.markdown("**Kelengkapan berkas yang dibawa pemohon**")
             ticked = formulir.checklist(doc, key)
+        reason = _duplicate_notice(duplicate, key) if duplicate else None
         submitted = st.form_submit_button("Daftarkan permohonan", type="primary", icon=":material/send:")
     if not submitted:
         return
     raw = formulir.raw_values(doc, values)
     try:
         with context.db().begin() as session:
-            view, result = cases.intake(session, context.actor(), doc.id, raw, ticked)
+            view, result = cases.intake(session, context.actor(), doc.id, raw, ticked, reason=reason)
             for f in doc.formulir:
                 if f.jenis == "file" and values.get(f.nama) is not None:
                     case_files.attach(session, context.actor(), view.id, values[f.nama].name,
@@ -47,14 +49,30 @@ def intake_tab(doc) -> None:
     except cases.FormInvalid as err:
         st.session_state[key + "-errors"] = err.result.errors
         st.rerun()
+    except cases.DuplicateCase as err:
+        st.session_state[key + "-errors"] = {}
+        st.session_state[key + "-dup"] = (str(err), err.existing)
+        st.rerun()
     except widgets.USER_ERRORS as err:
         st.error(str(err))
         return
+    st.session_state.pop(key + "-dup", None)
     st.session_state[f"_intake_n_{doc.id}"] = counter + 1  # a clean form for the next applicant
     st.session_state[_LAST] = (view.id, view.register_no)
     for message in result.warnings.values():
         st.toast(message, icon=":material/warning:")
     st.rerun()
+
+
+def _duplicate_notice(duplicate: tuple[str, list[tuple[int, str]]], key: str) -> str:
+    """The open case(s) of the same NIK, each a link to its case page, and the reason asked for."""
+    message, existing = duplicate
+    st.warning(message, icon=":material/content_copy:")
+    for case_id, number in existing:
+        st.page_link(nav.page("berkas"), label=f"Buka berkas {number} (masih terbuka)",
+                     icon=":material/folder_open:", query_params={"id": str(case_id)})
+    return st.text_area("Alasan membuka permohonan kedua *", key=f"{key}-alasan", max_chars=1000,
+                        placeholder=f"Minimal {cases.MIN_REASON} karakter; dicatat pada berkas baru.")
 
 
 def register_tab(doc) -> None:

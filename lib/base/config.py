@@ -34,6 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORTAL_ENV"),
     Setting("PORTAL_DEMO_HISTORY"),
     Setting("PORTAL_PUBLIC_URL", "public_url"),
+    Setting("PORTAL_NAMA_INSTANSI", "nama_instansi"),
     Setting("PORTAL_COOKIE_KEY", "cookie_key"),
     Setting("PORTAL_TRUSTED_PROXY", "trusted_proxy"),
     Setting("PORTAL_BACKUP_KEY"),
@@ -120,6 +121,13 @@ def public_url() -> str | None:
     when it differs from the address staff use (behind a proxy). None: use the address of the request."""
     url = (setting("PORTAL_PUBLIC_URL") or "").strip()
     return url.rstrip("/") or None
+
+
+def agency_name() -> str | None:
+    """``PORTAL_NAMA_INSTANSI`` (or ``nama_instansi`` in secrets.toml): the agency's name as citizens know it,
+    shown on the public SKM page. None: the page names the agencies of the SOPs in force instead."""
+    name = (setting("PORTAL_NAMA_INSTANSI") or "").strip()
+    return " ".join(name.split())[:200] or None
 
 
 def demo_history() -> bool:

@@ -9,6 +9,10 @@
   earlier one (rework: the same case, a new attempt of that step; when the step belongs to the applicant,
   the file is returned, ``dikembalikan``, with the note saying what is missing) or to the end.
 * After the last step the case is ``selesai``.
+* One person, one open case per SOP: a NIK that already has an open case (``berjalan`` or
+  ``dikembalikan``) of the same SOP gets a second one only with a written reason
+  (:class:`DuplicateCase` otherwise). The reason is the comment of the case's ``buka`` history entry and is
+  kept in ``data["alasan_ganda"]`` with the register numbers that were open (``data["ganda_dengan"]``).
 * Two people completing the same step at once: the case's version is checked in the UPDATE itself, so
   exactly one succeeds; the other gets :class:`Conflict` naming who did it and when, and nothing is
   written twice.
@@ -42,6 +46,31 @@ class CaseError(UserError):
 
 class Conflict(CaseError):
     """Someone else changed the case first."""
+
+
+#: The shortest reason accepted for a second open case of the same person and SOP.
+MIN_REASON = 10
+
+
+class DuplicateCase(CaseError):
+    """The NIK already has an open case of this SOP and no reason was given; ``existing`` holds
+    ``(case_id, register_no)`` of those cases. Nothing was written."""
+
+    def __init__(self, sop: catalog.SOP, existing: list[tuple[int, str]], reason_given: bool):
+        self.existing = existing
+        numbers = ", ".join(no for _, no in existing)
+        ask = (f"Alasan terlalu singkat: tulis minimal {MIN_REASON} karakter." if reason_given
+               else "Bila memang perlu permohonan kedua, tulis alasannya.")
+        super().__init__(f"NIK ini sudah memiliki permohonan {sop.label} yang masih terbuka: {numbers}. {ask}")
+
+
+def _open_cases_of(session: Session, sop_id: str, nik: str | None) -> list[tuple[int, str]]:
+    """``(case_id, register_no)`` of the cases of ``sop_id`` still open for ``nik``, oldest first."""
+    if not nik:
+        return []
+    return [(i, no) for i, no in session.execute(
+        select(Case.id, Case.register_no).where(Case.sop_id == sop_id, Case.nik == nik, Case.state != "selesai")
+        .order_by(Case.created_at, Case.id))]
 
 
 @dataclass(frozen=True)
@@ -101,8 +130,11 @@ def in_force(session: Session, sop_id: str) -> tuple[SopRevision, catalog.SOP]:
 
 
 def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str | None = None,
-              nik: str | None = None, data: dict | None = None, now: dt.datetime | None = None) -> CaseView:
-    """Open a case on the SOP revision in force; step 1 becomes available at ``now``."""
+              nik: str | None = None, data: dict | None = None, now: dt.datetime | None = None,
+              reason: str | None = None) -> CaseView:
+    """Open a case on the SOP revision in force; step 1 becomes available at ``now``.
+
+    A NIK with an open case of the same SOP needs ``reason`` (:class:`DuplicateCase` otherwise)."""
     now = now or utcnow()
     rev, sop = in_force(session, sop_id)
     scope = _intake_scope(actor, sop)
@@ -110,6 +142,12 @@ def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str |
     first = sop.langkah[0]
     if step_role(actor, sop, first, scope) is None:  # a case is opened by whoever does its first step
         raise PermissionDenied(actor, "run_cases", f"langkah 1 ({sop.actors[first.pelaksana].label})")
+    existing = _open_cases_of(session, sop_id, nik)
+    reason = " ".join((reason or "").split())[:1000] or None
+    if existing and (reason is None or len(reason) < MIN_REASON):
+        raise DuplicateCase(sop, existing, reason is not None)
+    if existing:
+        data = {**(data or {}), "alasan_ganda": reason, "ganda_dengan": [no for _, no in existing]}
     year = now.astimezone(dt.timezone(dt.timedelta(hours=7))).year
     for _ in range(5):  # another counter may take the same number at the same moment: try the next one
         seq = (session.scalar(select(func.max(Case.seq)).where(Case.sop_id == sop_id, Case.year == year)) or 0) + 1
@@ -119,7 +157,10 @@ def open_case(session: Session, actor: Actor, sop_id: str, applicant_name: str |
                 case = Case(sop_id=sop_id, revision_id=rev.id, register_no=number, year=year, seq=seq,
                             applicant_name=applicant_name, nik=nik, data=data or {}, scope=scope,
                             created_by=actor.user_id, created_at=now, version=1)
-                workflow.create(session, actor, case, "buka", detail=number, now=now)
+                detail = number + (f"; permohonan kedua, masih terbuka: {', '.join(data['ganda_dengan'])}"
+                                   if existing else "")
+                workflow.create(session, actor, case, "buka", comment=reason if existing else None,
+                                detail=detail, now=now)
         except IntegrityError:
             continue
         break
@@ -149,13 +190,15 @@ class FormInvalid(CaseError):
 
 
 def intake(session: Session, actor: Actor, sop_id: str, values: dict, documents: dict[str, bool] | None = None,
-           now: dt.datetime | None = None) -> tuple[CaseView, forms.FormResult]:
+           now: dt.datetime | None = None, reason: str | None = None) -> tuple[CaseView, forms.FormResult]:
     """Register a new application from the SOP's intake form (``formulir`` and ``kelengkapan``).
 
     The form is checked by :func:`lib.casework.forms.validate`; with errors nothing is written
     (:class:`FormInvalid`). Otherwise a case is opened; when step 1 belongs to the applicant
     (``eksternal``) it is the submission itself and is completed now by the counter officer, without a
     processing time. Missing documents are kept with the case, for the completeness check of the next step.
+    A NIK that already has an open case of this SOP is refused (:class:`DuplicateCase`) unless ``reason``
+    says why a second one is opened.
     """
     now = now or utcnow()
     rev, sop = in_force(session, sop_id)
@@ -172,7 +215,7 @@ def intake(session: Session, actor: Actor, sop_id: str, values: dict, documents:
     data = {"isian": result.values, "kelengkapan": {d.kode: bool((documents or {}).get(d.kode))
                                                     for d in sop.kelengkapan},
             "kurang": result.missing, "peringatan": result.warnings}
-    case = open_case(session, actor, sop_id, name, nik, data, now=now)
+    case = open_case(session, actor, sop_id, name, nik, data, now=now, reason=reason)
     if sop.actors[first.pelaksana].eksternal:
         note = "Berkas diterima di loket." + (" Belum ada: " + ", ".join(result.missing) + "." if result.missing
                                              else "")

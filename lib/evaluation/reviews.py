@@ -78,6 +78,10 @@ class IncompleteReview(ReviewError):
         super().__init__("Evaluasi belum dapat diajukan: " + " ".join(self.problems))
 
 
+class SkmEmpty(ReviewError):
+    """No SKM respondent in the quarter: the review is submitted only when the evaluator confirms it."""
+
+
 @dataclass(frozen=True)
 class Finding:
     temuan: str
@@ -451,8 +455,10 @@ def problems(r: Review, findings: list[ReviewAction], today: dt.date) -> list[st
     return out
 
 
-def submit(session: Session, actor: Actor, review_id: int, version: int | None, now: dt.datetime | None = None) -> None:
-    """Submit a complete draft to the Kepala Dinas, freezing the KPI and SKM figures of the quarter into it."""
+def submit(session: Session, actor: Actor, review_id: int, version: int | None, now: dt.datetime | None = None,
+           *, skm_empty_ok: bool = False) -> None:
+    """Submit a complete draft to the Kepala Dinas, freezing the KPI and SKM figures of the quarter into it.
+    A quarter without any SKM respondent needs ``skm_empty_ok`` (:class:`SkmEmpty` otherwise)."""
     r = _editable(session, actor, review_id, version)
     now = now or utcnow()
     findings = list(session.scalars(select(ReviewAction).where(ReviewAction.review_id == r.id)
@@ -461,8 +467,12 @@ def submit(session: Session, actor: Actor, review_id: int, version: int | None, 
     if missing:
         raise IncompleteReview(missing)
     p = quarter(r.period)
+    skm_figures = skm_hasil.figures(session, r.sop_id, p.start, p.end)
+    if not skm_figures["respondents"] and not skm_empty_ok:
+        raise SkmEmpty(f"Bagian SKM kosong: belum ada responden SKM untuk SOP ini pada {p.label}. Centang "
+                       "“Ajukan tanpa data SKM” bila evaluasi tetap diajukan.")
     r.kpi_snapshot = kpi_figures(session, r.sop_id, p, now)
-    r.skm_snapshot = skm_hasil.figures(session, r.sop_id, p.start, p.end)
+    r.skm_snapshot = skm_figures
     _transition(session, actor, r, "ajukan", None, now)
 
 

@@ -31,15 +31,26 @@ def services(session: Session) -> dict[str, str]:
     return {i: a.doc.label for i, a in active_documents(session).items() if a.doc.jenis == "sop"}
 
 
+def unanswered(answers: dict[str, int | None]) -> list[int]:
+    """The numbers (1–9, as the form shows them) of the questions left unanswered."""
+    return [i for i, u in enumerate(skm.UNSUR, start=1) if answers.get(u.kode) is None]
+
+
+def unanswered_message(numbers: list[int]) -> str:
+    """"Belum dijawab: pertanyaan nomor 2 (Persyaratan), 5 (…)", in the order of the form."""
+    listed = ", ".join(f"{n} ({skm.UNSUR[n - 1].nama})" for n in numbers)
+    return f"Mohon jawab semua pertanyaan. Belum dijawab: pertanyaan nomor {listed}."
+
+
 def submit(session: Session, sop_id: str | None, answers: dict[str, int | None], profile: dict[str, str | None],
            saran: str | None = None, source: str = "online", now: dt.datetime | None = None) -> int:
     """Store one respondent's answers; :class:`SurveyError` names what is missing or wrong."""
     offered = services(session)
     if not sop_id or sop_id not in offered:
         raise SurveyError("Pilih layanan yang Anda terima.")
-    missing = [u.nama for u in skm.UNSUR if answers.get(u.kode) is None]
+    missing = unanswered(answers)
     if missing:
-        raise SurveyError("Mohon jawab semua pertanyaan. Belum dijawab: " + ", ".join(missing) + ".")
+        raise SurveyError(unanswered_message(missing))
     for u in skm.UNSUR:
         if answers[u.kode] not in (1, 2, 3, 4):
             raise SurveyError(f"Jawaban “{u.nama}” tidak sah.")

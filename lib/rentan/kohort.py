@@ -237,8 +237,9 @@ class DesaStatus:
     peserta: int                     # active participants in the cohort
     terlambat: bool                  # letter sent, no answer, deadline passed
     kuota: int | None = None         # participants the desa may have (None: every Valid candidate)
-    cadangan: int = 0                # Valid candidates not on the cohort's list: the desa's reserve
+    cadangan: int = 0                # Valid candidates the quota keeps off the list: the desa's reserve
     state: str = "belum_diverifikasi"  # its workflow state (data/workflows/kohort_desa.yaml)
+    menunggu: int = 0                # Valid candidates of an answered desa that "Ambil" would add now
 
     @property
     def berubah(self) -> bool:
@@ -279,9 +280,14 @@ def desa_status(session: Session, actor: Actor, kohort_id: int, today: dt.date |
     rows = {r.desa_kode: r for r in session.scalars(select(KohortDesa).where(KohortDesa.kohort_id == kohort_id))}
     listed = (select(PesertaKohort.nik).where(PesertaKohort.kohort_id == kohort_id,
                                               PesertaKohort.desa_kode == CalonPenerima.desa_kode))
-    reserve = dict(session.execute(select(CalonPenerima.desa_kode, func.count())
+    outside = dict(session.execute(select(CalonPenerima.desa_kode, func.count())
                                    .where(CalonPenerima.status_validasi == "valid", CalonPenerima.nik.not_in(listed))
                                    .group_by(CalonPenerima.desa_kode)).all())
+    # Valid people not on the list are either waiting for "Ambil" (room left in the quota, or no quota) or,
+    # in an answered desa whose quota is full, its reserve; never both.
+    waiting: dict[str, int] = {}
+    for c in ([] if frozen(get(session, kohort_id)) else to_take(session, kohort_id)):
+        waiting[c.desa_kode] = waiting.get(c.desa_kode, 0) + 1
     out = []
     for d, kec in session.execute(select(Desa, Kecamatan.nama).join(Kecamatan, Desa.kecamatan_kode == Kecamatan.kode)
                                   .order_by(Kecamatan.nama, Desa.nama)):
@@ -294,8 +300,10 @@ def desa_status(session: Session, actor: Actor, kohort_id: int, today: dt.date |
                               r.surat_nomor if r else None, sent, batas,
                               answered, peserta.get(d.kode, 0),
                               bool(sent and not answered and batas and today > batas),
-                              r.kuota if r else None, reserve.get(d.kode, 0),
-                              r.state if r else "belum_diverifikasi"))
+                              r.kuota if r else None,
+                              outside.get(d.kode, 0) - waiting.get(d.kode, 0) if answered and r.kuota is not None
+                              else 0,
+                              r.state if r else "belum_diverifikasi", waiting.get(d.kode, 0)))
     return out
 
 

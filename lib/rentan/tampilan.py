@@ -20,7 +20,7 @@ def _date(d: dt.date | None) -> str:
 def next_step(d: DesaStatus, staff: bool, kabid: bool) -> str:
     """What happens next for the desa, in a sentence (``staff``/``kabid``: what the reader may do)."""
     if d.jawaban:
-        return f"Dijawab {fmt.tanggal(d.jawaban)}; {fmt.angka(d.valid)} calon dinyatakan Valid oleh desa (tab 3)."
+        return answered_sentence(d, staff)
     if d.surat_tanggal:
         return (f"Surat {d.surat_nomor} tanggal {fmt.tanggal(d.surat_tanggal)}; batas jawaban "
                 f"{fmt.tanggal(d.batas)}. Berkas validasi yang diterima di halaman Validasi desa tercatat sebagai "
@@ -39,12 +39,88 @@ def next_step(d: DesaStatus, staff: bool, kabid: bool) -> str:
     return "Belum ada data DTKS/P3KE untuk desa ini" + ("; impor ekstraknya di atas." if staff else ".")
 
 
+def answered_sentence(d: DesaStatus, staff: bool) -> str:
+    """An answered desa: its Valid candidates, and how many are participants, wait to be taken or are its
+    reserve: the same figures as its row of :func:`desa_rows`."""
+    quota = "semua calon Valid" if d.kuota is None else f"kuota {fmt.angka(d.kuota)}"
+    text = (f"Dijawab {fmt.tanggal(d.jawaban)}: {fmt.angka(d.valid)} calon Valid, {fmt.angka(d.peserta)} sudah "
+            f"menjadi peserta ({quota})")
+    if d.cadangan:
+        text += f", {fmt.angka(d.cadangan)} menjadi cadangan pengganti"
+    if d.menunggu:
+        return (text + f". Langkah berikutnya: {fmt.angka(d.menunggu)} calon Valid menunggu diambil menjadi peserta"
+                + (" — tekan Ambil calon tervalidasi di tab 3." if staff else " oleh staf di tab 3."))
+    if d.peserta:
+        return text + ". Langkah berikutnya: cek BPJS Ketenagakerjaan di tab 3."
+    return text + ". Tidak ada calon Valid yang dapat menjadi peserta dari desa ini."
+
+
 def desa_rows(status: list[DesaStatus]) -> list[dict]:
-    """Tab 1: every desa with its candidates, verification, stage, quota and people."""
+    """Tab 1: every desa with its candidates, verification, stage, quota and people. Every Valid candidate is
+    a participant, waits to be taken (Menunggu diambil) or, beyond the quota, is in reserve (Cadangan)."""
     return [{"Kecamatan": d.kecamatan, "Desa/Kelurahan": d.nama, "Data DTKS/P3KE": d.referensi, "Calon": d.calon,
              "Diverifikasi Kabid": fmt.waktu_pendek(d.diverifikasi) if d.diverifikasi else "—", "Tahap": d.tahap,
-             "Kuota": "semua Valid" if d.kuota is None else d.kuota, "Peserta": d.peserta, "Cadangan": d.cadangan}
+             "Kuota": "semua Valid" if d.kuota is None else d.kuota, "Valid": d.valid, "Peserta": d.peserta,
+             "Menunggu diambil": d.menunggu, "Cadangan": d.cadangan}
             for d in status]
+
+
+def _names(status: list[DesaStatus]) -> str:
+    names = [d.nama for d in status]
+    return ", ".join(names[:5]) + (f" dan {fmt.angka(len(names) - 5)} desa lain" if len(names) > 5 else "")
+
+
+def lists_next(status: list[DesaStatus], staff: bool, kabid: bool) -> str:
+    """Tab 1: what the cohort waits for on the candidate lists, and where it goes next."""
+    unverified = [d for d in status if d.calon and not d.surat_tanggal and (not d.diverifikasi or d.berubah)]
+    unbuilt = [d for d in status if d.referensi and not d.calon]
+    ready = [d for d in status if d.diverifikasi and not d.surat_tanggal and not d.berubah]
+    out = []
+    if unverified:
+        out.append(f"{'Verifikasi' if kabid else 'Kepala Bidang memverifikasi'} daftar calon "
+                   f"{fmt.angka(len(unverified))} desa ({_names(unverified)}).")
+    if unbuilt and staff:
+        out.append(f"Susun daftar calon {fmt.angka(len(unbuilt))} desa yang sudah ada data DTKS/P3KE-nya.")
+    if ready:
+        out.append(f"Surat konfirmasi untuk {fmt.angka(len(ready))} desa yang daftarnya sudah diverifikasi dicatat "
+                   "di tab 2.")
+    if not out:
+        out.append("Impor data DTKS/P3KE, lalu susun daftar calon per desa." if not any(d.calon for d in status)
+                   else "Semua daftar calon sudah dikirimi surat; jawaban desa diikuti di tab 2.")
+    return "Langkah berikutnya: " + " ".join(out)
+
+
+def letters_next(status: list[DesaStatus]) -> str:
+    """Tab 2: letters to send, answers awaited, and Valid candidates waiting in tab 3."""
+    ready = [d for d in status if d.diverifikasi and not d.surat_tanggal and not d.berubah]
+    waiting = [d for d in status if d.surat_tanggal and not d.jawaban]
+    to_take = [d for d in status if d.menunggu]
+    out = []
+    if ready:
+        out.append(f"Catat surat konfirmasi untuk {fmt.angka(len(ready))} desa ({_names(ready)}).")
+    if waiting:
+        out.append(f"Tunggu jawaban {fmt.angka(len(waiting))} desa ({_names(waiting)}).")
+    if to_take:
+        out.append(f"Calon Valid dari {fmt.angka(len(to_take))} desa yang sudah menjawab menunggu diambil menjadi "
+                   "peserta di tab 3.")
+    if not out:
+        out.append("Verifikasi daftar calon di tab 1 dulu; surat dikirim setelahnya."
+                   if not any(d.diverifikasi or d.surat_tanggal for d in status)
+                   else "Semua desa sudah menjawab; peserta dan cek BPJS ada di tab 3.")
+    return "Langkah berikutnya: " + " ".join(out)
+
+
+def sk_next(peserta: int, belum_dicek: int, nomor_sk: str | None) -> str:
+    """Tab 4: what stands between the cohort and its SK."""
+    if nomor_sk:
+        return f"SK {nomor_sk} sudah ditetapkan; tidak ada langkah lagi untuk kohort ini."
+    if not peserta:
+        return "Langkah berikutnya: susun peserta dari calon Valid di tab 3; anggaran dan SK menyusul."
+    if belum_dicek:
+        return (f"Langkah berikutnya: {fmt.angka(belum_dicek)} peserta belum dicek BPJS Ketenagakerjaan (tab 3); SK "
+                "ditetapkan setelah semua dicek.")
+    return ("Langkah berikutnya: unduh rancangan lampiran SK, mintakan tanda tangan Kepala Dinas, lalu catat nomor "
+            "dan tanggal SK di bawah.")
 
 
 def candidate_rows(people) -> list[dict]:

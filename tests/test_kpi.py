@@ -291,7 +291,8 @@ def test_the_ranking_lists_only_steps_over_target_and_never_a_step_of_the_applic
             (3, "2025-06-03 09:30", "2025-06-03 09:30", "2025-06-03 09:35", "kasi", "selesai")])  # 5 of 10
     data = load(ready_db, sop_ids=["surat-keterangan"])
     assert list(kpi.bottlenecks(data)["step_no"]) == [2]
-    late = kpi.breaches(session_factory(ready_db)(), Actor(1, "k", "K", frozenset({Grant("kepala_dinas")})), data)
+    with session_factory(ready_db)() as s:
+        late = kpi.breaches(s, Actor(1, "k", "K", frozenset({Grant("kepala_dinas")})), data)
     assert sorted(late["step_no"]) == [1, 2]  # the download still lists every late run, the applicant's too
 
 

@@ -285,6 +285,72 @@ def test_breaches_list_the_late_runs_of_one_step_for_holders_of_view_dashboard(h
             kpi.breaches(s, staf, data, "kartu-ak1", 3)
 
 
+def test_the_ranking_lists_only_steps_over_target_and_never_a_step_of_the_applicant(ready_db):
+    from lib.base import accounts
+    from lib.catalogue import revisions
+
+    from .conftest import add_users
+    from .test_revisions import three_step_sop
+
+    add_users(ready_db, ("adi", "admin", None), ("hendra", "kepala_dinas", None))
+    db = session_factory(ready_db)
+    with db.begin() as s:  # step 1 "Mengajukan permohonan" belongs to the applicant (pemohon), 5 minutes
+        rev = revisions.save_draft(s, accounts.load_actor(s, "adi"), three_step_sop(), "SOP baru")
+        revisions.submit(s, accounts.load_actor(s, "adi"), rev.id)
+        revisions.approve(s, accounts.load_actor(s, "hendra"), rev.id)
+    with db.begin() as s:
+        add_case(s, "surat-keterangan", "SKK/2025/00001", [
+            (1, "2025-06-03 08:00", "2025-06-03 08:00", "2025-06-03 09:00", "staf", "selesai"),  # 60 of 5
+            (2, "2025-06-03 09:00", "2025-06-03 09:00", "2025-06-03 09:30", "staf", "selesai"),  # 30 of 15
+            (3, "2025-06-03 09:30", "2025-06-03 09:30", "2025-06-03 09:35", "kasi", "selesai")])  # 5 of 10
+    data = load(ready_db, sop_ids=["surat-keterangan"])
+    assert list(kpi.bottlenecks(data)["step_no"]) == [2]
+    with session_factory(ready_db)() as s:
+        late = kpi.breaches(s, Actor(1, "k", "K", frozenset({Grant("kepala_dinas")})), data)
+    assert sorted(late["step_no"]) == [1, 2]  # the download still lists every late run, the applicant's too
+
+
+def test_the_late_runs_of_the_whole_filter_name_the_officer_and_give_working_days_hours_and_minutes(history):
+    import io
+
+    from openpyxl import load_workbook
+
+    from lib.base.db import User
+    from lib.base.sheets import frame_workbook
+    from lib.measure import kpi_tables
+
+    from .conftest import add_users
+
+    add_users(history, ("rina", "staf", None))
+    with session_factory(history).begin() as s:
+        rina = s.query(User).filter_by(username="rina").one()
+        late = s.query(StepRun).join(Case).filter(Case.register_no == "AK1/2025/00002").one()
+        late.actor_id, late.started_at = rina.id, t("2025-06-02 11:55")  # a day earlier: 1 hari 12 menit
+    data = load(history, sop_ids=["kartu-ak1", "pbi-jk"])
+    kadis = Actor(1, "kadis", "Kadis", frozenset({Grant("kepala_dinas")}))
+    with session_factory(history)() as s:
+        rows = kpi.breaches(s, kadis, data)
+    assert set(zip(rows["sop_id"], rows["step_no"], rows["register_no"])) == {
+        ("kartu-ak1", 3, "AK1/2025/00002"), ("pbi-jk", 1, "PBIJK/2025/00001")}
+    table = kpi_tables.breach_table(rows, with_names=False, sop_labels={"kartu-ak1": "Kartu AK1"})
+    sheet = load_workbook(io.BytesIO(frame_workbook({"Berkas terlambat": table}, "Judul"))).active
+    header = [c.value for c in sheet[3]]
+    record = dict(zip(header, [c.value for c in sheet[4]]))
+    assert record["SOP"] == "Kartu AK1" and record["Langkah"] == 3 and record["Petugas"] == "Rina"
+    assert record["Proses (menit kerja)"] == 462 and record["Proses (waktu kerja)"] == "1 hari 12 menit"
+    assert header.index("Proses (waktu kerja)") + 1 == header.index("Proses (menit kerja)")
+    assert record["Lewat target (waktu kerja)"] == "1 hari 2 menit" and "Nama pemohon" not in header
+    assert sheet.max_row == 5  # both SOPs' late runs in one sheet
+
+
+def test_bulan_lalu_is_the_whole_month_before_this_one():
+    from lib.base import periode
+
+    assert periode.last_month(dt.date(2026, 12, 5)) == periode.month(2026, 11)
+    assert periode.last_month(dt.date(2027, 1, 31)).start == dt.date(2026, 12, 1)
+    assert periode.last_month(dt.date(2027, 3, 1)).end == dt.date(2027, 2, 28)
+
+
 def test_compliance_by_step_and_month_and_the_monthly_trend(history):
     data = load(history, sop_ids=["kartu-ak1", "pbi-jk"])
     table = kpi.step_month_table(data)

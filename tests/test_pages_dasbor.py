@@ -1,4 +1,6 @@
 """The KPI dashboard page: who sees it, and that it draws the demo history without errors."""
+import datetime as dt
+
 import pytest
 
 from lib.base import accounts
@@ -44,3 +46,67 @@ def test_staf_and_village_operators_cannot_open_the_dashboard(app_db):
     for user in ("staf", "operator"):
         at = open_app("dasbor", user=user)
         assert at.header[0].value == "Halaman tidak ditemukan"
+
+
+@pytest.fixture
+def late_last_month(app_db):
+    """Three closed AK1 cases of last month whose step 1 (the applicant's) and step 3 ran far over target."""
+    from lib.base import periode
+    from lib.base.worktime import WIB
+
+    from .test_kpi import add_case
+
+    setup.init(app_db, demo=True)
+    first = periode.last_month(dt.datetime.now(WIB).date()).start
+    day = [(first + dt.timedelta(days=d)).strftime("%Y-%m-%d") for d in (0, 9, 19)]
+    with session_factory(app_db).begin() as s:
+        for i in range(3):
+            add_case(s, "kartu-ak1", f"AK1/{first.year}/{900 + i:05d}", [
+                (1, f"{day[0]} 00:00", f"{day[0]} 00:00", f"{day[1]} 12:00", "staf", "selesai"),
+                (3, f"{day[1]} 12:00", f"{day[1]} 12:00", f"{day[2]} 12:00", "staf", "selesai")],
+                closed=f"{day[2]} 12:00", applicant=f"Pemohon {i}")
+    return app_db
+
+
+def _frame(at, key):
+    return next(d for d in at.dataframe if d.key == key)
+
+
+def _last_month(at):
+    at.selectbox(key="kpi-kind").set_value("Bulan lalu").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_row_of_the_ranking_opens_its_late_cases_and_the_applicants_steps_are_no_bottleneck(late_last_month):
+    at = _last_month(open_app("dasbor", user="kadis"))
+    ranking = _frame(at, "kpi-rank").value
+    assert list(ranking["Langkah"].str.contains(r"· L3\. ")) == [True]  # step 1 (pemohon) is not ranked
+    assert len(at.dataframe) == 1  # no late cases before a row is clicked
+    assert not [s for s in at.selectbox if s.label == "Berkas yang melewati target pada langkah"]
+    at.session_state["kpi-rank"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert len(at.dataframe) == 2 and any("Berkas terlambat pada" in m.value and "L3." in m.value for m in at.markdown)
+    late = at.dataframe[1].value
+    assert sorted(n[-5:] for n in late["No. register"]) == ["00900", "00901", "00902"]
+    assert "Petugas" in late.columns and "Proses (waktu kerja)" in late.columns
+
+
+def test_the_median_completion_time_is_indonesian_and_shows_its_target_only_for_one_sop(late_last_month):
+    at = _last_month(open_app("dasbor", user="kadis"))
+    lead = next(m for m in at.metric if m.label == "Median waktu selesai")
+    assert lead.value.endswith(" hari") and len(lead.value) <= 9
+    assert not lead.proto.delta  # several SOPs: a pooled sum of targets means nothing
+    at.multiselect(key="kpi-sop").set_value(["kartu-ak1"]).run()
+    lead = next(m for m in at.metric if m.label == "Median waktu selesai")
+    assert lead.proto.delta.startswith("target ")
+
+
+def test_bulan_lalu_in_the_period_filter_is_the_whole_previous_month(late_last_month):
+    from lib.base import periode
+    from lib.base.worktime import WIB
+
+    at = _last_month(open_app("dasbor", user="kadis"))
+    label = periode.last_month(dt.datetime.now(WIB).date()).label
+    assert any(label in c.value for c in at.caption)
+    assert next(m for m in at.metric if m.label == "Berkas selesai").value == "3"

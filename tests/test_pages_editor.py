@@ -46,10 +46,46 @@ def test_kepala_dinas_approves_a_submitted_revision_and_the_page_follows(app_db)
         revisions.submit(s, admin, rev.id)
     at = open_app("pengesahan-sop", user="kadis")
     assert not at.exception
+    at.checkbox(key=f"sah-read-{rev.id}").check().run()
     at.button(key=f"sah-{rev.id}").click().run()
     assert not at.error, at.error
     at = open_app("kartu-ak1", user="staf")
     assert at.title[0].value == "Penerbitan Kartu Pencari Kerja (AK1) Revisi 2026"
+
+
+def test_approving_takes_a_second_explicit_step_and_dates_the_revision(app_db):
+    import datetime as dt
+
+    from lib.base import fmt
+    from lib.base.worktime import WIB
+
+    from .test_pages import texts
+
+    at = open_app("editor-sop", user="admin")  # creates the database and the catalogue
+    with session_factory(app_db).begin() as s:
+        from lib.base import accounts
+        from lib.catalogue import model as catalog
+
+        admin = accounts.load_actor(s, "admin")
+        data = catalog.to_data(store.active_documents(s)["kartu-ak1"].doc)
+        data["nama"] = "Penerbitan Kartu Pencari Kerja (AK1) Revisi Baru"
+        rev = revisions.save_draft(s, admin, data, "Judul baru")
+        revisions.submit(s, admin, rev.id)
+    at = open_app("pengesahan-sop", user="kadis")
+    assert at.button(key=f"sah-{rev.id}").disabled  # no approval without the confirmation
+    at.text_input(key=f"sah-note-{rev.id}").set_value("Sudah dibaca").run()
+    with session_factory(app_db)() as s:
+        assert s.get(SopRevision, rev.id).state == "diajukan"
+    at.checkbox(key=f"sah-read-{rev.id}").check().run()
+    assert not at.button(key=f"sah-{rev.id}").disabled
+    at.button(key=f"sah-{rev.id}").click().run()
+    assert not at.error, at.error
+    today = dt.datetime.now(WIB).date()
+    with session_factory(app_db)() as s:
+        approved = s.get(SopRevision, rev.id)
+        assert approved.state == "disahkan" and approved.content["tanggal_revisi"] == today.isoformat()
+    at = open_app("kartu-ak1", user="staf")
+    assert fmt.tanggal(today) in texts(at)
 
 
 def test_staf_cannot_open_the_editor_and_admin_cannot_approve(app_db):

@@ -72,6 +72,21 @@ def test_a_new_sop_is_in_force_only_after_kepala_dinas_approves_it(db):
     assert v.register_no == "SKK/2026/00001"
 
 
+def test_an_approved_revision_is_dated_with_its_approval_day_in_wib(db):
+    with db() as s:
+        data = catalog.to_data(store.active_documents(s)["kartu-ak1"].doc)
+    data["nama"] = "Kartu AK1, revisi"
+    rev = act(db, "adi", revisions.save_draft, data, "Judul")
+    act(db, "adi", revisions.submit, rev)
+    late_evening = dt.datetime(2026, 1, 5, 18, 30, tzinfo=dt.timezone.utc)  # 6 January 01.30 WIB
+    act(db, "hendra", revisions.approve, rev, now=late_evening)
+    with db() as s:
+        in_force = store.active_documents(s)["kartu-ak1"]
+        assert in_force.doc.tanggal_revisi == dt.date(2026, 1, 6)
+        stored = s.get(SopRevision, rev)
+        assert stored.content_hash == catalog.content_hash(stored.content)
+
+
 def test_staf_cannot_edit_an_sop(db):
     with pytest.raises(PermissionDenied):
         act(db, "rina", revisions.save_draft, three_step_sop(), "coba")

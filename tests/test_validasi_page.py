@@ -102,3 +102,28 @@ def test_the_page_keeps_one_checked_file_per_desa_in_memory_the_one_in_the_uploa
     kept = [k for k in at.session_state if str(k).startswith("val-periksa-")]
     assert len(kept) == 1, kept
     assert at.session_state[kept[0]][1].upload.filename == "kedua.xlsx"
+
+
+def test_an_invalid_row_shows_its_status_as_typed_and_every_reason_it_is_invalid(app_db):
+    lines = ["NIK;Nama;Status", "3313010101600001;Orang Satu;Vaild", "12345;;Meninggal dunia x",
+             "3313010101600002;Orang Dua;Valid"]
+    at = open_app("validasi-desa", user="operator")
+    upload(at, "v.csv", "\n".join(lines).encode(), "text/csv")
+    assert not at.exception, at.exception
+    shown = at.dataframe[0].value.set_index("Baris")
+    assert shown.at[2, "Status"] == "Vaild" and shown.at[3, "Status"] == "Meninggal dunia x"
+    assert "Status “Vaild” tidak dikenal" in shown.at[2, "Alasan tidak sah"]
+    assert "rujukan" in shown.at[2, "Catatan"].lower()  # the NIK note stays, in its own column
+    reasons = shown.at[3, "Alasan tidak sah"]
+    assert "NIK" in reasons and "Nama kosong" in reasons and "Status “Meninggal dunia x”" in reasons
+    assert shown.at[4, "Alasan tidak sah"] == ""
+
+
+def test_the_notes_count_and_the_valid_rows_with_a_note_cannot_be_read_as_contradicting(app_db):
+    lines = ["NIK;Nama;Status", "3313010101600001;Orang Satu;Vaild", "3313010101600002;Orang Dua;Vaild"]
+    at = open_app("validasi-desa", user="operator")
+    upload(at, "v.csv", "\n".join(lines).encode(), "text/csv")
+    metric = next(m for m in at.metric if m.label == "Sah, dengan catatan")
+    assert metric.value == "0"
+    assert at.expander[0].label.startswith("2 catatan pada 0 baris sah dengan catatan dan 2 baris yang juga "
+                                           "tidak sah")

@@ -71,7 +71,10 @@ def _case(d: case_detail.CaseDetail) -> None:
     for step in d.open_steps:
         _open_step(d, step)
     st.subheader("Linimasa langkah", anchor=False)
-    widgets.grid(d.timeline, hide_index=True, width="stretch")
+    text = st.column_config.TextColumn  # step, target and time used visible without scrolling at 1366 px
+    widgets.grid(d.timeline, hide_index=True, width="stretch", config={
+        "Langkah": st.column_config.NumberColumn(width=70, pinned=True), "Kegiatan": text(width=260, pinned=True),
+        "Target": text(width=90), "Waktu proses": text(width=160), "Penilaian": text(width=150)})
     left, right = st.columns(2)
     with left:
         _attachments(d)

@@ -21,13 +21,14 @@ def render() -> None:
     chosen, per, bidang, role = _filters(sops)
     with st.spinner("Menghitung…"):
         board = data.kpi_dashboard(per.start, per.end, tuple(chosen or sops), bidang, role)
-    _headline(board.headline, per)
+    _headline(board.headline, per, one_sop=len(board.data.sops) == 1)
     # Only the open tab is computed and drawn (lazy tabs): the page opens on the bottleneck list.
     names = ["Hambatan dan berkas terlambat", "Per langkah", "Tren", "Pekerjaan terbuka", "Per peran"]
     tabs = st.tabs(names, key="kpi-tab", on_change="rerun")
     if tabs[0].open:
         with tabs[0]:
             _bottlenecks(board, sops)
+            _late_download(board, sops, per)
     if tabs[1].open or tabs[2].open:
         with st.spinner("Menghitung riwayat 12 bulan…"):
             history = data.kpi_history(periode.trailing_months(per.end).start, per.end, tuple(chosen or sops),
@@ -63,7 +64,7 @@ def _filters(sops):
     return chosen, per, bidang, role
 
 
-def _headline(h: kpi.Headline, per) -> None:
+def _headline(h: kpi.Headline, per, one_sop: bool) -> None:
     st.caption(f"Periode: **{per.label}** ({fmt.tanggal(per.start)} – {fmt.tanggal(per.end)}). "
                "Pekerjaan terbuka dihitung saat ini.")
     c = st.columns(5)
@@ -73,10 +74,11 @@ def _headline(h: kpi.Headline, per) -> None:
                 delta_color="inverse" if h.overdue_cases else "off", help=kpi.DEFINISI["terbuka"])
     c[3].metric("Langkah dalam mutu baku", "—" if h.within_pct is None else f"{fmt.angka(h.within_pct, 1)}%",
                 help=kpi.DEFINISI["tepat_waktu"] + f" Dinilai: {fmt.angka(h.judged_runs)} langkah.")
-    lead = h.median_lead_working_min
-    c[4].metric("Median lead time", "—" if lead is None else kpi_tables.minutes(lead),
-                delta=None if h.median_target_sum_working_min is None or lead is None
-                else f"target {kpi_tables.minutes(h.median_target_sum_working_min)}", delta_color="off",
+    lead, target = h.median_lead_working_min, h.median_target_sum_working_min
+    # the sum of the targets is one SOP's figure: pooled over several SOPs it would compare nothing
+    c[4].metric("Median waktu selesai", "—" if lead is None else kpi_tables.minutes_short(lead),
+                delta=f"target {kpi_tables.minutes_short(target)}" if one_sop and lead is not None
+                and target is not None else None, delta_color="off", delta_arrow="off",
                 help=kpi.DEFINISI["lead_time"])
 
 
@@ -85,48 +87,52 @@ def _step_name(sops, sop_id, no, kegiatan) -> str:
 
 
 def _bottlenecks(board, sops) -> None:
-    b = board.bottlenecks[board.bottlenecks["excess_total_min"] > 0]
+    b = board.bottlenecks.head(15).reset_index(drop=True)
     if b.empty:
         st.success("Tidak ada langkah yang mediannya melewati mutu baku pada periode ini.")
-    else:
-        st.markdown("**Langkah yang paling melewati mutu baku** (kelebihan median × jumlah langkah)")
-        widgets.grid(b.head(15).assign(
-            Langkah=[_step_name(sops, s, n, k) for s, n, k in zip(b["sop_id"], b["step_no"], b["kegiatan"])],
-            Median=b["median_working_min"].map(kpi_tables.minutes),
-            Target=b["target_working_min"].map(kpi_tables.minutes),
-            Kelebihan=b["excess_per_run_min"].map(kpi_tables.minutes),
-            **{"% tepat": b["within_pct"].map(kpi_tables.pct)})[
-            ["rank", "Langkah", "n", "Median", "Target", "Kelebihan", "% tepat"]].rename(
-            columns={"rank": "Peringkat", "n": "Jumlah"}), hide_index=True, width="stretch")
-    _drill_down(board, sops)
-
-
-def _drill_down(board, sops) -> None:
-    steps = board.steps[board.steps["judged"] > board.steps["within"]]
-    if steps.empty:
         return
-    order = board.bottlenecks.set_index(["sop_id", "step_no"])["excess_total_min"]
-    steps = steps.assign(excess=[order.get((s, n), 0) for s, n in zip(steps["sop_id"], steps["step_no"])]) \
-        .sort_values(["excess", "judged"], ascending=False)
-    options = list(zip(steps["sop_id"], steps["step_no"], steps["kegiatan"], steps["judged"] - steps["within"]))
-    pick = st.selectbox("Berkas yang melewati target pada langkah", options, key="kpi-drill",
-                        format_func=lambda o: f"{_step_name(sops, o[0], o[1], o[2])} — {o[3]} kali terlambat",
-                        placeholder="Pilih…")
+    st.markdown("**Langkah yang paling melewati mutu baku** (kelebihan median × jumlah langkah). "
+                "Klik satu baris untuk melihat berkasnya yang terlambat.")
+    table = kpi_tables.bottleneck_table(b, [_step_name(sops, i, n, k) for i, n, k in
+                                            zip(b["sop_id"], b["step_no"], b["kegiatan"])])
+    # a click on the row's box or on any of its cells opens the step's late cases
+    event = widgets.grid(table, hide_index=True, width="stretch", key="kpi-rank", on_select="rerun",
+                         selection_mode=["single-row", "single-cell"],
+                         config={"Peringkat": st.column_config.NumberColumn("No.", width=40),
+                                        "Langkah": st.column_config.TextColumn(width="large")})
+    rows = list(event.selection.rows) or [cell[0] for cell in event.selection.cells]
+    if rows and rows[0] < len(b):
+        _late_cases(board, sops, b.at[rows[0], "sop_id"], int(b.at[rows[0], "step_no"]), b.at[rows[0], "kegiatan"])
+
+
+def _late_cases(board, sops, sop_id: str, step_no: int, kegiatan: str) -> None:
     actor = context.actor()
     with context.db()() as session:
-        late = kpi.breaches(session, actor, board.data, pick[0], pick[1])
-    names = has_permission(actor, "export_personal_data", sops[pick[0]].scope)
-    table = kpi_tables.breach_table(late, names)
+        late = kpi.breaches(session, actor, board.data, sop_id, step_no)
+    names = has_permission(actor, "export_personal_data", sops[sop_id].scope)
+    table = kpi_tables.breach_table(late, names).drop(columns=["SOP", "Langkah", "Kegiatan"])
+    st.markdown(f"**Berkas terlambat pada {fmt.md(_step_name(sops, sop_id, step_no, kegiatan))}** "
+                f"({fmt.angka(len(table))})")
     when = st.column_config.DatetimeColumn(format="DD/MM/YY HH:mm")
-    widgets.grid(table, hide_index=True, width="stretch",
+    widgets.grid(table, hide_index=True, width="stretch", key="kpi-late",
                  config={"Tersedia": when, "Mulai": when, "Selesai": when})
-    if st.button("Siapkan unduhan XLSX", icon=":material/download:", key="kpi-drill-xlsx",
-                 help="Unduhan dicatat di log audit." + ("" if names else " Nama pemohon tidak ikut diunduh.")):
-        with context.db().begin() as session:
-            kpi.record_export(session, actor, pick[0], pick[1], len(table))
-        st.download_button("Unduh daftar berkas terlambat (XLSX)", frame_workbook(
-            {"Berkas terlambat": table}, f"{_step_name(sops, pick[0], pick[1], pick[2])}"),
-            file_name=f"terlambat-{pick[0]}-langkah-{pick[1]}.xlsx", mime=XLSX_MIME, key="kpi-drill-dl")
+
+
+def _late_download(board, sops, per) -> None:
+    """Every late run of the filter, every step, in one sheet (logged: it may hold applicants' names)."""
+    actor = context.actor()
+    names = all(has_permission(actor, "export_personal_data", sops[i].scope) for i in board.data.sops)
+    if not st.button("Siapkan unduhan XLSX semua berkas terlambat", icon=":material/download:", key="kpi-late-xlsx",
+                     help="Semua langkah pada filter ini, satu lembar. Unduhan dicatat di log audit."
+                     + ("" if names else " Nama pemohon tidak ikut diunduh.")):
+        return
+    with context.db().begin() as session:
+        late = kpi.breaches(session, actor, board.data)
+        kpi.record_export(session, actor, late)
+    table = kpi_tables.breach_table(late, names, {i: d.label for i, d in sops.items()})
+    st.download_button(f"Unduh {fmt.angka(len(table))} berkas terlambat (XLSX)", frame_workbook(
+        {"Berkas terlambat": table}, f"Berkas yang melewati mutu baku, {per.label}"),
+        file_name=f"berkas-terlambat-{per.start:%Y%m%d}-{per.end:%Y%m%d}.xlsx", mime=XLSX_MIME, key="kpi-late-dl")
 
 
 def _per_step(board, history, sops) -> None:

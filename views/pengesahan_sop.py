@@ -35,10 +35,15 @@ def render() -> None:
                 st.caption("Revisi ini Anda tulis sendiri: pengesahannya oleh pejabat lain. Anda masih dapat "
                            "mengembalikannya ke penyusun.")
             comment = st.text_input("Catatan / alasan pengembalian", key=f"sah-note-{r.id}")
+            read = "sahkan" in can and st.checkbox(
+                "Saya telah membaca perbedaannya dan menyetujui revisi ini", key=f"sah-read-{r.id}",
+                help="Pengesahan langsung memberlakukan revisi ini; Tanggal Revisi SOP diisi tanggal hari ini.")
             c1, c2, _ = st.columns([1, 1, 2])
-            if "sahkan" in can and c1.button("Sahkan", key=f"sah-{r.id}", type="primary", icon=":material/verified:"):
-                widgets.apply(lambda s, r=r: revisions.approve(s, actor, r.id, comment),
-                              f"Revisi {r.revision_no} {r.sop_id} disahkan dan berlaku.")
+            if "sahkan" in can and c1.button("Sahkan", key=f"sah-{r.id}", type="primary", icon=":material/verified:",
+                                             disabled=not read):
+                if read:  # the second, explicit step: a click alone never approves
+                    widgets.apply(lambda s, r=r: revisions.approve(s, actor, r.id, comment),
+                                  f"Revisi {r.revision_no} {r.sop_id} disahkan dan berlaku.")
             if "kembalikan" in can and c2.button("Kembalikan", key=f"kembali-{r.id}", icon=":material/undo:"):
                 widgets.apply(lambda s, r=r: revisions.send_back(s, actor, r.id, comment),
                               f"Revisi {r.revision_no} {r.sop_id} dikembalikan ke penyusun.")

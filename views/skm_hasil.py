@@ -49,7 +49,7 @@ def _filters(services):
     c1, c2, c3, c4 = st.columns([3, 1, 2, 1])
     sop_id = c1.selectbox("Layanan", [ALL, *services], format_func=lambda i: services.get(i, "Semua layanan"),
                           key="skmh-sop", placeholder="Pilih…")
-    per = filters.period(c2, c3, "skmh", default_kind=2, range_from_year_start=True)
+    per = filters.period(c2, c3, "skmh", default_kind="Tahun", range_from_year_start=True)
     legacy = c4.toggle("Bobot 0,111", key="skmh-legacy",
                        help="Aturan: bobot 1/9 per unsur. Bobot 0,111 hanya untuk membandingkan dengan lembar kerja "
                             "lama (nilai maksimal 99,90).")

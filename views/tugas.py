@@ -28,21 +28,31 @@ def render() -> None:
     sops = sorted({t.sop_label for t in tasks})
     chosen = st.multiselect("SOP", sops, placeholder="Semua SOP", key="tugas-sop")
     shown = [t for t in tasks if not chosen or t.sop_label in chosen]
-    rows = [{"Status": worklist.STATUS_LABELS[t.status], "No. register": t.register_no,
-             "SOP": t.sop_label, "Langkah": f"{t.step_no}. {t.kegiatan}", "Pelaksana": t.pelaksana,
-             "Pemohon": t.applicant_name or "—", "Tersedia sejak": fmt.waktu(t.available_at),
-             "Umur": duration(t.clock.age_working_min), "Target": t.target.label() if t.target else "—",
-             "Sisa waktu": _left(t)} for t in shown]
-    st.caption("Klik satu baris untuk membuka langkahnya.")
+    # What a user acts on first, in 1366 px without scrolling sideways: the step, its target, the time used
+    # and left; the row's box opens it. Where it comes from (register, SOP, applicant) follows.
+    rows = [{"Status": worklist.STATUS_LABELS[t.status], "Langkah": f"{t.step_no}. {t.kegiatan}",
+             "Target": t.target.label() if t.target else "—", "Terpakai": _short(t.clock.age_working_min),
+             "Sisa waktu": _left(t), "No. register": t.register_no, "SOP": t.sop_label, "Pelaksana": t.pelaksana,
+             "Pemohon": t.applicant_name or "—", "Tersedia sejak": fmt.waktu(t.available_at)} for t in shown]
+    st.caption("Klik kotak di awal baris untuk membuka langkahnya. Waktu dalam waktu kerja.")
     table = pd.DataFrame(rows).style.map(lambda v: COLOURS.get(v, ""), subset=["Status"]) if rows else rows
-    nav.open_case_on_select(widgets.grid(table, hide_index=True, width="stretch", on_select="rerun",
-                                         selection_mode="single-row", key="tugas-tabel"), [t.case_id for t in shown])
+    text = st.column_config.TextColumn
+    nav.open_case_on_select(widgets.grid(
+        table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="tugas-tabel",
+        config={"Status": text(width=130), "Langkah": text(width=300, pinned=True), "Target": text(width=90),
+                       "Terpakai": text(width=130), "Sisa waktu": text(width=150), "No. register": text(width=140)}),
+        [t.case_id for t in shown])
+
+
+def _short(minutes) -> str:
+    """A working duration without the trailing "kerja" (the page says the times are working time)."""
+    return duration(minutes).removesuffix(" kerja")
 
 
 def _left(task: worklist.Task) -> str:
     c = task.clock
     if c.left_working_min is not None:
-        return duration(c.left_working_min) if c.left_working_min >= 0 else "lewat " + duration(-c.left_working_min)
+        return _short(c.left_working_min) if c.left_working_min >= 0 else "lewat " + _short(-c.left_working_min)
     if c.due is not None:
         return ("jatuh tempo " if c.status != "terlambat" else "lewat, jatuh tempo ") + fmt.waktu(c.due)
     return "—"

@@ -8,7 +8,7 @@ from lib.base import fmt
 from lib.base.sheets import XLSX_MIME
 from lib.casework import nik
 from lib.rentan import desa as rentan
-from lib.rentan import validasi
+from lib.rentan import tampilan, validasi
 from lib.ui import context, widgets
 
 _RED, _YELLOW = "background-color: #fde2e1", "background-color: #fff4c2"
@@ -93,7 +93,9 @@ def _summary(checked: rentan.Checked) -> None:
     c = st.columns(4)
     c[0].metric("Baris", fmt.angka(s.rows))
     c[1].metric("Sah", fmt.angka(s.valid))
-    c[2].metric("Di antaranya dengan catatan", fmt.angka(s.valid_with_warning))
+    c[2].metric("Sah, dengan catatan", fmt.angka(s.valid_with_warning),
+                help="Baris sah yang punya catatan; sudah termasuk dalam angka Sah. Catatan pada baris yang tidak "
+                     "sah tidak dihitung di sini.")
     c[3].metric("Tidak sah", fmt.angka(s.invalid))
     up = checked.upload
     st.caption(f"{_md(up.filename)} · lembar {_md(up.sheet or 'CSV')} · judul kolom di baris {up.header_row}"
@@ -123,8 +125,7 @@ def _problems(checked: rentan.Checked) -> None:
             st.caption(f"…dan {fmt.angka(len(errors) - 100)} lagi: lihat laporan kesalahan.")
     if warnings:
         # A warning never makes a row invalid, but it may sit on a row that is invalid for another reason.
-        with st.expander(f"{fmt.angka(len(warnings))} catatan (tidak menghalangi penerimaan baris)",
-                         expanded=not errors):
+        with st.expander(tampilan.notes_heading(checked.validation), expanded=not errors):
             st.markdown("\n".join(f"- {_md(p.message)}" for p in warnings[:100]))
             if len(warnings) > 100:
                 st.caption(f"…dan {fmt.angka(len(warnings) - 100)} lagi: lihat laporan kesalahan.")
@@ -147,17 +148,29 @@ def _preview(checked: rentan.Checked) -> None:
     for res, row in pairs:
         rec = records.get(res.excel_row)
         raw_nik = rec.nik if rec else _typed(up.value(row, "nik"))
+        reasons, notes = tampilan.row_reasons(res.problems)
         rows.append({"Baris": res.excel_row, "NIK": nik.mask(raw_nik), "Nama": rec.nama if rec else
-                     str(up.value(row, "nama") or ""), "Status": validasi.STATUS_LABELS.get(rec.status) if rec else
-                     str(up.value(row, "status") or ""), "Hasil": _STATE[res.state],
-                     "Masalah": " ".join(p.reason for p in res.problems)})
+                     _typed_text(up.value(row, "nama")), "Status": validasi.STATUS_LABELS.get(rec.status) if rec else
+                     _typed_text(up.value(row, "status")), "Hasil": _STATE[res.state],
+                     "Alasan tidak sah": reasons, "Catatan": notes})
         states.append(res.state)
     frame = pd.DataFrame(rows)
-    if not frame["Masalah"].any():
-        frame = frame.drop(columns="Masalah")
+    frame = frame.drop(columns=[c for c in ("Alasan tidak sah", "Catatan") if not frame[c].any()])
     colour = {"invalid": _RED, "warning": _YELLOW}
     styled = frame.style.apply(lambda row: [colour.get(states[row.name], "")] * len(row), axis=1)
-    widgets.grid(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)))
+    text = st.column_config.TextColumn
+    widgets.grid(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)),
+                 config={"Baris": st.column_config.NumberColumn(width=60), "Hasil": text(width=130),
+                                "Alasan tidak sah": text(width="large"), "Catatan": text(width="medium")})
+
+
+def _typed_text(value) -> str:
+    """A cell as the village typed it (a number cell without ``.0``), for the preview."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:.0f}"
+    return str(value)
 
 
 def _typed(value) -> str:

@@ -73,6 +73,12 @@ def recent_months(today: dt.date, n: int = 36) -> list[Periode]:
     return out
 
 
+def last_month(today: dt.date) -> Periode:
+    """The whole month before the month of ``today`` ("bulan lalu"), e.g. November 2026 on 5 December 2026."""
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return month(first.year, first.month)
+
+
 def recent_quarters(today: dt.date, n: int = 12) -> list[Periode]:
     q = (today.month - 1) // 3 + 1
     out, y = [], today.year

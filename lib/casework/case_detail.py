@@ -82,13 +82,13 @@ def detail(session: Session, actor: Actor, case_id: int, now: dt.datetime | None
         else:
             verdict = "sesuai target" if calendar.within_target(r.started_at, r.completed_at, target) \
                 else "melebihi target"
-        rows.append({"Langkah": step.no,
-                     "Kegiatan": step.kegiatan, "Pelaksana": who, "Ke-": r.attempt,
+        # the step and how it went against its target first (what a reader looks for), then who and when
+        rows.append({"Langkah": step.no, "Kegiatan": step.kegiatan, "Target": target.label() if target else "—",
+                     "Waktu proses": format_working_minutes(work), "Penilaian": verdict,
+                     "Oleh": names.get(r.actor_id, "—"), "Pelaksana": who, "Ke-": r.attempt,
                      "Tersedia": fmt.waktu_pendek(r.available_at), "Mulai": fmt.waktu_pendek(r.started_at),
                      "Selesai": fmt.waktu_pendek(r.completed_at), "Waktu tunggu": format_working_minutes(wait),
-                     "Waktu proses": format_working_minutes(work), "Target": target.label() if target else "—",
-                     "Penilaian": verdict, "Oleh": names.get(r.actor_id, "—"), "Hasil": r.outcome or "—",
-                     "Catatan": r.note or ""})
+                     "Hasil": r.outcome or "—", "Catatan": r.note or ""})
     rev = session.get(SopRevision, case.revision_id)
     lead = calendar.working_minutes(case.created_at, case.closed_at) if case.closed_at else None
     return CaseDetail(case.id, case.register_no, sop, rev.revision_no, case.state, STATES.get(case.state, case.state),

@@ -3,7 +3,8 @@
 A revision follows draft → diajukan → disahkan → tidak_berlaku:
 
 * every save in the editor, every import and every revert makes a **new** draft revision (author, time,
-  note); a revision's content never changes once written;
+  note); a revision's content never changes once written, but for the *Tanggal Revisi* that approval sets
+  (:func:`stamp_revision_date`);
 * ``manage_catalogue`` writes drafts and submits them (draft → diajukan);
 * ``approve_sop`` (Kepala Dinas) approves (diajukan → disahkan) — never a revision they wrote — or returns
   it with a comment (diajukan → draft); approving puts the previous revision in force out of force
@@ -28,6 +29,7 @@ from lib.base import workflow
 from lib.base.db import Sop, SopRevision, User, utcnow
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, PermissionDenied, require
+from lib.base.worktime import to_wib
 from lib.catalogue import model as catalog
 
 #: state -> Indonesian label, from the workflow table (data/workflows/sop_revision.yaml)
@@ -217,10 +219,22 @@ def approve(session: Session, actor: Actor, revision_id: int, comment: str | Non
     if rev.author_id is not None and rev.author_id == actor.user_id:
         raise PermissionDenied(actor, "approve_sop", "revisi yang Anda tulis sendiri")
     now = now or utcnow()
-    for old in session.scalars(select(SopRevision).where(SopRevision.sop_id == rev.sop_id,
-                                                         SopRevision.state == "disahkan")).all():
+    replaced = session.scalars(select(SopRevision).where(SopRevision.sop_id == rev.sop_id,
+                                                         SopRevision.state == "disahkan")).all()
+    for old in replaced:
         workflow.transition(session, actor, old, "ganti", comment=f"Diganti oleh revisi {rev.revision_no}", now=now)
     workflow.transition(session, actor, rev, "sahkan", comment=comment, now=now)
+    if replaced:
+        stamp_revision_date(rev, now)
+
+
+def stamp_revision_date(rev: SopRevision, when: dt.datetime) -> None:
+    """An approved revision of an SOP already in force carries its approval day (WIB) as the document's
+    *Tanggal Revisi*: the one field of a revision's content that approval writes, before it is in force."""
+    if "tanggal_revisi" not in rev.content:
+        return  # a document without that field (standar pelayanan)
+    content = {**rev.content, "tanggal_revisi": to_wib(when).date().isoformat()}
+    rev.content, rev.content_hash = content, catalog.content_hash(content)
 
 
 def send_back(session: Session, actor: Actor, revision_id: int, comment: str, now: dt.datetime | None = None) -> None:

@@ -80,8 +80,11 @@ Compliance over time: :func:`step_month_table` (% within target per step × WIB 
 :func:`monthly_trend` (per month: runs completed, judged, within, % within, cases started, cases
 completed). :func:`bottlenecks`: per step with a working-minute target, ``excess_per_run_min`` = median over
 its judged runs of (processing − own target) in working minutes (= median − target when the target did
-not change), ``excess_total_min`` = max(excess_per_run, 0) × ``n``; ranked by ``excess_total_min``.
-:func:`breaches`: the runs of one step completed in the period that missed their target.
+not change), ``excess_total_min`` = max(excess_per_run, 0) × ``n``; ranked by ``excess_total_min``. Only
+steps with ``excess_total_min`` > 0 are listed, and never a step of the applicant (actor column
+``pemohon``): the office does not answer for the time an applicant takes.
+:func:`breaches`: the runs completed in the period that missed their target — of one step, or of every
+step of the filter — with the officer who did each run.
 
 Headline (:func:`headline`): cases started (created in the period), cases completed (closed in the
 period), open cases and open runs now, overdue runs and cases now, % of judged runs within target in the
@@ -98,13 +101,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib.base import audit
-from lib.base.db import Case
+from lib.base.db import Case, User
 from lib.base.permissions import Actor, require
 from lib.base.roles import ROLE_CODES
 from lib.base.worktime import WIB
 from lib.measure.kpi_load import KpiData as KpiData
 from lib.measure.kpi_load import KpiError as KpiError
 from lib.measure.kpi_load import load as load
+
+#: The actor column of the applicant: their steps are no bottleneck of the office.
+APPLICANT = "pemohon"
 
 #: Open-run status: past due, more than half the target used, otherwise.
 STATUS = {"terlambat": "Terlambat", "segera": "Segera jatuh tempo", "normal": "Normal"}
@@ -125,8 +131,9 @@ DEFINISI: dict[str, str] = {
     "rasio": "Rasio: waktu proses ÷ target (1,0 = tepat sama dengan target).",
     "tunggu": "Waktu tunggu = mulai − tersedia (langkah sebelumnya selesai), dalam menit kerja.",
     "rework": "Pengulangan: jumlah berkas yang langkah ini dikerjakan lebih dari sekali.",
-    "lead_time": "Lead time berkas = ditutup − dibuat; waktu sentuh = jumlah waktu proses langkahnya; efisiensi "
-                 "alur = waktu sentuh ÷ lead time (menit kerja).",
+    "lead_time": "Waktu selesai berkas (lead time) = ditutup − dibuat, dalam waktu kerja; median atas berkas yang "
+                 "ditutup dalam periode. Targetnya (hanya untuk satu SOP) = median jumlah mutu baku semua langkah. "
+                 "Waktu sentuh = jumlah waktu proses langkahnya; efisiensi alur = waktu sentuh ÷ waktu selesai.",
     "terbuka": "Pekerjaan terbuka: langkah yang belum selesai saat ini, umurnya dihitung sejak tersedia. "
                "Terlambat: melewati jatuh tempo; segera: lebih dari separuh target terpakai.",
     "hambatan": "Hambatan: (median waktu proses − target) × jumlah langkah, untuk langkah bertarget menit kerja.",
@@ -224,7 +231,8 @@ def _aggregate(done: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def _step_labels(data: KpiData, by_revision: bool) -> pd.DataFrame:
     """The rows a per-step table shows: the steps of the revisions in force, plus steps that only older
     revisions with runs have; with by_revision every revision with runs gets its own rows."""
-    label_cols = ["kegiatan", "pelaksana", "target_text", "target_label", "target_unit", "target_working_min"]
+    label_cols = ["kegiatan", "pelaksana", "actor_code", "target_text", "target_label", "target_unit",
+                  "target_working_min"]
     if by_revision:
         used = set(data.runs["revision_id"].unique().tolist()) | set(data.current_steps["revision_id"].tolist())
         rows = data.steps[data.steps["revision_id"].isin(used) & data.steps["sop_id"].isin(list(data.sops))]
@@ -242,7 +250,8 @@ def _step_labels(data: KpiData, by_revision: bool) -> pd.DataFrame:
 def step_stats(data: KpiData, by_revision: bool = False) -> pd.DataFrame:
     """One row per step (``sop_id``, ``step_no``; with ``by_revision`` also ``revision_no``).
 
-    Columns: ``kegiatan``, ``pelaksana``, ``target_text``, ``target_label``, ``target_unit``,
+    Columns: ``kegiatan``, ``pelaksana``, ``actor_code`` (the SOP's actor column), ``target_text``,
+    ``target_label``, ``target_unit``,
     ``target_working_min`` (empty for ``bulan``/``tanggal``/no target), ``target_revision_no`` (pooled: the
     revision whose target is shown) and the statistics of :data:`_STAT_COLUMNS` — ``n``, ``n_started``,
     ``n_without_start``, ``median/p90/mean/max_working_min``, ``median/p90/mean/max_elapsed_min``,
@@ -401,7 +410,8 @@ def monthly_trend(data: KpiData) -> pd.DataFrame:
 
 
 def bottlenecks(data: KpiData, steps: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Steps with a working-minute target, ranked by ``excess_total_min`` (see the module docstring).
+    """Steps with a working-minute target over it, ranked by ``excess_total_min`` (see the module docstring);
+    steps of the applicant (:data:`APPLICANT`) and steps within their target are left out.
 
     Columns: ``rank``, ``sop_id``, ``step_no``, ``kegiatan``, ``pelaksana``, ``n``, ``n_started``,
     ``median_working_min``, ``target_working_min``, ``excess_per_run_min``, ``excess_total_min``, ``within_pct``.
@@ -413,44 +423,63 @@ def bottlenecks(data: KpiData, steps: pd.DataFrame | None = None) -> pd.DataFram
         [judged["sop_id"], judged["step_no"]]).median().rename("excess_per_run_min")
     out = steps.set_index(["sop_id", "step_no"]).join(excess, how="inner").reset_index()
     out["excess_total_min"] = out["excess_per_run_min"].clip(lower=0) * out["n"]
+    out = out[(out["excess_total_min"] > 0) & (out["actor_code"] != APPLICANT)]
     out = out.sort_values(["excess_total_min", "excess_per_run_min"], ascending=False).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out[["rank", "sop_id", "step_no", "kegiatan", "pelaksana", "n", "n_started", "median_working_min",
                 "target_working_min", "excess_per_run_min", "excess_total_min", "within_pct"]]
 
 
-def breaches(session: Session, actor: Actor, data: KpiData, sop_id: str, step_no: int) -> pd.DataFrame:
-    """The runs of one step completed in the period that missed their target, for a drill-down download.
+def breaches(session: Session, actor: Actor, data: KpiData, sop_id: str | None = None,
+             step_no: int | None = None) -> pd.DataFrame:
+    """The runs completed in the period that missed their target, for a drill-down and its download: of one
+    step (``sop_id``, ``step_no``), or of every step of every SOP of the filter (both None).
 
-    Requires ``view_dashboard`` on the SOP's bidang. Columns: ``register_no``, ``applicant_name``,
-    ``revision_no``, ``attempt``, ``role``, ``available_at``, ``started_at``, ``completed_at`` (WIB),
-    ``wait_working_min``, ``processing_working_min``, ``processing_elapsed_min``, ``target_label``,
-    ``target_working_min``, ``over_target_working_min``, ``outcome``. Call :func:`record_export` when the
-    rows leave the portal as a file (names are personal data).
+    Requires ``view_dashboard`` on the bidang of every SOP listed. Columns: ``sop_id``, ``step_no``,
+    ``kegiatan``, ``register_no``, ``applicant_name``, ``revision_no``, ``attempt``, ``role``, ``officer_name``
+    (the user who did the run), ``available_at``, ``started_at``, ``completed_at`` (WIB), ``wait_working_min``,
+    ``processing_working_min``, ``processing_elapsed_min``, ``target_label``, ``target_working_min``,
+    ``over_target_working_min``, ``outcome``. Call :func:`record_export` when the rows leave the portal as a
+    file (names are personal data).
     """
-    sop = data.sops.get(sop_id)
-    require(actor, "view_dashboard", sop.scope if sop else None)
+    ids = list(data.sops) if sop_id is None else [sop_id]
+    for sid in ids:
+        sop = data.sops.get(sid)
+        require(actor, "view_dashboard", sop.scope if sop else None)
     done = _done_in_period(data)
-    rows = _labels(data, done[(done["sop_id"] == sop_id) & (done["step_no"] == step_no) & (done["within"] == 0)])
-    names: dict[int, str | None] = {}
-    ids = rows["case_id"].unique().tolist()
-    for i in range(0, len(ids), 5000):
-        names.update(session.execute(select(Case.id, Case.applicant_name)
-                                     .where(Case.id.in_(ids[i:i + 5000]))).all())
-    rows["applicant_name"] = rows["case_id"].map(names)
+    late = done["sop_id"].isin(ids) & (done["within"] == 0)
+    if step_no is not None:
+        late &= done["step_no"] == step_no
+    rows = _labels(data, done[late])
+    rows["applicant_name"] = rows["case_id"].map(_names(session, Case.id, Case.applicant_name, rows["case_id"]))
+    officers = _names(session, User.id, User.name, rows["actor_id"].dropna().astype("int64"))
+    rows["officer_name"] = pd.Series([None if pd.isna(i) else officers.get(int(i)) for i in rows["actor_id"]],
+                                     index=rows.index, dtype=object)
     for c in ("available_at", "started_at", "completed_at"):
         rows[c] = rows[c].dt.tz_convert(WIB)
     rows["over_target_working_min"] = rows["processing_working_min"] - rows["target_working_min"]
-    cols = ["register_no", "applicant_name", "revision_no", "attempt", "role", "available_at", "started_at",
-            "completed_at", "wait_working_min", "processing_working_min", "processing_elapsed_min", "target_label",
-            "target_working_min", "over_target_working_min", "outcome"]
-    return rows.sort_values("completed_at")[cols].reset_index(drop=True)
+    cols = ["sop_id", "step_no", "kegiatan", "register_no", "applicant_name", "revision_no", "attempt", "role",
+            "officer_name", "available_at", "started_at", "completed_at", "wait_working_min",
+            "processing_working_min", "processing_elapsed_min", "target_label", "target_working_min",
+            "over_target_working_min", "outcome"]
+    return rows.sort_values(["sop_id", "step_no", "completed_at"])[cols].reset_index(drop=True)
 
 
-def record_export(session: Session, actor: Actor, sop_id: str, step_no: int, rows: int) -> None:
-    """Log the download of a breach list (it holds applicants' names) in the audit log."""
-    audit.record(session, actor, "ekspor", "sop", sop_id,
-                 f"daftar langkah {step_no} melewati target ({rows} baris)")
+def _names(session: Session, key, name, ids: pd.Series) -> dict[int, str | None]:
+    """``key`` → ``name`` for the given ids, read in chunks (a long period lists many cases)."""
+    out: dict[int, str | None] = {}
+    wanted = sorted(set(int(i) for i in ids.tolist()))
+    for i in range(0, len(wanted), 5000):
+        out.update(session.execute(select(key, name).where(key.in_(wanted[i:i + 5000]))).all())
+    return out
+
+
+def record_export(session: Session, actor: Actor, breaches_rows: pd.DataFrame) -> None:
+    """Log the download of a breach list (it holds applicants' names) in the audit log, one entry per SOP."""
+    for sid, steps in breaches_rows.groupby("sop_id")["step_no"]:
+        audit.record(session, actor, "ekspor", "sop", sid,
+                     f"daftar langkah melewati target: langkah {', '.join(map(str, sorted(set(steps))))} "
+                     f"({len(steps)} baris)")
 
 
 def headline(data: KpiData, open_runs: pd.DataFrame | None = None) -> Headline:

@@ -101,7 +101,8 @@ def _step_rows(rev_id: int, revision_no: int, sop: catalog.SOP) -> list[dict]:
         t = s.target
         actor = sop.actors[s.pelaksana]
         rows.append({"revision_id": rev_id, "revision_no": revision_no, "sop_id": sop.id, "step_no": s.no,
-                     "kegiatan": s.kegiatan, "pelaksana": actor.label, "default_role": actor.peran[0],
+                     "kegiatan": s.kegiatan, "pelaksana": actor.label, "actor_code": s.pelaksana,
+                     "default_role": actor.peran[0],
                      "target_text": s.waktu or None, "target_label": t.label() if t else None,
                      "target_unit": t.unit if t else None, "target_value": t.value if t else np.nan,
                      "target_max": t.max if t else np.nan,
@@ -110,9 +111,9 @@ def _step_rows(rev_id: int, revision_no: int, sop: catalog.SOP) -> list[dict]:
     return rows
 
 
-_STEP_COLUMNS = ["revision_id", "revision_no", "sop_id", "step_no", "kegiatan", "pelaksana", "default_role",
-                 "target_text", "target_label", "target_unit", "target_value", "target_max", "target_working_min",
-                 "target_sum_working_min"]
+_STEP_COLUMNS = ["revision_id", "revision_no", "sop_id", "step_no", "kegiatan", "pelaksana", "actor_code",
+                 "default_role", "target_text", "target_label", "target_unit", "target_value", "target_max",
+                 "target_working_min", "target_sum_working_min"]
 
 
 def load(session: Session, date_from: dt.date | None = None, date_to: dt.date | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lib.base import fmt
-from lib.base.mutu_baku import format_working_minutes
+from lib.base.mutu_baku import MINUTES_PER_WORKING_DAY, format_working_minutes
 from lib.base.roles import ROLES
 from lib.casework.worklist import STATUS_LABELS
 
@@ -13,6 +13,18 @@ from lib.casework.worklist import STATUS_LABELS
 def minutes(value) -> str:
     """Working minutes as ``1 hari 2 jam`` (``—`` when empty)."""
     return "—" if value is None or pd.isna(value) else format_working_minutes(value).replace(" kerja", "")
+
+
+def minutes_short(value) -> str:
+    """Working minutes in one unit with one decimal for a headline figure that must fit its box:
+    ``2,5 hari``, ``3,4 jam``, ``35 menit`` (a working day of 450 minutes; ``—`` when empty)."""
+    if value is None or pd.isna(value):
+        return "—"
+    if value >= MINUTES_PER_WORKING_DAY:
+        return f"{fmt.angka(value / MINUTES_PER_WORKING_DAY, 1)} hari"
+    if value >= 60:
+        return f"{fmt.angka(value / 60, 1)} jam"
+    return f"{fmt.angka(value)} menit"
 
 
 def pct(value) -> str:
@@ -43,6 +55,16 @@ def open_table(open_work: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
         "% target terpakai": o["used_pct"].map(lambda v: "—" if pd.isna(v) else f"{fmt.angka(v)}%")})
 
 
+def bottleneck_table(bottlenecks: pd.DataFrame, step_names: list[str]) -> pd.DataFrame:
+    """The bottleneck ranking as the dashboard shows it (one row per step, in rank order)."""
+    b = bottlenecks
+    return pd.DataFrame({
+        "Peringkat": b["rank"].to_numpy(), "Langkah": step_names, "Jumlah": b["n"].to_numpy(),
+        "Median": b["median_working_min"].map(minutes).to_numpy(),
+        "Target": b["target_working_min"].map(minutes).to_numpy(),
+        "Kelebihan": b["excess_per_run_min"].map(minutes).to_numpy(), "% tepat": b["within_pct"].map(pct).to_numpy()})
+
+
 def role_table(roles: pd.DataFrame) -> pd.DataFrame:
     r = roles
     return pd.DataFrame({
@@ -52,23 +74,33 @@ def role_table(roles: pd.DataFrame) -> pd.DataFrame:
 
 
 BREACH_COLUMNS = {
+    "sop": "SOP", "step_no": "Langkah", "kegiatan": "Kegiatan",
     "register_no": "No. register", "applicant_name": "Nama pemohon", "revision_no": "Revisi SOP",
-    "attempt": "Ke-", "role": "Peran", "available_at": "Tersedia", "started_at": "Mulai", "completed_at": "Selesai",
-    "wait_working_min": "Tunggu (menit kerja)", "processing_working_min": "Proses (menit kerja)",
+    "attempt": "Ke-", "role": "Peran", "officer_name": "Petugas", "available_at": "Tersedia", "started_at": "Mulai",
+    "completed_at": "Selesai",
+    "wait_text": "Tunggu (waktu kerja)", "wait_working_min": "Tunggu (menit kerja)",
+    "processing_text": "Proses (waktu kerja)", "processing_working_min": "Proses (menit kerja)",
     "processing_elapsed_min": "Proses (menit kalender)", "target_label": "Target",
-    "target_working_min": "Target (menit kerja)", "over_target_working_min": "Lewat target (menit kerja)",
+    "target_working_min": "Target (menit kerja)",
+    "over_text": "Lewat target (waktu kerja)", "over_target_working_min": "Lewat target (menit kerja)",
     "outcome": "Hasil",
 }
 
 
-def breach_table(breaches: pd.DataFrame, with_names: bool) -> pd.DataFrame:
-    """The late runs of one step for the drill-down and its download (names only with permission)."""
+def breach_table(breaches: pd.DataFrame, with_names: bool, sop_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Late runs (:func:`lib.measure.kpi.breaches`) for the drill-down and its download: every working time in
+    days, hours and minutes beside its raw minutes, the officer's name beside the role; applicants' names only
+    with permission."""
     out = breaches.copy()
+    out["sop"] = out["sop_id"].map(lambda i: (sop_labels or {}).get(i, i))
     out["role"] = out["role"].map(lambda x: ROLES.get(x, x or "—"))
+    out["officer_name"] = out["officer_name"].astype(object).fillna("—")
     for c in ("wait_working_min", "processing_working_min", "processing_elapsed_min", "over_target_working_min"):
         out[c] = out[c].round(0)
+    for text, raw in (("wait_text", "wait_working_min"), ("processing_text", "processing_working_min"),
+                      ("over_text", "over_target_working_min")):
+        out[text] = out[raw].map(minutes)
     for c in ("available_at", "started_at", "completed_at"):  # already WIB: drop the zone for Excel
         out[c] = out[c].dt.tz_localize(None)
-    if not with_names:
-        out = out.drop(columns=["applicant_name"])
-    return out.rename(columns=BREACH_COLUMNS)
+    cols = [c for c in BREACH_COLUMNS if with_names or c != "applicant_name"]
+    return out[cols].rename(columns=BREACH_COLUMNS)

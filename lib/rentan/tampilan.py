@@ -202,3 +202,25 @@ def bpjs_summary(r: BpjsResult, filename: str) -> tuple[str, list[tuple[str, lis
                f"{fmt.angka(r.terdaftar_lain)} sudah terdaftar di program lain.")
     return message, [(f"Penggantian peserta ({fmt.angka(len(swaps))})", swaps),
                      (f"{fmt.angka(len(r.tidak_dikenal))} baris tidak dipakai", r.tidak_dikenal)]
+
+
+# --- Validasi desa: the checked file's preview ------------------------------------------------------------
+def row_reasons(problems) -> tuple[str, str]:
+    """(every reason a row is invalid, every note on it), each reason a sentence of its own: a row's
+    problems come in column order, so an invalid row's status error must not hide behind its NIK note."""
+    errors = [p.reason for p in problems if p.level == "error"]
+    notes = [p.reason for p in problems if p.level != "error"]
+    return " · ".join(errors), " · ".join(notes)
+
+
+def notes_heading(validation) -> str:
+    """The title over the notes (warnings) of a checked file, in the words of the summary above it: the
+    metric "Sah, dengan catatan" counts valid rows, while notes also sit on rows that are invalid anyway."""
+    rows = [r for r in validation.rows if any(p.level == "warning" for p in r.problems)]
+    n = sum(1 for r in rows for p in r.problems if p.level == "warning")
+    invalid = sum(1 for r in rows if r.state == "invalid")
+    where = f"{fmt.angka(len(rows) - invalid)} baris sah dengan catatan"
+    if invalid:
+        where += f" dan {fmt.angka(invalid)} baris yang juga tidak sah"
+    return f"{fmt.angka(n)} catatan pada {where} (catatan tidak menghalangi penerimaan baris)"
+

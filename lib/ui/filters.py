@@ -8,17 +8,23 @@ import streamlit as st
 from lib.base import periode
 from lib.base.worktime import WIB
 
-KINDS = ["Bulan", "Triwulan", "Tahun", "Rentang tanggal"]
+KINDS = ["Bulan", "Bulan lalu", "Triwulan", "Tahun", "Rentang tanggal"]
 
 
-def period(kind_col, value_col, key: str, default_kind: int = 0,
+def period(kind_col, value_col, key: str, default_kind: str = "Bulan",
            range_from_year_start: bool = False) -> periode.Periode:
     """A period kind in ``kind_col`` and its value in ``value_col``; stops the page until a range is complete."""
-    kind = kind_col.selectbox("Periode", KINDS, index=default_kind, key=f"{key}-kind", placeholder="Pilih…")
+    kind = kind_col.selectbox("Periode", KINDS, index=KINDS.index(default_kind), key=f"{key}-kind",
+                              placeholder="Pilih…")
     today = dt.datetime.now(WIB).date()
     if kind == "Bulan":
         return value_col.selectbox("Bulan", periode.recent_months(today), format_func=lambda p: p.label,
                                    key=f"{key}-month", placeholder="Pilih…")
+    if kind == "Bulan lalu":  # a shortcut for the monthly report: the whole previous month
+        last = periode.last_month(today)
+        value_col.selectbox("Bulan", [last], format_func=lambda p: p.label, key=f"{key}-last", disabled=True,
+                            placeholder="Pilih…")
+        return last
     if kind == "Triwulan":
         return value_col.selectbox("Triwulan", periode.recent_quarters(today), format_func=lambda p: p.label,
                                    key=f"{key}-quarter", placeholder="Pilih…")

@@ -34,6 +34,7 @@ if __name__ == "__main__" and sys.argv[1:3] == ["desa", "validate"]:
 
 from lib.base import accounts, fmt, kalender, mutu_baku
 from lib.base.db import database_url, session_factory
+from lib.base.errors import UserError
 from lib.base.worktime import parse_local
 from lib.catalogue import model as catalog
 from lib.catalogue import revisions, store
@@ -430,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (CliError, catalog.CatalogError) as err:
+    except (CliError, UserError) as err:  # every error a user can cause, the catalogue's refusals among them
         print(f"Galat: {err}", file=sys.stderr)
         return 2
     return 0

@@ -494,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0
-    except (CliError, catalog.CatalogError, UserError) as err:
+    except (CliError, UserError) as err:  # every error a user can cause, the catalogue's refusals among them
         print(f"Galat: {err}", file=sys.stderr)
         return 2
 

@@ -1,12 +1,15 @@
 """Editor SOP: write a new revision of an SOP (or a new SOP) in the browser, preview it exactly as its page
-will show it, save it as a draft and submit it for approval. Nothing is saved until the revision is valid."""
+will show it, save it as a draft and submit it for approval. Nothing is saved until the revision passes
+``revisions.check`` (the same check the save, the submission and the approval make). The tables keep their
+edits over every rerun (``lib.ui.grid``); the editor starts from the revision that was newest when editing
+began, until a save, a revert or an import starts it afresh."""
 import pandas as pd
 import streamlit as st
 
 from lib.base.roles import ROLE_CODES, ROLES
-from lib.catalogue import document, revisions, sop_form, store
+from lib.catalogue import checks, document, revisions, sop_form, store
 from lib.catalogue import model as catalog
-from lib.ui import context, widgets
+from lib.ui import context, grid, widgets
 
 NEW, COPY = "__baru__", "__salin__"
 _BRANCH_HELP = "nomor langkah atau “selesai”"
@@ -38,8 +41,10 @@ def _base(choice, titles: dict[str, str], col):
     source = (col.selectbox("Salin dari", list(titles), key="ed-copy", format_func=titles.get, placeholder="Pilih…")
               if choice == COPY else choice)
     with context.db()() as session:
-        rev = revisions.revisions(session, source)[0]
-        data = catalog.to_data(revisions.document(revisions.get(session, rev.id)))
+        pins = st.session_state.setdefault("_ed_pins", {})  # another user's new draft does not wipe our edits
+        newest = revisions.revisions(session, source)[0].id
+        rev_id = pins.setdefault((source, st.session_state.get("_ed_n", 0)), newest)
+        data = catalog.to_data(revisions.document(revisions.get(session, rev_id)))
     if choice == COPY:
         data = {**data, "id": f"{source}-salinan", "nama": data["nama"] + " (salinan)"}
         return data, None
@@ -57,7 +62,7 @@ def _import() -> None:
                 st.error("Berkas harus teks UTF-8.")
                 return
             widgets.apply(lambda s: revisions.import_yaml(s, context.actor(), text, note),
-                          f"“{upload.name}” diimpor sebagai draf. Pilih SOP-nya untuk mengajukan.")
+                          _afresh(f"“{upload.name}” diimpor sebagai draf. Pilih SOP-nya untuk mengajukan."))
 
 
 def _revisions(sop_id: str) -> None:
@@ -83,7 +88,7 @@ def _revisions(sop_id: str) -> None:
                                 key=f"ed-revert-{sop_id}")
             if back and c3.button(f"Buat draf dari revisi {back}", icon=":material/history:"):
                 widgets.apply(lambda s: revisions.revert(s, actor, sop_id, back),
-                              f"Draf baru dibuat dari isi revisi {back}.")
+                              _afresh(f"Draf baru dibuat dari isi revisi {back}."))
         if len(revs) > 1:
             a, b = st.columns(2)
             old = a.selectbox("Bandingkan revisi", [r.revision_no for r in revs], index=1, key=f"ed-da-{sop_id}",
@@ -102,6 +107,7 @@ def _revisions(sop_id: str) -> None:
 def _edit(base: dict, sop_id: str | None) -> None:
     t = sop_form.to_tables(base)
     key = f"ed-{sop_id or base['id']}-{catalog.content_hash(base)[:8]}-{st.session_state.get('_ed_n', 0)}"
+    grid.forget_except("ed-", key)
     tabs = st.tabs(["Identitas", "Pelaksana dan langkah", "Formulir permohonan", "Pratinjau"])
     with tabs[0]:
         c1, c2 = st.columns(2)
@@ -121,33 +127,37 @@ def _edit(base: dict, sop_id: str | None) -> None:
                                          key=f"{key}-{k}")
     with tabs[1]:
         st.markdown("**Pelaksana** (kolom pelaksana pada bagan alir) dan peran portal yang mengerjakannya")
-        t["pelaksana"] = _table(t["pelaksana"], sop_form.PELAKSANA, f"{key}-pel", {
+        t["pelaksana"] = grid.table(f"{key}-pel", t["pelaksana"], sop_form.PELAKSANA, {
             "peran": st.column_config.MultiselectColumn(sop_form.COLUMN_LABELS["peran"], options=list(ROLE_CODES),
-                                                        format_func=lambda r: ROLES[r])})
+                                                        format_func=lambda r: ROLES[r])}, sop_form.COLUMN_LABELS)
         actors = sop_form.actor_codes(t["pelaksana"])
-        st.markdown("**Langkah** (baris baru: klik baris kosong paling bawah; keputusan: isi pertanyaan dan cabangnya)")
-        t["langkah"] = _table(t["langkah"], sop_form.LANGKAH, f"{key}-lang", {
-            "pelaksana": st.column_config.SelectboxColumn(sop_form.COLUMN_LABELS["pelaksana"], options=actors,
-                                                          default=actors[0] if actors else None),
+        st.markdown("**Langkah** (baris baru: klik baris kosong paling bawah, lalu isi kegiatan dan pilih "
+                    "pelaksananya; keputusan: isi pertanyaan dan cabangnya)")
+        t["langkah"] = grid.table(f"{key}-lang", t["langkah"], sop_form.LANGKAH, {
+            "pelaksana": st.column_config.SelectboxColumn(sop_form.COLUMN_LABELS["pelaksana"],
+                                                          options=actors),  # no default: chosen
             "ya_ke": st.column_config.TextColumn(sop_form.COLUMN_LABELS["ya_ke"], help=_BRANCH_HELP),
-            "tidak_ke": st.column_config.TextColumn(sop_form.COLUMN_LABELS["tidak_ke"], help=_BRANCH_HELP)})
-        checks = sop_form.waktu_checks(t["langkah"])
-        bad = [c for c in checks if not c["Sah"]]
+            "tidak_ke": st.column_config.TextColumn(sop_form.COLUMN_LABELS["tidak_ke"], help=_BRANCH_HELP)},
+            sop_form.COLUMN_LABELS)
+        readings = sop_form.waktu_checks(t["langkah"])
+        bad = [c for c in readings if not c["Sah"]]
         (st.error if bad else st.caption)("Pemeriksaan waktu (mutu baku): " + (
             "; ".join(f"langkah {c['Langkah']}: {c['Dibaca sebagai']}" for c in bad) if bad else
-            "; ".join(f"L{c['Langkah']} {c['Dibaca sebagai']}" for c in checks)))
+            "; ".join(f"L{c['Langkah']} {c['Dibaca sebagai']}" for c in readings)))
     with tabs[2]:
-        t["formulir"] = _table(t["formulir"], sop_form.FORMULIR, f"{key}-form", {
+        t["formulir"] = grid.table(f"{key}-form", t["formulir"], sop_form.FORMULIR, {
             "jenis": st.column_config.SelectboxColumn(sop_form.COLUMN_LABELS["jenis"], options=[
-                "text", "nik", "date", "number", "money", "select", "checkbox", "file"])})
+                "text", "nik", "date", "number", "money", "select", "checkbox", "file"])}, sop_form.COLUMN_LABELS)
         st.markdown("**Kelengkapan berkas**")
-        t["kelengkapan"] = _table(t["kelengkapan"], sop_form.KELENGKAPAN, f"{key}-kel", {})
+        t["kelengkapan"] = grid.table(f"{key}-kel", t["kelengkapan"], sop_form.KELENGKAPAN, {}, sop_form.COLUMN_LABELS)
     data = sop_form.from_tables(t)
     try:
-        doc = catalog.parse_document(data, "Isian SOP")
+        with context.db()() as session:
+            doc = revisions.check(session, data)
     except catalog.CatalogError as err:
         doc = None
-        st.error(f"Revisi belum sah, belum dapat disimpan: {err}", icon=":material/error:")
+        st.error(str(err) if isinstance(err, checks.RevisionRefused) else
+                 f"Revisi belum sah, belum dapat disimpan: {err}", icon=":material/error:")
     with tabs[3]:
         if doc is None:
             st.info("Pratinjau tampil setelah isian sah.")
@@ -163,16 +173,12 @@ def _edit(base: dict, sop_id: str | None) -> None:
 def _saved(doc_id: str):
     """The message after a save. Only a save that succeeded starts the editor afresh from the new draft (new
     widget keys); a refused one keeps every edit and the note on the page for the next try."""
+    return _afresh(f"Draf “{doc_id}” tersimpan. Ajukan untuk disahkan dari riwayat revisi.")
+
+
+def _afresh(text: str):
+    """The message after a new draft was stored: the editor then starts afresh from the newest revision."""
     def message(_rev) -> str:
         st.session_state["_ed_n"] = st.session_state.get("_ed_n", 0) + 1
-        return f"Draf “{doc_id}” tersimpan. Ajukan untuk disahkan dari riwayat revisi."
+        return text
     return message
-
-
-def _table(rows: list[dict], columns: list[str], key: str, config: dict) -> list[dict]:
-    """An editable table; hidden ``_extra`` values (kept from the revision) stay with their rows."""
-    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
-    edited = widgets.editor(frame, num_rows="dynamic", width="stretch", key=key,
-                            labels=sop_form.COLUMN_LABELS, config=config, hide_index=True)
-    extras = [r.get("_extra") or {} for r in rows]
-    return [{**row, "_extra": extras[i] if i < len(extras) else {}} for i, row in enumerate(edited.to_dict("records"))]

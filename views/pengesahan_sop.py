@@ -28,6 +28,9 @@ def render() -> None:
                         st.html(revisions.diff_html(current, new))
                 else:
                     st.caption("SOP baru: belum ada revisi yang berlaku.")
+                refused = revisions.refusal(session, new)
+            if refused:
+                st.error(refused + "\n\nKembalikan revisi ini ke penyusun untuk diperbaiki.", icon=":material/error:")
             if not can:
                 st.caption("Anda tidak dapat mengesahkan atau mengembalikan revisi ini.")
                 continue

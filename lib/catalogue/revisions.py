@@ -30,6 +30,7 @@ from lib.base.db import Sop, SopRevision, User, utcnow
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, PermissionDenied, require
 from lib.base.worktime import to_wib
+from lib.catalogue import checks, store
 from lib.catalogue import model as catalog
 
 #: state -> Indonesian label, from the workflow table (data/workflows/sop_revision.yaml)
@@ -77,15 +78,19 @@ def to_yaml(doc: catalog.SOP | catalog.StandarPelayanan) -> str:
                      default_flow_style=False)
 
 
-def from_yaml(text: str, source: str = "YAML") -> catalog.SOP | catalog.StandarPelayanan:
-    """Parse and validate a YAML text (CatalogError with an Indonesian message when it is not valid)."""
+def read_yaml(text: str, source: str = "YAML") -> object:
+    """The data of a YAML text, not yet validated (CatalogError when it is no YAML)."""
     try:
-        data = catalog.read_yaml(text)
+        return catalog.read_yaml(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (baris {mark.line + 1})" if mark else ""
         raise catalog.CatalogError(f"{source}: bukan YAML yang sah{where}.") from None
-    return catalog.parse_document(data, source)
+
+
+def from_yaml(text: str, source: str = "YAML") -> catalog.SOP | catalog.StandarPelayanan:
+    """Parse and validate a YAML text (CatalogError with an Indonesian message when it is not valid)."""
+    return catalog.parse_document(read_yaml(text, source), source)
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -157,16 +162,38 @@ def _require(actor: Actor | None, permission: str) -> None:
         require(actor, permission)
 
 
+def check(session: Session, data: dict | catalog.SOP | catalog.StandarPelayanan, action: str = "disimpan",
+          source: str = "Isian SOP") -> catalog.SOP | catalog.StandarPelayanan:
+    """The document of ``data`` if it may become a revision of its SOP (:func:`lib.catalogue.checks.check`
+    against the revision in force): :class:`~lib.catalogue.checks.RevisionRefused` lists every step problem,
+    a :class:`~lib.catalogue.model.CatalogError` names the model's. The editor's preview, every save, every
+    submission and every approval ask here."""
+    if not isinstance(data, dict):
+        data = catalog.to_data(data)
+    current = store.current_revision(session, data.get("id")) if isinstance(data.get("id"), str) else None
+    in_force = document(current) if current is not None else None
+    return checks.check(data, in_force, source, action, current.revision_no if current is not None else None)
+
+
+def refusal(session: Session, rev: SopRevision, action: str = "disahkan") -> str | None:
+    """Why :func:`check` would refuse the stored revision ``rev`` now (None when it passes), for a page to say so
+    before anyone presses the button."""
+    try:
+        check(session, rev.content, action, f"Revisi {rev.revision_no}")
+    except catalog.CatalogError as err:
+        return str(err)
+    return None
+
+
 def save_draft(session: Session, actor: Actor | None, data: dict | catalog.SOP | catalog.StandarPelayanan,
                note: str, source: str = "web", now: dt.datetime | None = None) -> SopRevision:
-    """Validate ``data`` and store it as a new draft revision (a new SOP when its id is new)."""
+    """Check ``data`` (:func:`check`) and store it as a new draft revision (a new SOP when its id is new)."""
     _require(actor, "manage_catalogue")
     now = now or utcnow()
     note = (note or "").strip()
     if not note:
         raise RevisionError("Tulis catatan revisi: apa yang diubah dan mengapa.")
-    doc = data if isinstance(data, (catalog.SOP, catalog.StandarPelayanan)) else catalog.parse_document(
-        data, "Isian SOP")
+    doc = check(session, data, source="YAML" if source == "import" else "Isian SOP")
     content = catalog.to_data(doc)
     sop = session.get(Sop, doc.id)
     if sop is None:
@@ -185,10 +212,12 @@ def save_draft(session: Session, actor: Actor | None, data: dict | catalog.SOP |
 
 def import_yaml(session: Session, actor: Actor | None, text: str, note: str | None = None,
                 now: dt.datetime | None = None) -> SopRevision:
-    """A YAML text (the catalogue format) as a new draft revision."""
+    """A YAML text (the catalogue format) as a new draft revision, checked as every save is."""
     _require(actor, "manage_catalogue")
-    doc = from_yaml(text)
-    return save_draft(session, actor, doc, note or "Diimpor dari YAML", source="import", now=now)
+    data = read_yaml(text)
+    if not isinstance(data, dict):
+        raise catalog.CatalogError("YAML: isi berkas harus berupa pemetaan YAML (kunci: nilai)")
+    return save_draft(session, actor, data, note or "Diimpor dari YAML", source="import", now=now)
 
 
 def revert(session: Session, actor: Actor, sop_id: str, revision_no: int,
@@ -206,6 +235,7 @@ def submit(session: Session, actor: Actor, revision_id: int, now: dt.datetime | 
     rev = get(session, revision_id)
     if rev.state != "draft":
         raise RevisionError(f"Hanya draf yang dapat diajukan; revisi ini {STATES[rev.state].lower()}.")
+    check(session, rev.content, "diajukan", f"Revisi {rev.revision_no}")
     workflow.transition(session, actor, rev, "ajukan", now=now)
 
 
@@ -218,6 +248,7 @@ def approve(session: Session, actor: Actor, revision_id: int, comment: str | Non
         raise RevisionError("Hanya revisi yang diajukan yang dapat disahkan.")
     if rev.author_id is not None and rev.author_id == actor.user_id:
         raise PermissionDenied(actor, "approve_sop", "revisi yang Anda tulis sendiri")
+    check(session, rev.content, "disahkan (kembalikan ke penyusun untuk diperbaiki)", f"Revisi {rev.revision_no}")
     now = now or utcnow()
     replaced = session.scalars(select(SopRevision).where(SopRevision.sop_id == rev.sop_id,
                                                          SopRevision.state == "disahkan")).all()

@@ -1,5 +1,5 @@
 """An SOP as the editor's tables and back: identity fields, one-per-line lists, and one row per actor,
-step, form field and required document. Pure data; :func:`lib.catalogue.model.parse_document` judges the result,
+step, form field and required document. Pure data; :func:`lib.catalogue.revisions.check` judges the result,
 and :func:`waktu_checks` reads every step's waktu with the mutu baku parser as the user types."""
 from __future__ import annotations
 
@@ -113,7 +113,9 @@ def _ke(value):
 
 
 def from_tables(t: dict) -> dict:
-    """Content from the editor's tables (empty cells and rows dropped); validate with catalog.parse_document."""
+    """Content from the editor's tables (empty cells dropped, and empty rows of every table but the steps);
+    validate with :func:`lib.catalogue.revisions.check`. A step row is never dropped: a row added in the grid
+    and left empty is a step without kegiatan and pelaksana, which the check refuses by its number."""
     data: dict = {k: _text(v) for k, v in t["identity"].items() if _text(v)}
     data["jenis"] = "sop"
     for k, v in t["dates"].items():
@@ -130,9 +132,7 @@ def from_tables(t: dict) -> dict:
                           "peran": list(p.get("peran") or []), **({"eksternal": True} if p.get("eksternal") else {})}
                          for p in t["pelaksana"] if _text(p.get("kode")) or _text(p.get("label"))]
     steps = []
-    for s in t["langkah"]:
-        if not (_text(s.get("kegiatan")) or _text(s.get("pelaksana"))):
-            continue
+    for s in t["langkah"]:  # every row, an empty one too: lib.catalogue.checks names what it lacks
         step = {"no": len(steps) + 1, **(s.get("_extra") or {}), "kegiatan": _text(s.get("kegiatan")),
                 "pelaksana": _text(s.get("pelaksana"))}
         for k in ("kelengkapan", "waktu", "output", "keterangan"):
@@ -189,7 +189,7 @@ def from_tables(t: dict) -> dict:
 def waktu_checks(steps: list[dict]) -> list[dict]:
     """Each step's waktu as the mutu baku parser reads it, or the reason it cannot."""
     out = []
-    for i, s in enumerate(s for s in steps if _text(s.get("kegiatan")) or _text(s.get("pelaksana"))):
+    for i, s in enumerate(steps):
         text = _text(s.get("waktu"))
         try:
             target = mutu_baku.parse(text)

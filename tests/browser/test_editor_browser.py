@@ -5,16 +5,30 @@ import re
 from .conftest import login, wait_idle
 
 
-def _type_in_new_row(page, grid, row: int, text: str) -> None:
-    """Type into the first text column of ``row`` (0 = first data row) of a data editor (a canvas grid)."""
+def _type_in_new_row(page, grid, row: int, text: str, actor: str) -> None:
+    """Add a row to the steps' data editor (a canvas grid), type its kegiatan into the first column and choose its
+    executor in the second: a new row starts with neither, and the page names the step's missing fields until
+    each has arrived (which is also what tells the test that the app has seen each change)."""
+    step = row + 1
     box = grid.bounding_box()
     x, y = box["x"] + 80, box["y"] + 35 + 35 * row + 17
     page.mouse.click(x, y)  # on the empty last row: adds a row (and the app reruns)
+    page.get_by_text(f"Langkah {step}: kegiatan kosong.").wait_for()
+    page.get_by_text(f"Langkah {step}: pelaksana belum dipilih.").wait_for()  # nobody is chosen for it
     wait_idle(page)
     page.mouse.dblclick(x, y)  # open the cell's editor
-    page.locator("textarea.gdg-input, input.gdg-input").first.wait_for()
-    page.keyboard.type(text)
+    cell = page.locator("textarea.gdg-input, input.gdg-input").first
+    cell.fill(text)  # into the cell's editor itself, focused (keys typed before it has focus go nowhere)
+    cell.press("Enter")  # keep the text; the selection moves one row down
+    page.get_by_text(f"Langkah {step}: kegiatan kosong.").wait_for(state="detached")
+    wait_idle(page)
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowRight")  # the row's pelaksana cell
+    page.keyboard.press("Enter")  # open its choices
+    page.get_by_role("listbox").wait_for()
+    page.keyboard.type(actor)  # filter the choices to that executor and take it
     page.keyboard.press("Enter")
+    page.get_by_text(f"Langkah {step}: pelaksana belum dipilih.").wait_for(state="detached")
     wait_idle(page)
 
 
@@ -38,8 +52,8 @@ def test_admin_creates_a_three_step_sop_kepala_dinas_approves_it_and_staf_opens_
     page.get_by_role("tab", name="Pelaksana dan langkah").click()
     wait_idle(page)
     steps = page.locator("[data-testid='stDataFrame']").nth(1)
-    _type_in_new_row(page, steps, 1, "Menyiapkan surat")
-    _type_in_new_row(page, steps, 2, "Menandatangani surat")
+    _type_in_new_row(page, steps, 1, "Menyiapkan surat", "petugas")
+    _type_in_new_row(page, steps, 2, "Menandatangani surat", "petugas")
     page.get_by_text("L3 tanpa target").wait_for()  # three steps, read live
     page.get_by_role("textbox", name="Catatan revisi (wajib): apa yang diubah dan mengapa").fill("SOP baru")
     page.get_by_role("button", name="Simpan sebagai draf").click()

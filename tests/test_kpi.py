@@ -306,7 +306,8 @@ def test_summary_json_has_the_documented_shape_rounded_with_nulls_where_nothing_
         everything = kpi.summary_json(s)
     assert set(out) == {"sops"} and [x["sop_id"] for x in out["sops"]] == ["kartu-ak1"]
     sop = out["sops"][0]
-    assert set(sop) == {"sop_id", "cases_started", "cases_completed", "steps"}
+    assert set(sop) == {"sop_id", "layanan", "kanal", "cases_started", "cases_completed", "steps"}
+    assert sop["layanan"] is None and sop["kanal"] is None
     assert (sop["cases_started"], sop["cases_completed"]) == (7, 4)
     assert [st["no"] for st in sop["steps"]] == [1, 2, 3, 4, 5, 6]
     assert all(set(st) == STEP_KEYS for st in sop["steps"])
@@ -319,6 +320,17 @@ def test_summary_json_has_the_documented_shape_rounded_with_nulls_where_nothing_
     idle = next(x for x in everything["sops"] if x["sop_id"] == "pelatihan")
     assert idle["cases_started"] == 0 and all(st["n"] == 0 and st["median_working_min"] is None
                                               and st["within_pct"] is None for st in idle["steps"])
+
+
+def test_each_channel_of_a_service_is_its_own_sop_in_the_summary_named_by_layanan_and_kanal(history):
+    with session_factory(history)() as s:
+        everything = kpi.summary_json(s)
+    channels = {x["sop_id"]: (x["layanan"], x["kanal"], len(x["steps"])) for x in everything["sops"] if x["kanal"]}
+    assert channels == {
+        "pendaftaran-bpu": ("Pendaftaran Kepesertaan BPU", "Loket (layanan kontak fisik)", 8),
+        "pendaftaran-bpu-bank": ("Pendaftaran Kepesertaan BPU", "Bank (Service Point Office)", 8),
+        "pendaftaran-bpu-online": ("Pendaftaran Kepesertaan BPU", "Website atau aplikasi JMO", 7),
+        "pendaftaran-bpu-perisai": ("Pendaftaran Kepesertaan BPU", "Agen PERISAI", 5)}
 
 
 def test_the_dashboard_works_on_a_database_without_cases(ready_db):
@@ -353,6 +365,9 @@ def test_cli_kpi_json_is_the_summary_and_the_text_is_an_indonesian_table(app_db,
     text = capsys.readouterr().out
     assert "Penerbitan Kartu Pencari Kerja (AK1)" in text and "Berkas dimulai: 7, selesai: 4" in text
     assert "66,7%" in text  # step 3: 2 of 3 within target
+    assert "kanal:" not in text
+    assert main(["kpi", "--sop", "pendaftaran-bpu-bank"]) == 0
+    assert "Layanan: Pendaftaran Kepesertaan BPU, kanal: Bank (Service Point Office)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("args, words", [(("--from", "03/06/2025"), "YYYY-MM-DD"),

@@ -51,6 +51,8 @@ def identity_html(sop: SOP) -> str:
             ("Tanggal Efektif", fmt.tanggal(sop.tanggal_efektif)),
             ("Disahkan oleh", _pengesah(sop)),
             ("Nama SOP", f"<b>{escape(sop.nama)}</b>")]
+    if sop.kanal:
+        rows.append(("Layanan / Kanal", f"{escape(sop.layanan)} — {escape(sop.kanal)}"))
     right = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     pairs = [("Dasar Hukum", sop.dasar_hukum, "Kualifikasi Pelaksana", sop.kualifikasi_pelaksana),
              ("Keterkaitan", sop.keterkaitan, "Peralatan/Perlengkapan", sop.peralatan),

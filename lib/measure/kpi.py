@@ -496,6 +496,9 @@ def summary_json(session: Session, sop_id: str | None = None, date_from: dt.date
                  date_to: dt.date | None = None) -> dict:
     """Per SOP: cases started and completed in the period and the per-step figures (``python -m lib kpi``).
 
+    ``layanan`` and ``kanal`` name the service and the channel of an SOP that is one channel of a service
+    (e.g. BPU registration at the counter, at a bank, online, through an agent), so channels can be compared.
+
     Floats are rounded to 2 decimals; a figure that does not apply is ``None``.
     """
     data = load(session, date_from, date_to, [sop_id] if sop_id else None)
@@ -506,7 +509,7 @@ def summary_json(session: Session, sop_id: str | None = None, date_from: dt.date
         mine = cases[cases["sop_id"] == sid]
         rows = steps[steps["sop_id"] == sid].sort_values("step_no")
         out.append({
-            "sop_id": sid,
+            "sop_id": sid, "layanan": data.sops[sid].layanan, "kanal": data.sops[sid].kanal,
             "cases_started": int(_between(mine["case_created_at"], data).sum()),
             "cases_completed": int(_between(mine["case_closed_at"], data).sum()),
             "steps": [{"no": int(r.step_no), "n": int(r.n),

@@ -9,7 +9,7 @@ from lib.catalogue.model import CatalogError
 DOCS = catalog.load_catalog()
 EXPECTED_IDS = {"pekerja-rentan", "klaim-jht", "iuran-jasa-konstruksi", "perselisihan-hi", "pelatihan", "kartu-ak1",
                 "rekomendasi-paspor", "pbi-jk", "pendaftaran-bpu", "pendaftaran-bpu-bank", "pendaftaran-bpu-online",
-                "pendaftaran-bpu-perisai", "standar-pelayanan-bpjs-tk"}
+                "pendaftaran-bpu-perisai", "pendaftaran-pu", "pendaftaran-pu-online", "standar-pelayanan-bpjs-tk"}
 #: Seed 004's four channels of BPU registration: the SOP of each, its kanal and its step count as printed.
 BPU_CHANNELS = {"pendaftaran-bpu": ("Loket (layanan kontak fisik)", 8),
                 "pendaftaran-bpu-bank": ("Bank (Service Point Office)", 8),
@@ -40,6 +40,8 @@ def test_every_catalogue_file_loads_and_its_id_is_its_file_name(doc_id):
     ("pendaftaran-bpu-bank", None, 8),
     ("pendaftaran-bpu-online", None, 7),
     ("pendaftaran-bpu-perisai", None, 5),
+    ("pendaftaran-pu", None, 7),
+    ("pendaftaran-pu-online", None, 7),
 ])
 def test_sop_numbers_and_step_counts_match_the_seeds(doc_id, nomor, steps):
     doc = DOCS[doc_id]
@@ -127,6 +129,41 @@ def test_every_bpu_channel_takes_the_counters_form_with_the_contribution_rule_an
         income = next(f for f in doc.formulir if f.nama == "penghasilan")
         assert (income.aturan.min, income.aturan.max, income.aturan.iuran_bpu) == (1000000, 20700000, "ikut_jht")
     assert len({DOCS[i].kode_register or i for i in BPU_CHANNELS}) == len(BPU_CHANNELS)
+
+
+PU_DOCUMENTS = ["Formulir Pendaftaran Pemberi Kerja/Badan Usaha", "Formulir Pendaftaran/Perubahan Data Tenaga Kerja",
+                "Formulir Rincian Iuran Tenaga Kerja", "NPWP Perusahaan", "KTP Pemilik Perusahaan", "KTP Tenaga Kerja",
+                "Surat Izin Tempat Usaha/Surat Izin Usaha Perdagangan/Nomor Induk Berusaha"]
+
+
+def test_pu_registration_lists_its_seven_documents():
+    for doc_id in ("pendaftaran-pu", "pendaftaran-pu-online"):
+        doc = DOCS[doc_id]
+        assert [d.label for d in doc.kelengkapan] == PU_DOCUMENTS
+        assert not any(d.opsional for d in doc.kelengkapan)
+        assert doc.langkah[0].kelengkapan == ", ".join(PU_DOCUMENTS)
+
+
+def test_pu_registration_offline_and_online_are_two_channels_of_one_service_as_printed():
+    offline, online = DOCS["pendaftaran-pu"], DOCS["pendaftaran-pu-online"]
+    assert offline.layanan == online.layanan == "Pendaftaran Kepesertaan PU"
+    assert (offline.kanal, online.kanal) == ("Loket (offline)", "Website (online)")
+    assert offline.langkah[0].kegiatan == "Pemohon Membawa Persyaratan dokumen yang dibutuhkan"
+    assert offline.langkah[6].kegiatan.startswith("Pemohon membayarkan iuran pertama")
+    assert online.langkah[1].kegiatan == "Pilih : “Pendaftaran Peserta” dan pilih Penerima Upah"
+    # "1 hari kerja untuk pendaftaran" at the counter; the card "maksimal 7 hari" online
+    assert [(s.no, s.target.max, s.target.unit) for s in offline.langkah if s.target] == [(6, 1, "hari")]
+    assert [(s.no, s.target.max, s.target.unit) for s in online.langkah if s.target] == [(7, 7, "hari kalender")]
+
+
+def test_the_pu_form_is_fit_for_a_company():
+    doc = DOCS["pendaftaran-pu"]
+    fields = {f.nama: f for f in doc.formulir}
+    assert list(fields) == ["nama", "npwp", "nib", "alamat", "jumlah_tenaga_kerja", "nama_pemilik",
+                            "nik_pemilik", "email", "no_hp"]
+    assert fields["nik_pemilik"].jenis == "nik" and fields["jumlah_tenaga_kerja"].aturan.min == 1
+    assert not fields["nib"].wajib  # SITU or SIUP may stand in for the NIB
+    assert DOCS["pendaftaran-pu-online"].formulir == doc.formulir
 
 
 def test_layanan_and_kanal_are_given_together_and_left_out_of_the_content_when_unset():

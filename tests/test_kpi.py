@@ -330,7 +330,9 @@ def test_each_channel_of_a_service_is_its_own_sop_in_the_summary_named_by_layana
         "pendaftaran-bpu": ("Pendaftaran Kepesertaan BPU", "Loket (layanan kontak fisik)", 8),
         "pendaftaran-bpu-bank": ("Pendaftaran Kepesertaan BPU", "Bank (Service Point Office)", 8),
         "pendaftaran-bpu-online": ("Pendaftaran Kepesertaan BPU", "Website atau aplikasi JMO", 7),
-        "pendaftaran-bpu-perisai": ("Pendaftaran Kepesertaan BPU", "Agen PERISAI", 5)}
+        "pendaftaran-bpu-perisai": ("Pendaftaran Kepesertaan BPU", "Agen PERISAI", 5),
+        "pendaftaran-pu": ("Pendaftaran Kepesertaan PU", "Loket (offline)", 7),
+        "pendaftaran-pu-online": ("Pendaftaran Kepesertaan PU", "Website (online)", 7)}
 
 
 def test_the_dashboard_works_on_a_database_without_cases(ready_db):

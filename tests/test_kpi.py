@@ -6,6 +6,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lib.base.db import Case, SopRevision, StepRun, session_factory
@@ -333,6 +334,32 @@ def test_each_channel_of_a_service_is_its_own_sop_in_the_summary_named_by_layana
         "pendaftaran-bpu-perisai": ("Pendaftaran Kepesertaan BPU", "Agen PERISAI", 5),
         "pendaftaran-pu": ("Pendaftaran Kepesertaan PU", "Loket (offline)", 7),
         "pendaftaran-pu-online": ("Pendaftaran Kepesertaan PU", "Website (online)", 7)}
+
+
+def test_the_channels_of_a_service_are_compared_side_by_side_on_lead_time_and_steps_within_target(history):
+    with session_factory(history).begin() as s:
+        # counter: closed in 3 days, its card (7 calendar days) on time; bank: closed in 10 days, card late
+        add_case(s, "pendaftaran-bpu", "BPU/2025/00001", [
+            (7, "2025-06-02 09:00", "2025-06-02 09:00", "2025-06-05 09:00", "staf", "selesai")],
+            closed="2025-06-05 09:00")
+        add_case(s, "pendaftaran-bpu-bank", "BPU-SPO/2025/00001", [
+            (8, "2025-06-02 09:00", "2025-06-02 09:00", "2025-06-12 09:00", "staf", "selesai")],
+            closed="2025-06-12 09:00")
+        add_case(s, "pendaftaran-bpu-bank", "BPU-SPO/2025/00002", [
+            (8, "2025-06-20 09:00", None, None, None, None)])
+    data = load(history, date_from=dt.date(2025, 6, 1), date_to=dt.date(2025, 6, 30))
+    channels = kpi.channel_stats(data).set_index("sop_id")
+    assert list(channels.columns) == [c for c in kpi.CHANNEL_COLUMNS if c != "sop_id"]
+    assert set(channels.index) == {"pendaftaran-bpu", "pendaftaran-bpu-bank", "pendaftaran-bpu-online",
+                                   "pendaftaran-bpu-perisai", "pendaftaran-pu", "pendaftaran-pu-online"}
+    counter, bank = channels.loc["pendaftaran-bpu"], channels.loc["pendaftaran-bpu-bank"]
+    assert (counter.cases_started, counter.cases_completed, counter.within_pct) == (1, 1, 100.0)
+    assert (bank.cases_started, bank.cases_completed, bank.within_pct) == (2, 1, 0.0)
+    assert (counter.median_lead_elapsed_min, bank.median_lead_elapsed_min) == (3 * 1440, 10 * 1440)
+    idle = channels.loc["pendaftaran-bpu-perisai"]
+    assert idle.cases_started == 0 and idle.judged == 0 and pd.isna(idle.within_pct)
+    only_ak1 = kpi.channel_stats(load(history, sop_ids=["kartu-ak1"]))
+    assert only_ak1.empty and list(only_ak1.columns) == kpi.CHANNEL_COLUMNS
 
 
 def test_the_dashboard_works_on_a_database_without_cases(ready_db):

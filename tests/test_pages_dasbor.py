@@ -44,3 +44,22 @@ def test_staf_and_village_operators_cannot_open_the_dashboard(app_db):
     for user in ("staf", "operator"):
         at = open_app("dasbor", user=user)
         assert at.header[0].value == "Halaman tidak ditemukan"
+
+
+def test_the_channels_of_a_service_are_shown_side_by_side_on_their_own_tab(with_cases):
+    with session_factory(with_cases).begin() as s:
+        staf = accounts.load_actor(s, "staf")
+        cases.intake(s, staf, "pendaftaran-bpu-bank", {
+            "nama": "Sari", "nik": "3201014101900003", "email": "sari@contoh.id", "no_hp": "081234567890",
+            "pekerjaan": "Pedagang", "penghasilan": "2000000"}, {"ktp": True, "email": True, "no_hp": True})
+    from lib.ui import data
+
+    data.kpi_dashboard.clear()  # cached per filter for a minute, not per database: drop an earlier test's figures
+    at = open_app("dasbor", user="kadis")
+    at.session_state["kpi-tab"] = "Per kanal"
+    at.run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "Kanal" in d.value.columns)
+    bank = table[table["Kanal"] == "Bank (Service Point Office)"].iloc[0]
+    assert bank["Layanan"] == "Pendaftaran Kepesertaan BPU" and bank["Berkas masuk"] == 1
+    assert set(table["Kanal"]) >= {"Loket (layanan kontak fisik)", "Website atau aplikasi JMO", "Agen PERISAI"}

@@ -276,6 +276,8 @@ def cmd_kpi(args) -> None:
             f"{'target':>8} {'% tepat':>8} {'tunggu':>9} {'ulang':>6}")
     for sop in data["sops"]:
         lines.append(f"{names.get(sop['sop_id'], sop['sop_id'])} ({sop['sop_id']})")
+        if sop["kanal"]:
+            lines.append(f"Layanan: {sop['layanan']}, kanal: {sop['kanal']}")
         lines.append(f"Berkas dimulai: {fmt.angka(sop['cases_started'])}, selesai: {fmt.angka(sop['cases_completed'])}")
         lines.append(head)
         for st in sop["steps"]:

@@ -8,7 +8,13 @@ from lib.catalogue.model import CatalogError
 
 DOCS = catalog.load_catalog()
 EXPECTED_IDS = {"pekerja-rentan", "klaim-jht", "iuran-jasa-konstruksi", "perselisihan-hi", "pelatihan", "kartu-ak1",
-                "rekomendasi-paspor", "pbi-jk", "pendaftaran-bpu", "standar-pelayanan-bpjs-tk"}
+                "rekomendasi-paspor", "pbi-jk", "pendaftaran-bpu", "pendaftaran-bpu-bank", "pendaftaran-bpu-online",
+                "pendaftaran-bpu-perisai", "pendaftaran-pu", "pendaftaran-pu-online", "standar-pelayanan-bpjs-tk"}
+#: Seed 004's four channels of BPU registration: the SOP of each, its kanal and its step count as printed.
+BPU_CHANNELS = {"pendaftaran-bpu": ("Loket (layanan kontak fisik)", 8),
+                "pendaftaran-bpu-bank": ("Bank (Service Point Office)", 8),
+                "pendaftaran-bpu-online": ("Website atau aplikasi JMO", 7),
+                "pendaftaran-bpu-perisai": ("Agen PERISAI", 5)}
 
 
 def test_the_catalogue_holds_every_sop_of_the_seeds():
@@ -31,6 +37,11 @@ def test_every_catalogue_file_loads_and_its_id_is_its_file_name(doc_id):
     ("pekerja-rentan", None, 25),
     ("pbi-jk", None, 8),
     ("pendaftaran-bpu", None, 8),
+    ("pendaftaran-bpu-bank", None, 8),
+    ("pendaftaran-bpu-online", None, 7),
+    ("pendaftaran-bpu-perisai", None, 5),
+    ("pendaftaran-pu", None, 7),
+    ("pendaftaran-pu-online", None, 7),
 ])
 def test_sop_numbers_and_step_counts_match_the_seeds(doc_id, nomor, steps):
     doc = DOCS[doc_id]
@@ -109,6 +120,78 @@ def test_the_standar_pelayanan_is_its_own_content_type():
 def test_pendaftaran_bpu_has_one_working_day_for_registration_and_seven_calendar_days_for_the_card():
     targets = [s.target for s in DOCS["pendaftaran-bpu"].langkah if s.target]
     assert [(t.max, t.unit) for t in targets] == [(1, "hari"), (7, "hari kalender")]
+
+
+def test_every_bpu_channel_of_seed_004_is_an_sop_with_its_printed_steps_and_targets():
+    for doc_id, (kanal, steps) in BPU_CHANNELS.items():
+        doc = DOCS[doc_id]
+        assert (doc.layanan, doc.kanal, len(doc.langkah)) == ("Pendaftaran Kepesertaan BPU", kanal, steps)
+    # the card "paling lama 7 hari setelah pembayaran iuran" is the last step and the only printed target
+    for doc_id in ("pendaftaran-bpu-bank", "pendaftaran-bpu-online"):
+        steps = DOCS[doc_id].langkah
+        assert [s.no for s in steps if s.waktu] == [len(steps)]
+        assert (steps[-1].target.max, steps[-1].target.unit) == (7, "hari kalender")
+        assert "7 hari setelah pembayaran iuran" in steps[-1].kegiatan
+    assert DOCS["pendaftaran-bpu-bank"].langkah[0].kegiatan.startswith("Datang ke bank kerjasama")
+    assert DOCS["pendaftaran-bpu-online"].langkah[1].kegiatan == (
+        "Pilih Tombol Pendaftaran Peserta lalu pilih Bukan Penerima Upah (BPU)")
+    perisai = DOCS["pendaftaran-bpu-perisai"]
+    assert not any(s.waktu for s in perisai.langkah)  # seed 004 prints no time for the agent
+    assert [perisai.actors[s.pelaksana].label for s in perisai.langkah if not s.pelaksana_inferred] == [
+        "Agen PERISAI", "Agen PERISAI"]
+
+
+def test_every_bpu_channel_takes_the_counters_form_with_the_contribution_rule_and_documents():
+    counter = DOCS["pendaftaran-bpu"]
+    for doc_id in BPU_CHANNELS:
+        doc = DOCS[doc_id]
+        assert doc.formulir == counter.formulir and doc.kelengkapan == counter.kelengkapan
+        income = next(f for f in doc.formulir if f.nama == "penghasilan")
+        assert (income.aturan.min, income.aturan.max, income.aturan.iuran_bpu) == (1000000, 20700000, "ikut_jht")
+    assert len({DOCS[i].kode_register or i for i in BPU_CHANNELS}) == len(BPU_CHANNELS)
+
+
+PU_DOCUMENTS = ["Formulir Pendaftaran Pemberi Kerja/Badan Usaha", "Formulir Pendaftaran/Perubahan Data Tenaga Kerja",
+                "Formulir Rincian Iuran Tenaga Kerja", "NPWP Perusahaan", "KTP Pemilik Perusahaan", "KTP Tenaga Kerja",
+                "Surat Izin Tempat Usaha/Surat Izin Usaha Perdagangan/Nomor Induk Berusaha"]
+
+
+def test_pu_registration_lists_its_seven_documents():
+    for doc_id in ("pendaftaran-pu", "pendaftaran-pu-online"):
+        doc = DOCS[doc_id]
+        assert [d.label for d in doc.kelengkapan] == PU_DOCUMENTS
+        assert not any(d.opsional for d in doc.kelengkapan)
+        assert doc.langkah[0].kelengkapan == ", ".join(PU_DOCUMENTS)
+
+
+def test_pu_registration_offline_and_online_are_two_channels_of_one_service_as_printed():
+    offline, online = DOCS["pendaftaran-pu"], DOCS["pendaftaran-pu-online"]
+    assert offline.layanan == online.layanan == "Pendaftaran Kepesertaan PU"
+    assert (offline.kanal, online.kanal) == ("Loket (offline)", "Website (online)")
+    assert offline.langkah[0].kegiatan == "Pemohon Membawa Persyaratan dokumen yang dibutuhkan"
+    assert offline.langkah[6].kegiatan.startswith("Pemohon membayarkan iuran pertama")
+    assert online.langkah[1].kegiatan == "Pilih : “Pendaftaran Peserta” dan pilih Penerima Upah"
+    # "1 hari kerja untuk pendaftaran" at the counter; the card "maksimal 7 hari" online
+    assert [(s.no, s.target.max, s.target.unit) for s in offline.langkah if s.target] == [(6, 1, "hari")]
+    assert [(s.no, s.target.max, s.target.unit) for s in online.langkah if s.target] == [(7, 7, "hari kalender")]
+
+
+def test_the_pu_form_is_fit_for_a_company():
+    doc = DOCS["pendaftaran-pu"]
+    fields = {f.nama: f for f in doc.formulir}
+    assert list(fields) == ["nama", "npwp", "nib", "alamat", "jumlah_tenaga_kerja", "nama_pemilik",
+                            "nik_pemilik", "email", "no_hp"]
+    assert fields["nik_pemilik"].jenis == "nik" and fields["jumlah_tenaga_kerja"].aturan.min == 1
+    assert not fields["nib"].wajib  # SITU or SIUP may stand in for the NIB
+    assert DOCS["pendaftaran-pu-online"].formulir == doc.formulir
+
+
+def test_layanan_and_kanal_are_given_together_and_left_out_of_the_content_when_unset():
+    data = _raw("pendaftaran-bpu")
+    del data["kanal"]
+    assert "layanan dan kanal diisi bersama" in _error(data)
+    assert "kanal" not in catalog.to_data(DOCS["kartu-ak1"])
+    assert catalog.to_data(DOCS["pendaftaran-bpu"])["kanal"] == "Loket (layanan kontak fisik)"
 
 
 def test_search_matches_name_or_nomor_in_any_case():

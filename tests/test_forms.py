@@ -77,6 +77,27 @@ def test_optional_documents_are_never_missing():
     assert forms.validate(paspor, values, docs).complete
 
 
+def pu(**over):
+    values = {"nama": "CV Maju Bersama", "npwp": "012345678901234", "nib": "", "alamat": "Jl. Merdeka 1",
+              "jumlah_tenaga_kerja": "12", "nama_pemilik": "Budi Santoso", "nik_pemilik": "3201010101900003",
+              "email": "admin@majubersama.co.id", "no_hp": "081234567890"}
+    values.update(over)
+    return values
+
+
+def test_a_company_registers_with_its_npwp_and_its_seven_documents():
+    company = DOCS["pendaftaran-pu"]
+    all_docs = {d.kode: True for d in company.kelengkapan}
+    result = forms.validate(company, pu(), all_docs)
+    assert result.complete and result.values["jumlah_tenaga_kerja"] == 12 and result.values["nib"] is None
+    assert forms.validate(company, pu(npwp="01.234.567.8-901.234"), all_docs).errors == {
+        "npwp": "NPWP perusahaan 15 atau 16 angka, tanpa titik dan tanda hubung."}
+    assert forms.validate(company, pu(nib="12345"), all_docs).errors == {"nib": "NIB 13 angka."}
+    assert "jumlah_tenaga_kerja" in forms.validate(company, pu(jumlah_tenaga_kerja="0"), all_docs).errors
+    missing = forms.validate(company, pu(), {**all_docs, "ktp_tenaga_kerja": False, "izin_usaha": False}).missing
+    assert missing == ["KTP Tenaga Kerja", "Surat Izin Tempat Usaha/Surat Izin Usaha Perdagangan/Nomor Induk Berusaha"]
+
+
 def test_every_sop_with_an_applicant_asks_for_a_name():
     for doc in DOCS.values():
         if doc.jenis == "sop":

@@ -6,6 +6,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lib.base.db import Case, SopRevision, StepRun, session_factory
@@ -372,7 +373,8 @@ def test_summary_json_has_the_documented_shape_rounded_with_nulls_where_nothing_
         everything = kpi.summary_json(s)
     assert set(out) == {"sops"} and [x["sop_id"] for x in out["sops"]] == ["kartu-ak1"]
     sop = out["sops"][0]
-    assert set(sop) == {"sop_id", "cases_started", "cases_completed", "steps"}
+    assert set(sop) == {"sop_id", "layanan", "kanal", "cases_started", "cases_completed", "steps"}
+    assert sop["layanan"] is None and sop["kanal"] is None
     assert (sop["cases_started"], sop["cases_completed"]) == (7, 4)
     assert [st["no"] for st in sop["steps"]] == [1, 2, 3, 4, 5, 6]
     assert all(set(st) == STEP_KEYS for st in sop["steps"])
@@ -385,6 +387,45 @@ def test_summary_json_has_the_documented_shape_rounded_with_nulls_where_nothing_
     idle = next(x for x in everything["sops"] if x["sop_id"] == "pelatihan")
     assert idle["cases_started"] == 0 and all(st["n"] == 0 and st["median_working_min"] is None
                                               and st["within_pct"] is None for st in idle["steps"])
+
+
+def test_each_channel_of_a_service_is_its_own_sop_in_the_summary_named_by_layanan_and_kanal(history):
+    with session_factory(history)() as s:
+        everything = kpi.summary_json(s)
+    channels = {x["sop_id"]: (x["layanan"], x["kanal"], len(x["steps"])) for x in everything["sops"] if x["kanal"]}
+    assert channels == {
+        "pendaftaran-bpu": ("Pendaftaran Kepesertaan BPU", "Loket (layanan kontak fisik)", 8),
+        "pendaftaran-bpu-bank": ("Pendaftaran Kepesertaan BPU", "Bank (Service Point Office)", 8),
+        "pendaftaran-bpu-online": ("Pendaftaran Kepesertaan BPU", "Website atau aplikasi JMO", 7),
+        "pendaftaran-bpu-perisai": ("Pendaftaran Kepesertaan BPU", "Agen PERISAI", 5),
+        "pendaftaran-pu": ("Pendaftaran Kepesertaan PU", "Loket (offline)", 7),
+        "pendaftaran-pu-online": ("Pendaftaran Kepesertaan PU", "Website (online)", 7)}
+
+
+def test_the_channels_of_a_service_are_compared_side_by_side_on_lead_time_and_steps_within_target(history):
+    with session_factory(history).begin() as s:
+        # counter: closed in 3 days, its card (7 calendar days) on time; bank: closed in 10 days, card late
+        add_case(s, "pendaftaran-bpu", "BPU/2025/00001", [
+            (7, "2025-06-02 09:00", "2025-06-02 09:00", "2025-06-05 09:00", "staf", "selesai")],
+            closed="2025-06-05 09:00")
+        add_case(s, "pendaftaran-bpu-bank", "BPU-SPO/2025/00001", [
+            (8, "2025-06-02 09:00", "2025-06-02 09:00", "2025-06-12 09:00", "staf", "selesai")],
+            closed="2025-06-12 09:00")
+        add_case(s, "pendaftaran-bpu-bank", "BPU-SPO/2025/00002", [
+            (8, "2025-06-20 09:00", None, None, None, None)])
+    data = load(history, date_from=dt.date(2025, 6, 1), date_to=dt.date(2025, 6, 30))
+    channels = kpi.channel_stats(data).set_index("sop_id")
+    assert list(channels.columns) == [c for c in kpi.CHANNEL_COLUMNS if c != "sop_id"]
+    assert set(channels.index) == {"pendaftaran-bpu", "pendaftaran-bpu-bank", "pendaftaran-bpu-online",
+                                   "pendaftaran-bpu-perisai", "pendaftaran-pu", "pendaftaran-pu-online"}
+    counter, bank = channels.loc["pendaftaran-bpu"], channels.loc["pendaftaran-bpu-bank"]
+    assert (counter.cases_started, counter.cases_completed, counter.within_pct) == (1, 1, 100.0)
+    assert (bank.cases_started, bank.cases_completed, bank.within_pct) == (2, 1, 0.0)
+    assert (counter.median_lead_elapsed_min, bank.median_lead_elapsed_min) == (3 * 1440, 10 * 1440)
+    idle = channels.loc["pendaftaran-bpu-perisai"]
+    assert idle.cases_started == 0 and idle.judged == 0 and pd.isna(idle.within_pct)
+    only_ak1 = kpi.channel_stats(load(history, sop_ids=["kartu-ak1"]))
+    assert only_ak1.empty and list(only_ak1.columns) == kpi.CHANNEL_COLUMNS
 
 
 def test_the_dashboard_works_on_a_database_without_cases(ready_db):
@@ -419,6 +460,9 @@ def test_cli_kpi_json_is_the_summary_and_the_text_is_an_indonesian_table(app_db,
     text = capsys.readouterr().out
     assert "Penerbitan Kartu Pencari Kerja (AK1)" in text and "Berkas dimulai: 7, selesai: 4" in text
     assert "66,7%" in text  # step 3: 2 of 3 within target
+    assert "kanal:" not in text
+    assert main(["kpi", "--sop", "pendaftaran-bpu-bank"]) == 0
+    assert "Layanan: Pendaftaran Kepesertaan BPU, kanal: Bank (Service Point Office)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("args, words", [(("--from", "03/06/2025"), "YYYY-MM-DD"),

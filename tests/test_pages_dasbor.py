@@ -110,3 +110,22 @@ def test_bulan_lalu_in_the_period_filter_is_the_whole_previous_month(late_last_m
     label = periode.last_month(dt.datetime.now(WIB).date()).label
     assert any(label in c.value for c in at.caption)
     assert next(m for m in at.metric if m.label == "Berkas selesai").value == "3"
+
+
+def test_the_channels_of_a_service_are_shown_side_by_side_on_their_own_tab(with_cases):
+    with session_factory(with_cases).begin() as s:
+        staf = accounts.load_actor(s, "staf")
+        cases.intake(s, staf, "pendaftaran-bpu-bank", {
+            "nama": "Sari", "nik": "3201014101900003", "email": "sari@contoh.id", "no_hp": "081234567890",
+            "pekerjaan": "Pedagang", "penghasilan": "2000000"}, {"ktp": True, "email": True, "no_hp": True})
+    from lib.ui import data
+
+    data.kpi_dashboard.clear()  # cached per filter for a minute, not per database: drop an earlier test's figures
+    at = open_app("dasbor", user="kadis")
+    at.session_state["kpi-tab"] = "Per kanal"
+    at.run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "Kanal" in d.value.columns)
+    bank = table[table["Kanal"] == "Bank (Service Point Office)"].iloc[0]
+    assert bank["Layanan"] == "Pendaftaran Kepesertaan BPU" and bank["Berkas masuk"] == 1
+    assert set(table["Kanal"]) >= {"Loket (layanan kontak fisik)", "Website atau aplikasi JMO", "Agen PERISAI"}

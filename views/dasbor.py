@@ -23,7 +23,7 @@ def render() -> None:
         board = data.kpi_dashboard(per.start, per.end, tuple(chosen or sops), bidang, role)
     _headline(board.headline, per, one_sop=len(board.data.sops) == 1)
     # Only the open tab is computed and drawn (lazy tabs): the page opens on the bottleneck list.
-    names = ["Hambatan dan berkas terlambat", "Per langkah", "Tren", "Pekerjaan terbuka", "Per peran"]
+    names = ["Hambatan dan berkas terlambat", "Per langkah", "Tren", "Pekerjaan terbuka", "Per peran", "Per kanal"]
     tabs = st.tabs(names, key="kpi-tab", on_change="rerun")
     if tabs[0].open:
         with tabs[0]:
@@ -47,6 +47,20 @@ def render() -> None:
         with tabs[4]:
             st.plotly_chart(charts.workload(board.roles), width="stretch")
             widgets.grid(kpi_tables.role_table(board.roles), hide_index=True, width="stretch")
+    if tabs[5].open:
+        with tabs[5]:
+            _channels(board)
+
+
+def _channels(board) -> None:
+    channels = kpi.channel_stats(board.data, board.cases)
+    if channels.empty:
+        st.info("Tidak ada layanan dengan beberapa kanal di antara SOP yang dipilih.")
+        return
+    st.markdown("**Kanal layanan berdampingan** (satu SOP per kanal, mis. loket, bank, online, agen)")
+    widgets.grid(kpi_tables.channel_table(channels), hide_index=True, width="stretch")
+    st.caption("Lead time: dari berkas dibuka sampai selesai, untuk berkas yang selesai pada periode ini. "
+               + kpi.DEFINISI["tepat_waktu"])
 
 
 def _filters(sops):

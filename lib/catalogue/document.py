@@ -53,6 +53,8 @@ def identity_html(sop: SOP) -> str:
             ("Tanggal Efektif", fmt.tanggal(sop.tanggal_efektif)),
             ("Disahkan oleh", _pengesah(sop)),
             ("Nama SOP", f"<b>{escape(sop.nama)}</b>")]
+    if sop.kanal:
+        rows.append(("Layanan / Kanal", f"{escape(sop.layanan)} — {escape(sop.kanal)}"))
     right = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     pairs = [("Dasar Hukum", [catalog.dasar_hukum_text(x) for x in sop.dasar_hukum], "Kualifikasi Pelaksana",
               sop.kualifikasi_pelaksana),

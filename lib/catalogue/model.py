@@ -251,6 +251,12 @@ class SOP(Identitas):
     #: The bidang that runs this SOP: a Kepala Bidang's local role (``bidang:<kode>``) applies to it.
     bidang: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")
 
+    #: The service this SOP is one channel of (e.g. "Pendaftaran Kepesertaan BPU"): every channel's SOP names the
+    #: same service, so that the KPI can compare the channels. Left out of the stored content when unset.
+    layanan: str | None = Field(default=None, min_length=1, exclude_if=lambda v: v is None)
+    #: The channel (kanal) of ``layanan`` this SOP carries out (e.g. "Loket", "Bank (Service Point Office)").
+    kanal: str | None = Field(default=None, min_length=1, exclude_if=lambda v: v is None)
+
     @property
     def scope(self) -> str | None:
         """The scope a local role must hold to work on this SOP's cases."""
@@ -273,6 +279,8 @@ class SOP(Identitas):
 
     @model_validator(mode="after")
     def _consistent(self) -> "SOP":
+        if (self.layanan is None) != (self.kanal is None):
+            raise ValueError("layanan dan kanal diisi bersama (kanal adalah salah satu jalur layanan itu)")
         for name, items in (("formulir", [f.nama for f in self.formulir]),
                             ("kelengkapan", [d.kode for d in self.kelengkapan])):
             dup = sorted({x for x in items if items.count(x) > 1})

@@ -8,12 +8,13 @@ import datetime as dt
 from lib.base import mutu_baku
 from lib.catalogue import model as catalog
 
-IDENTITY = ["id", "nama", "nama_singkat", "nomor", "kode_register", "bidang", "pemerintah", "instansi", "unit",
-            "program"]
+IDENTITY = ["id", "nama", "nama_singkat", "nomor", "kode_register", "bidang", "layanan", "kanal", "pemerintah",
+            "instansi", "unit", "program"]
 #: Indonesian labels of the identity fields in the editor.
 LABELS = {"id": "ID (alamat halaman, huruf kecil-tanda-hubung)", "nama": "Nama SOP",
           "nama_singkat": "Nama singkat (menu)", "nomor": "Nomor SOP", "kode_register": "Kode register (mis. AK1)",
-          "bidang": "Bidang (kode, mis. tenaga-kerja)",
+          "bidang": "Bidang (kode, mis. tenaga-kerja)", "layanan": "Layanan (sama untuk semua kanalnya)",
+          "kanal": "Kanal layanan (mis. Loket)",
           "pemerintah": "Pemerintah", "instansi": "Instansi", "unit": "Unit",
           "program": "Program jaminan sosial (mis. BPJS Ketenagakerjaan; kosong untuk layanan dinas sendiri)",
           "tanggal_pembuatan": "Tanggal pembuatan",

@@ -482,6 +482,35 @@ def record_export(session: Session, actor: Actor, breaches_rows: pd.DataFrame) -
                      f"({len(steps)} baris)")
 
 
+CHANNEL_COLUMNS = ["layanan", "kanal", "sop_id", "cases_started", "cases_completed", "median_lead_elapsed_min",
+                   "median_lead_working_min", "judged", "within_pct"]
+
+
+def channel_stats(data: KpiData, cases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The channels of a service side by side: one row per selected SOP that is a ``kanal`` of a ``layanan``.
+
+    ``cases_started``/``cases_completed``: cases created/closed in the period; ``median_lead_*``: lead time of
+    the cases closed in the period (calendar minutes, and working minutes); ``within_pct``: steps completed in
+    the period within their mutu baku, of ``judged`` (empty when nothing was judged).
+    """
+    cases = case_stats(data) if cases is None else cases
+    done = _done_in_period(data)
+    rows = []
+    for sid, sop in data.sops.items():
+        if not sop.kanal:
+            continue
+        mine = cases[cases["sop_id"] == sid]
+        closed = mine[mine["closed_in_period"]]
+        within = done.loc[done["sop_id"] == sid, "within"]
+        judged = int(within.count())
+        rows.append({"layanan": sop.layanan, "kanal": sop.kanal, "sop_id": sid,
+                     "cases_started": int(mine["created_in_period"].sum()), "cases_completed": len(closed),
+                     "median_lead_elapsed_min": _num(closed["lead_elapsed_min"].median()),
+                     "median_lead_working_min": _num(closed["lead_working_min"].median()),
+                     "judged": judged, "within_pct": _num(100.0 * within.sum() / judged) if judged else None})
+    return pd.DataFrame(rows, columns=CHANNEL_COLUMNS).sort_values(["layanan", "kanal"]).reset_index(drop=True)
+
+
 def headline(data: KpiData, open_runs: pd.DataFrame | None = None) -> Headline:
     """The headline figures of a filter (definitions: module docstring)."""
     ow = open_work(data) if open_runs is None else open_runs
@@ -525,6 +554,9 @@ def summary_json(session: Session, sop_id: str | None = None, date_from: dt.date
                  date_to: dt.date | None = None) -> dict:
     """Per SOP: cases started and completed in the period and the per-step figures (``python -m lib kpi``).
 
+    ``layanan`` and ``kanal`` name the service and the channel of an SOP that is one channel of a service
+    (e.g. BPU registration at the counter, at a bank, online, through an agent), so channels can be compared.
+
     Floats are rounded to 2 decimals; a figure that does not apply is ``None``.
     """
     data = load(session, date_from, date_to, [sop_id] if sop_id else None)
@@ -535,7 +567,7 @@ def summary_json(session: Session, sop_id: str | None = None, date_from: dt.date
         mine = cases[cases["sop_id"] == sid]
         rows = steps[steps["sop_id"] == sid].sort_values("step_no")
         out.append({
-            "sop_id": sid,
+            "sop_id": sid, "layanan": data.sops[sid].layanan, "kanal": data.sops[sid].kanal,
             "cases_started": int(_between(mine["case_created_at"], data).sum()),
             "cases_completed": int(_between(mine["case_closed_at"], data).sum()),
             "steps": [{"no": int(r.step_no), "n": int(r.n),

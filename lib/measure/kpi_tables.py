@@ -44,6 +44,18 @@ def step_table(steps: pd.DataFrame) -> pd.DataFrame:
         "Median tunggu": s["median_wait_working_min"].map(minutes), "Berkas diulang": s["rework_cases"]})
 
 
+def channel_table(channels: pd.DataFrame) -> pd.DataFrame:
+    """The channels of each service side by side (:func:`lib.measure.kpi.channel_stats`)."""
+    c = channels
+    return pd.DataFrame({
+        "Layanan": c["layanan"], "Kanal": c["kanal"], "Berkas masuk": c["cases_started"],
+        "Berkas selesai": c["cases_completed"],
+        "Median lead time (kalender)": c["median_lead_elapsed_min"].map(
+            lambda v: "—" if v is None or pd.isna(v) else f"{fmt.angka(v / 1440, 1)} hari"),
+        "Median lead time (kerja)": c["median_lead_working_min"].map(minutes),
+        "Langkah dinilai": c["judged"], "% tepat": c["within_pct"].map(pct)})
+
+
 def open_table(open_work: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     o = open_work
     return pd.DataFrame({

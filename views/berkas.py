@@ -10,7 +10,7 @@ from lib.casework import case_detail, case_files, cases, nik, register
 from lib.casework.forms import MAX_FILE_MB
 from lib.casework.worklist import STATUS_LABELS
 from lib.evaluation import skm
-from lib.ui import context, nav, widgets
+from lib.ui import context, dokumen, nav, widgets
 
 
 def render() -> None:
@@ -62,6 +62,7 @@ def _case(d: case_detail.CaseDetail) -> None:
     st.markdown(f"**Status:** {d.state_label} · **Pemohon:** {fmt.md(d.applicant_name or '—')} · **Langkah berjalan:** "
                 f"{', '.join(str(s.step.no) for s in d.open_steps) or '—'} · **Lama:** {lead}")
     _identity(d)
+    dokumen.case_documents(d)
     if d.state == "selesai":
         _skm(d)
     for step in d.open_steps:

@@ -69,8 +69,23 @@ def test_the_receipt_holds_the_register_number_the_applicants_name_a_qr_code_and
     assert "cek-status?nomor=AK1%2F2026%2F00001" in text
     assert len(Document(io.BytesIO(data)).inline_shapes) == 1  # the QR code
     with db() as s:
-        logged = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "unduh_dokumen")).all()
+        logged = s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "ekspor",
+                                                           AuditEntry.object_type == "case")).all()
     assert logged == ["Tanda terima berkas AK1/2026/00001"]
+
+
+def test_a_persons_data_on_request_names_who_downloaded_a_document_of_their_file(db, ready_db):
+    from openpyxl import load_workbook
+
+    from lib.pribadi import permintaan
+    add_users(ready_db, ("kadis", "kepala_dinas", None))
+    view = intake(db)
+    make(db, "rina", view, "tanda_terima", now=T0 + dt.timedelta(minutes=1))
+    with db.begin() as s:
+        got = permintaan.export(s, who(db, "kadis"), AK1_FORM["nik"])
+    sheet = load_workbook(io.BytesIO(got.data))["Akses NIK"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert any("Unduhan dokumen berkas AK1/2026/00001" in c for c in cells), cells
 
 
 def test_the_return_letter_lists_exactly_the_missing_documents_and_keeps_its_number(db):
@@ -245,3 +260,23 @@ def test_the_templates_readme_lists_every_placeholder_of_every_document():
         assert f"(`{d.kode}`)" in text
         missing = [p for p in d.placeholders if f"| `{p}` |" not in text]
         assert not missing, (d.kode, missing)
+
+
+def test_the_sk_attachment_lists_every_participant_with_full_nik_and_its_download_is_logged(sf):  # noqa: F811
+    from lib.base.db import AuditEntry as Entry
+    from lib.rentan import kohort
+
+    from .test_kohort import letter_answered
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        letter_answered(s, kid)
+        kohort.take_validated(s, actor(s, "stafku"), kid)
+        people = kohort.participants(s, actor(s, "stafku"), kid)
+        _, data = dok_kohort.sk_attachment(s, actor(s, "stafku"), kid)
+        with pytest.raises(PermissionDenied):
+            dok_kohort.sk_attachment(s, actor(s, "opdesa"), kid)  # a village operator does not see the cohort
+    text = text_of(data)
+    assert "RANCANGAN SK" in text and all(p.nik in text and p.nama in text for p in people) and people
+    assert len(Document(io.BytesIO(data)).tables[-1].rows) == 1 + len(people)
+    with sf() as s:
+        assert s.scalar(select(func.count()).where(Entry.action == "ekspor", Entry.object_type == "kohort")) == 1

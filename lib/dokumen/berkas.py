@@ -79,7 +79,7 @@ def make(session: Session, actor, case_id: int, kode: str, base_url: str = "",
                "rekomendasi_paspor": _passport}[kode]
     ctx.update(builder(session, actor, d, today, now, base_url))
     data = templat.render(session, kode, ctx)
-    audit.record(session, actor, "unduh_dokumen", "case", d.id,
+    audit.record(session, actor, "ekspor", "case", d.id,
                  f"{templat.spec(kode).judul} {d.register_no}" + (f", nomor {ctx['nomor_surat']}"
                                                                  if "nomor_surat" in ctx else ""))
     return file_name(kode, d.register_no), data

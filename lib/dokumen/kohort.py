@@ -69,7 +69,7 @@ def confirmation_letter(session: Session, actor: Actor, kohort_id: int, desa_kod
            "calon": [{"no": i, "nik": c.nik, "nama": c.nama, "alamat": c.alamat or "—"}
                      for i, c in enumerate(people, start=1)]}
     data = templat.render(session, "konfirmasi_desa", ctx)
-    audit.record(session, actor, "unduh_dokumen", "kohort", k.id,
+    audit.record(session, actor, "ekspor", "desa", desa_kode,
                  f"surat konfirmasi {letter.nomor} ke {d.nama}: {len(people)} calon (NIK lengkap)")
     return f"surat-konfirmasi-{desa_kode}-kohort-{k.id}.docx", data
 
@@ -92,6 +92,6 @@ def sk_attachment(session: Session, actor: Actor, kohort_id: int, now: dt.dateti
            "peserta": [{"no": i, "nik": p.nik, "nama": p.nama, "desa": wil[p.desa_kode][0],
                         "kecamatan": wil[p.desa_kode][1]} for i, p in enumerate(people, start=1)]}
     data = templat.render(session, "lampiran_sk", ctx)
-    audit.record(session, actor, "unduh_dokumen", "kohort", k.id, f"lampiran SK (DOCX): {len(people)} peserta "
+    audit.record(session, actor, "ekspor", "kohort", k.id, f"lampiran SK (DOCX): {len(people)} peserta "
                                                                  "(NIK lengkap)")
     return f"lampiran-sk-kohort-{k.id}.docx", data

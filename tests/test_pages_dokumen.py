@@ -28,3 +28,12 @@ def test_the_status_page_opens_without_login_and_shows_nothing_for_an_unknown_nu
     at.text_input[1].input("0003")
     at.button[0].click().run()
     assert "tidak cocok" in at.error[0].value
+
+
+def test_the_letters_tab_offers_the_confirmation_letter_of_each_verified_desa(app_db):
+    from .test_kohort_page import on_tab
+    at = on_tab(open_app("pekerja-rentan-kohort", user="staf"), 1)
+    assert not at.exception, at.exception
+    box = at.selectbox(key="kohort-surat-dok")
+    assert set(box.options) == {"Karang Dalo", "Jatiharjo"}  # the demo desa whose letters went out
+    assert any(b.label == "Unduh surat konfirmasi (DOCX)" for b in at.get("download_button"))

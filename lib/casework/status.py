@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib.base import audit, fmt
@@ -106,7 +106,7 @@ def check(session: Session, register_no: str, nik_last4: str, address: str,
         raise StatusError("Isi nomor register seperti tertulis pada tanda terima, mis. AK1/2026/00042.")
     if not re.fullmatch(r"\d{4}", digits):
         raise StatusError("Isi 4 angka terakhir NIK Anda.")
-    case = session.scalar(select(Case).where(func.upper(Case.register_no) == number))
+    case = session.scalar(select(Case).where(Case.register_no == number))  # register numbers are upper case
     ok = case is not None and bool(case.nik) and case.nik[-4:] == digits
     session.add(StatusCheck(address=address, at=now, ok=ok))
     if not ok:

@@ -1,5 +1,6 @@
-"""The papers of an AK1 file in a real browser: the receipt, the return letter listing exactly what is missing, a
-replacement template changing the kop surat of the next letter, and the public status page."""
+"""Journeys 12 and 11 of docs/journeys.md, the papers of an AK1 file in a real browser: the receipt, the return
+letter listing exactly what is missing, a replacement template changing the kop surat of the next letter, and the
+public status page."""
 from __future__ import annotations
 
 import io

@@ -183,11 +183,13 @@ def test_the_audit_page_shows_the_sessions_logins(app_db):
 CASES = {"tugas", "berkas"}
 KPI = {"dasbor"}
 EVAL = {"evaluasi", "skm-hasil"}
+AGENDA = {"agenda-surat"}
 EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun and the catalogue pages every role sees
-    "admin": {"admin-pengguna", "admin-audit", "admin-kalender", "admin-iuran", "editor-sop"} | KPI,
-    "kadis": {"admin-audit", "pengesahan-sop"} | CASES | KPI | EVAL, "sekdin": CASES | KPI | EVAL, "kabid": CASES | KPI,
-    "kabidsos": CASES | KPI | {"pekerja-rentan-kohort"}, "kasi": CASES | KPI,
-    "staf": CASES | {"validasi-desa", "pekerja-rentan-kohort"},
+    "admin": {"admin-pengguna", "admin-audit", "admin-kalender", "admin-iuran", "admin-templat", "editor-sop"} | KPI
+    | AGENDA,
+    "kadis": {"admin-audit", "pengesahan-sop"} | CASES | KPI | EVAL | AGENDA, "sekdin": CASES | KPI | EVAL | AGENDA,
+    "kabid": CASES | KPI | AGENDA, "kabidsos": CASES | KPI | {"pekerja-rentan-kohort"} | AGENDA,
+    "kasi": CASES | KPI | AGENDA, "staf": CASES | {"validasi-desa", "pekerja-rentan-kohort"} | AGENDA,
     "operator": CASES | {"validasi-desa"}, "evaluator": KPI | EVAL,
 }
 

@@ -10,7 +10,7 @@ from lib.casework import case_detail, case_files, cases, forms, nik, register
 from lib.casework.forms import MAX_FILE_MB
 from lib.casework.worklist import STATUS_LABELS
 from lib.evaluation import skm
-from lib.ui import context, nav, widgets
+from lib.ui import context, dokumen, nav, widgets
 
 
 def render() -> None:
@@ -66,6 +66,7 @@ def _case(d: case_detail.CaseDetail) -> None:
                 f"{', '.join(d.data.get('ganda_dengan') or [])}). **Alasan:** {fmt.md(d.data['alasan_ganda'])}",
                 icon=":material/content_copy:")
     _identity(d)
+    dokumen.case_documents(d)
     if d.state == "selesai":
         _skm(d)
     for step in d.open_steps:

@@ -8,9 +8,10 @@ from lib.base import fmt
 from lib.base.permissions import has_permission
 from lib.base.sheets import XLSX_MIME
 from lib.catalogue import model as catalog
+from lib.dokumen import kohort as dokumen_kohort
 from lib.rentan import anggaran, bpjs, kohort, tahap, tampilan
 from lib.rentan import desa as rentan
-from lib.ui import context, widgets
+from lib.ui import context, dokumen, widgets
 
 _RESULT = "_kohort_result"
 _STEPS = "_kohort_langkah"  # the SOP step of every stage (lib.rentan.tahap), read once per run
@@ -200,6 +201,7 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
         return
     st.caption(f"Desa menjawab paling lambat {kohort.LETTER_WORKING_DAYS} hari kerja setelah surat dikirim. Berkas "
                "validasi yang diterima di halaman Validasi desa tercatat sebagai jawaban.")
+    _letter_documents(kid, shown)
     ready = {d.kode: d.nama for d in shown if d.diverifikasi and not d.surat_tanggal and not d.berubah}
     changed = [d.nama for d in shown if d.berubah]
     waiting = {d.kode: d.nama for d in shown if d.surat_tanggal and not d.jawaban}
@@ -237,6 +239,23 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
                 else:
                     widgets.apply(lambda s: kohort.record_answer(s, context.actor(), kid, kode, tanggal_j, catatan),
                                   f"Jawaban {waiting[kode]} tercatat.")
+
+
+def _letter_documents(kid: int, shown: list[kohort.DesaStatus]) -> None:
+    """The confirmation letter of one desa (DOCX, with its list and the deadline), numbered from the agenda."""
+    if not has_permission(context.actor(), "export_personal_data", kohort.BIDANG_SCOPE):
+        return
+    printable = {d.kode: d.nama for d in shown if dokumen_kohort.letter_ready(d)}
+    if not printable:
+        return
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        kode = st.selectbox("Surat permintaan konfirmasi untuk desa", list(printable), format_func=printable.get,
+                            key="kohort-surat-dok", placeholder="Pilih desa")
+        dokumen.download("Unduh surat konfirmasi (DOCX)",
+                         lambda s, a: dokumen_kohort.confirmation_letter(s, a, kid, kode)[1],
+                         f"surat-konfirmasi-{kode}-kohort-{kid}.docx", f"kohort-surat-dok-{kid}-{kode}",
+                         help="Satu surat per desa, dengan daftar sementara terlampir (NIK lengkap) dan batas jawaban "
+                              "dihitung pada kalender kerja. Nomor surat diambil dari agenda surat keluar.")
 
 
 # --- 3. participants and BPJS check -----------------------------------------------------------------------
@@ -342,6 +361,8 @@ def _sk_budget(k, actor) -> None:
             _download("Unduh lampiran SK (XLSX, NIK lengkap)" if k.nomor_sk else "Unduh rancangan lampiran SK (XLSX)",
                       lambda s, a_: anggaran.sk_workbook(s, a_, k.id), f"lampiran-sk-kohort-{k.id}.xlsx",
                       "kohort-sk-unduh")
+            dokumen.download("Unduh lampiran SK (DOCX)", lambda s, a_: dokumen_kohort.sk_attachment(s, a_, k.id)[1],
+                             f"lampiran-sk-kohort-{k.id}.docx", "kohort-sk-docx")
     st.subheader("SK penetapan peserta", anchor=False)
     if k.nomor_sk:
         st.success(f"SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)} ditetapkan; daftar peserta tidak dapat "

@@ -76,6 +76,9 @@ ACTIONS: dict[str, str] = {
     "kembalikan_berkas": "Kembalikan berkas ke pemohon",
     "lanjutkan_berkas": "Berkas dilengkapi pemohon",
     "selesaikan_berkas": "Berkas selesai",
+    "ganti_templat": "Ganti templat dokumen",
+    "beri_nomor_surat": "Beri nomor surat (agenda surat keluar)",
+    "cek_status_gagal": "Cek status berkas: nomor register dan NIK tidak cocok",
 }
 
 

@@ -500,6 +500,59 @@ class CalendarOverride(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+# --- documents: templates, the agenda register of letters, the public status check ---------------------
+class DocumentTemplate(Base):
+    """One uploaded version of a document's DOCX template (every version is kept; the newest is used)."""
+    __tablename__ = "document_templates"
+    __table_args__ = (UniqueConstraint("kode", "versi"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kode: Mapped[str] = mapped_column(String(40))
+    versi: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LetterCounter(Base):
+    """The last agenda number given in a year (per bidang when the pattern has one; ``""`` otherwise)."""
+    __tablename__ = "letter_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bidang: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class Letter(Base):
+    """One entry of the agenda register: a number given once, to one letter of one object."""
+    __tablename__ = "letters"
+    __table_args__ = (UniqueConstraint("nomor"), UniqueConstraint("jenis", "object_type", "object_id", "ref"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nomor: Mapped[str] = mapped_column(String(120))
+    year: Mapped[int] = mapped_column(Integer)
+    #: The bidang the letter comes from (also when the number's pattern has none).
+    bidang: Mapped[str] = mapped_column(String(60))
+    seq: Mapped[int] = mapped_column(Integer)
+    jenis: Mapped[str] = mapped_column(String(40))
+    perihal: Mapped[str] = mapped_column(String(300))
+    tujuan: Mapped[str] = mapped_column(String(300))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(80))
+    ref: Mapped[str] = mapped_column(String(80), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StatusCheck(Base):
+    """One try on the public status page, by client address (wrong guesses are counted to slow them down)."""
+    __tablename__ = "status_checks"
+    __table_args__ = (Index("ix_status_checks_address_at", "address", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
+
+
 # --- engine -------------------------------------------------------------------------------------------
 def _sqlite_pragmas(dbapi_conn, _record):
     cur = dbapi_conn.cursor()

@@ -35,10 +35,11 @@ PERMISSIONS: dict[str, str] = {
     "submit_skm": "Mengisi survei kepuasan masyarakat (SKM)",
     "manage_catalogue": "Menyunting SOP dan membuat revisinya",
     "approve_sop": "Mengesahkan revisi SOP",
-    "manage_settings": "Mengubah pengaturan portal dan kalender kerja",
+    "manage_settings": "Mengubah pengaturan portal, kalender kerja, templat dokumen dan pola nomor surat",
     "manage_users": "Menambah, menonaktifkan dan mengatur peran pengguna; melihat dan mengakhiri sesi masuk mereka",
     "view_audit_log": "Melihat log audit",
     "export_audit_log": "Mengunduh log audit (dicatat)",
+    "view_letter_register": "Melihat dan mengunduh agenda surat keluar (nomor surat; unduhan dicatat)",
 }
 
 _STAFF = {"manage_own_account", "view_catalogue", "submit_skm"}
@@ -46,16 +47,20 @@ _STAFF = {"manage_own_account", "view_catalogue", "submit_skm"}
 #: role -> the permissions it bundles.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(_STAFF | {"view_dashboard", "manage_catalogue", "manage_settings", "manage_users",
-                                 "view_audit_log", "export_audit_log", "export_person_data"}),
+                                 "view_audit_log", "export_audit_log", "export_person_data",
+                                 "view_letter_register"}),
     "kepala_dinas": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "approve_reviews",
                                         "view_reviews", "view_skm_results",
-                                        "approve_sop", "view_audit_log", "export_person_data"}),
-    "sekretaris": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_reviews", "view_skm_results"}),
+                                        "approve_sop", "view_audit_log", "export_person_data",
+                                        "view_letter_register"}),
+    "sekretaris": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_reviews", "view_skm_results",
+                                      "view_letter_register"}),
     "kepala_bidang": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "manage_candidates",
-                                         "verify_candidates", "export_personal_data"}),
-    "kasi": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full"}),
+                                         "verify_candidates", "export_personal_data",
+                                         "view_letter_register"}),
+    "kasi": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "view_letter_register"}),
     "staf": frozenset(_STAFF | {"run_cases", "view_nik_full", "export_personal_data", "upload_validation",
-                                "manage_candidates"}),
+                                "manage_candidates", "view_letter_register"}),
     "operator_desa": frozenset(_STAFF | {"run_cases", "upload_validation", "view_nik_full"}),
     "evaluator": frozenset(_STAFF | {"view_dashboard", "manage_reviews", "view_reviews", "view_skm_results"}),
 }

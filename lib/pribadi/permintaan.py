@@ -327,6 +327,8 @@ def _access(found: _Found) -> Sheet:
     for c in found.cases:
         lists.setdefault(("register", c.sop_id), (c.created_at, "Buku Register layanan permohonannya"))
         lists.setdefault(("sop", c.sop_id), (c.created_at, "daftar langkah terlambat layanan permohonannya"))
+        lists.setdefault(("case", str(c.id)), (c.created_at, f"dokumen berkas {c.register_no} (surat, tanda terima, "
+                                                            "kartu)"))
     for c in found.candidates:
         lists.setdefault(("desa", c.desa_kode), (c.created_at, f"daftar validasi {_desa(found, c.desa_kode)}"))
     for p, k in found.participants:

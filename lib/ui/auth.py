@@ -31,9 +31,10 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from lib.base import accounts, config, fmt, sessions, throttle
+from lib.base import accounts, config, fmt, sessions
 from lib.base.db import session_factory
 from lib.base.permissions import Actor
+from lib.ui import context
 
 #: The token of this browser tab's login (st.session_state); the cookie carries the same one.
 SESSION_TOKEN = "_portal_session_token"
@@ -45,13 +46,11 @@ _LIBRARY_KEYS = ("authentication_status", "username", "name", "roles", "email")
 
 
 def client() -> tuple[str, str | None]:
-    """The client address (see :func:`lib.base.throttle.client_address`) and the browser's User-Agent."""
-    headers = st.context.headers
-    peer, forwarded, agent = st.context.ip_address, headers.get_all("X-Forwarded-For"), headers.get("User-Agent")
-    # Without a browser connection (a test run) these are no text: then there is no header and no peer.
-    forwarded = [f for f in forwarded if isinstance(f, str)] if isinstance(forwarded, list) else []
-    address = throttle.client_address(peer if isinstance(peer, str) else None, forwarded, config.trusted_proxies())
-    return address, agent if isinstance(agent, str) else None
+    """The client address (:func:`lib.ui.context.client_address`) and the browser's User-Agent."""
+    agent = st.context.headers.get("User-Agent")
+    return context.client_address(), agent if isinstance(agent, str) else None
+
+
 #: Shown on the login page while the demo accounts exist (demo mode only).
 DEMO_ACCOUNTS_NOTE = ("Portal ini dalam mode demo. Akun demo untuk setiap peran tercantum di README, bagian "
                       "**Start** (tabel nama pengguna; kata sandi ada di bawahnya).")

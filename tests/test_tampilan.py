@@ -59,3 +59,16 @@ def test_each_tab_says_the_next_step_of_the_cohort():
     assert "3 peserta belum dicek" in tampilan.sk_next(8, 3, None)
     assert "catat nomor dan tanggal SK" in tampilan.sk_next(8, 0, None)
     assert "sudah ditetapkan" in tampilan.sk_next(8, 0, "800/12/2027")
+
+
+def test_the_screens_name_dtsen_wherever_they_name_dtks_and_p3ke_since_dtsen_extracts_are_accepted():
+    from pathlib import Path
+
+    from lib.rentan import desa
+
+    assert "DTSEN" in desa.SOURCES
+    root = Path(__file__).resolve().parent.parent
+    lines = [(p.name, line) for p in [*(root / "lib" / "rentan").glob("*.py"), *(root / "views").glob("*.py"),
+                                       root / "lib" / "base" / "audit.py"]
+             for line in p.read_text(encoding="utf-8").splitlines() if "DTKS/P3KE" in line]
+    assert lines and all("DTKS/P3KE/DTSEN" in line for _, line in lines), [x for x in lines if "DTSEN" not in x[1]]

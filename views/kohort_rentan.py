@@ -1,4 +1,4 @@
-"""Pekerja rentan: one cohort from the DTKS/P3KE extract to the SK and the contribution budget (lib/rentan)."""
+"""Pekerja rentan: one cohort from the DTKS/P3KE/DTSEN extract to the SK and the contribution budget (lib/rentan)."""
 import datetime as dt
 
 import pandas as pd
@@ -33,7 +33,7 @@ def render() -> None:
     steps = tahap.label(st.session_state[_STEPS], *catalog.TAHAP)
     widgets.header("Pekerja rentan", "Bantuan iuran JKK+JKM BPJS Ketenagakerjaan bagi pekerja rentan"
                    + (f" (SOP {steps})" if steps else "")
-                   + ": data DTKS/P3KE, daftar calon per desa, surat konfirmasi, cek BPJS, SK dan anggaran.")
+                   + ": data DTKS/P3KE/DTSEN, daftar calon per desa, surat konfirmasi, cek BPJS, SK dan anggaran.")
     if not cohorts:
         st.info("Belum ada kohort. Buat kohort pertama: beri nama, bulan awal dan akhir kepesertaan, dan sumber dana.")
         _new_cohort(expanded=True)
@@ -123,12 +123,12 @@ def _lists(kid: int, status: list[kohort.DesaStatus], actor, frozen: bool) -> No
     may_verify = "verifikasi" in kohort.desa_actions(actor, d)
     st.markdown(f"**{d.tahap}.** {tampilan.next_step(d, staff, kabid)}")
     with st.container(horizontal=True):
-        if staff and st.button("Susun daftar calon dari DTKS/P3KE", key="kohort-susun", disabled=not d.referensi,
+        if staff and st.button("Susun daftar calon dari DTKS/P3KE/DTSEN", key="kohort-susun", disabled=not d.referensi,
                                help=None if d.referensi else "Belum ada data referensi untuk desa ini."):
             def build(s):
                 n = rentan.build_candidates(s, context.actor(), kode)
                 _keep(f"{fmt.angka(n)} calon ditambahkan ke daftar {d.nama}." if n else
-                      f"Tidak ada calon baru: semua orang dalam data DTKS/P3KE {d.nama} sudah ada di daftar.")
+                      f"Tidak ada calon baru: semua orang dalam data DTKS/P3KE/DTSEN {d.nama} sudah ada di daftar.")
             widgets.apply(build, "")
         done = bool(d.diverifikasi and not d.berubah)
         if may_verify and st.button("Verifikasi daftar (Kepala Bidang)", key="kohort-verifikasi", type="primary",

@@ -37,7 +37,7 @@ def render() -> None:
     desa = by_kode[kode]
     if not desa.candidates:
         st.info(f"{desa.label} belum memiliki Daftar Sementara Calon Penerima Manfaat. Templat validasi tersedia "
-                "setelah staf dinas menyusun daftar calon dari data DTKS/P3KE.")
+                "setelah staf dinas menyusun daftar calon dari data DTKS/P3KE/DTSEN.")
         return
     _template(desa)
     _upload(desa)

@@ -59,7 +59,7 @@ ACTIONS: dict[str, str] = {
     "sahkan_revisi_sop": "Sahkan revisi SOP",
     "kembalikan_revisi_sop": "Kembalikan revisi SOP",
     "cabut_sop": "Nyatakan SOP tidak berlaku",
-    "impor_referensi": "Impor data referensi DTKS/P3KE",
+    "impor_referensi": "Impor data referensi DTKS/P3KE/DTSEN",
     "susun_calon": "Susun daftar calon penerima",
     "impor_validasi": "Terima berkas validasi desa",
     "buat_kohort": "Buat kohort pekerja rentan",

@@ -55,7 +55,7 @@ def _desa_name(session: Session, kode: str) -> str:
 def _list_not_empty(session: Session, actor: Actor | None, row: KohortDesa, context: dict) -> str | None:
     if calon_count(session, row.desa_kode):
         return None
-    return f"Daftar calon {_desa_name(session, row.desa_kode)} masih kosong; susun dulu dari data DTKS/P3KE."
+    return f"Daftar calon {_desa_name(session, row.desa_kode)} masih kosong; susun dulu dari data DTKS/P3KE/DTSEN."
 
 
 @workflow.guard("daftar_tetap")

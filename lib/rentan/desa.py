@@ -1,5 +1,5 @@
 """Pekerja rentan (SOP pekerja-rentan, seed 000: the stages up to ``pemutakhiran_calon``): the regency's kecamatan and
-desa, the DTKS/P3KE reference rows, the provisional candidate list per desa, and the villages' validation batches.
+desa, the DTKS/P3KE/DTSEN reference rows, the provisional candidate list per desa, and the villages' validation batches.
 
 * :func:`load_wilayah` — kecamatan and desa/kelurahan from a CSV under ``data/reference`` (the demo
   regency in ``wilayah_demo.csv``); :func:`seed_demo` adds demo reference rows and a candidate list.

@@ -148,7 +148,7 @@ def verify_desa(session: Session, actor: Actor, kohort_id: int, desa_kode: str) 
     desa = rentan.get_desa(session, desa_kode)
     n = alur.calon_count(session, desa_kode)
     if not n:
-        raise KohortError(f"Daftar calon {desa.nama} masih kosong; susun dulu dari data DTKS/P3KE.")
+        raise KohortError(f"Daftar calon {desa.nama} masih kosong; susun dulu dari data DTKS/P3KE/DTSEN.")
     row = _kohort_desa(session, actor, kohort_id, desa_kode)
     row.diverifikasi_oleh, row.diverifikasi_pada, row.jumlah_diverifikasi = actor.user_id, utcnow(), n
     workflow.transition(session, actor, row, "verifikasi", comment=f"{desa.nama}: {n} calon diverifikasi",

@@ -34,9 +34,9 @@ def next_step(d: DesaStatus, staff: bool, kabid: bool) -> str:
         return ("Tekan Verifikasi daftar bila daftar ini sudah benar." if kabid else
                 "Kepala Bidang Jaminan Sosial memverifikasi daftar ini; setelah itu surat konfirmasi dicatat di tab 2.")
     if d.referensi:
-        return (f"{fmt.angka(d.referensi)} orang di data DTKS/P3KE desa ini. "
+        return (f"{fmt.angka(d.referensi)} orang di data DTKS/P3KE/DTSEN desa ini. "
                 + ("Tekan Susun daftar calon untuk menyusun daftar sementara." if staff else ""))
-    return "Belum ada data DTKS/P3KE untuk desa ini" + ("; impor ekstraknya di atas." if staff else ".")
+    return "Belum ada data DTKS/P3KE/DTSEN untuk desa ini" + ("; impor ekstraknya di atas." if staff else ".")
 
 
 def answered_sentence(d: DesaStatus, staff: bool) -> str:
@@ -58,7 +58,7 @@ def answered_sentence(d: DesaStatus, staff: bool) -> str:
 def desa_rows(status: list[DesaStatus]) -> list[dict]:
     """Tab 1: every desa with its candidates, verification, stage, quota and people. Every Valid candidate is
     a participant, waits to be taken (Menunggu diambil) or, beyond the quota, is in reserve (Cadangan)."""
-    return [{"Kecamatan": d.kecamatan, "Desa/Kelurahan": d.nama, "Data DTKS/P3KE": d.referensi, "Calon": d.calon,
+    return [{"Kecamatan": d.kecamatan, "Desa/Kelurahan": d.nama, "Data DTKS/P3KE/DTSEN": d.referensi, "Calon": d.calon,
              "Diverifikasi Kabid": fmt.waktu_pendek(d.diverifikasi) if d.diverifikasi else "—", "Tahap": d.tahap,
              "Kuota": "semua Valid" if d.kuota is None else d.kuota, "Valid": d.valid, "Peserta": d.peserta,
              "Menunggu diambil": d.menunggu, "Cadangan": d.cadangan}
@@ -80,12 +80,12 @@ def lists_next(status: list[DesaStatus], staff: bool, kabid: bool) -> str:
         out.append(f"{'Verifikasi' if kabid else 'Kepala Bidang memverifikasi'} daftar calon "
                    f"{fmt.angka(len(unverified))} desa ({_names(unverified)}).")
     if unbuilt and staff:
-        out.append(f"Susun daftar calon {fmt.angka(len(unbuilt))} desa yang sudah ada data DTKS/P3KE-nya.")
+        out.append(f"Susun daftar calon {fmt.angka(len(unbuilt))} desa yang sudah ada data DTKS/P3KE/DTSEN-nya.")
     if ready:
         out.append(f"Surat konfirmasi untuk {fmt.angka(len(ready))} desa yang daftarnya sudah diverifikasi dicatat "
                    "di tab 2.")
     if not out:
-        out.append("Impor data DTKS/P3KE, lalu susun daftar calon per desa." if not any(d.calon for d in status)
+        out.append("Impor data DTKS/P3KE/DTSEN, lalu susun daftar calon per desa." if not any(d.calon for d in status)
                    else "Semua daftar calon sudah dikirimi surat; jawaban desa diikuti di tab 2.")
     return "Langkah berikutnya: " + " ".join(out)
 

@@ -257,7 +257,7 @@ def validate(upload: Upload, reference_niks: set[str] | None = None, *, today: d
 
 _SEX_LABELS = {"L": "Laki-laki", "P": "Perempuan", None: None}
 # Reasons given by _validate's row loop (the ones quoting a cell or a row are filled with str.format).
-_NIK_BUKAN_RUJUKAN = "NIK tidak ada di data rujukan (DTKS/P3KE); periksa kembali NIK-nya dengan KTP/KK."
+_NIK_BUKAN_RUJUKAN = "NIK tidak ada di data rujukan (DTKS/P3KE/DTSEN); periksa kembali NIK-nya dengan KTP/KK."
 _NIK_GANDA = "NIK ini sudah tertulis di baris {}; satu orang cukup satu baris. Hapus salah satu."
 _TANGGAL_TIDAK_TERBACA = "Tanggal lahir “{}” tidak terbaca; tulis seperti 31-12-1990. NIK tetap dipakai."
 

@@ -320,12 +320,12 @@ def _journey(server, page, kabid_page, tmp_path):
     notes = main(page).locator("[data-testid='stExpander']").filter(has_text="1 baris dilewati")
     assert re.search(r"Baris 10: .*NIK", notes.inner_text()), notes.inner_text()
     shot(page, "02_extract_imported")
-    rows = {r[0]: r[1:] for r in grid(page, "Kecamatan", "Kaling", "Desa/Kelurahan", "Data DTKS/P3KE", "Calon",
+    rows = {r[0]: r[1:] for r in grid(page, "Kecamatan", "Kaling", "Desa/Kelurahan", "Data DTKS/P3KE/DTSEN", "Calon",
                                        "Tahap", fresh=("Kaling", "8"))}
     assert rows["Kaling"] == ("8", "0", "Belum ada daftar calon"), rows["Kaling"]
     assert rows["Ngijo"][0] == "5"  # four demo rows and the one of the extract
-    choose(page, "Desa/kelurahan", "Kaling (Kec. Tasikmadu)", "8 orang di data DTKS/P3KE desa ini.")
-    main(page).get_by_role("button", name="Susun daftar calon dari DTKS/P3KE").click()
+    choose(page, "Desa/kelurahan", "Kaling (Kec. Tasikmadu)", "8 orang di data DTKS/P3KE/DTSEN desa ini.")
+    main(page).get_by_role("button", name="Susun daftar calon dari DTKS/P3KE/DTSEN").click()
     wait_text(page, "8 calon ditambahkan ke daftar Kaling.")
     people = frame_index(page, "NIK", "Sumarni")
     names = [r[0] for r in table(page, people, "Nama")]

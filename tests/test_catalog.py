@@ -67,13 +67,15 @@ def test_the_12_months_of_coverage_are_no_deadline_that_keeps_the_payment_step_o
 
 
 def test_the_kepala_dinas_disposes_a_passport_file_to_the_kabid():
-    step = DOCS["rekomendasi-paspor"].langkah[1]
-    assert step.pelaksana == "kepala_dinas" and "mendisposisi kepada dirinya sendiri" in step.keterangan
+    doc = DOCS["rekomendasi-paspor"]
+    assert doc.langkah[1].pelaksana == "kepala_dinas"
+    assert any("mendisposisi kepada dirinya sendiri" in n for n in doc.catatan_transkripsi)
 
 
 def test_the_actor_of_kartu_ak1_step_3_is_explained():
-    step = DOCS["kartu-ak1"].langkah[2]
-    assert step.pelaksana == "pengadministrasi" and "tidak menandai kolom pelaksana langkah 3" in step.keterangan
+    doc = DOCS["kartu-ak1"]
+    assert doc.langkah[2].pelaksana == "pengadministrasi"
+    assert any("tidak menandai kolom pelaksana langkah 3" in n for n in doc.catatan_transkripsi)
 
 
 def test_pbi_jk_keeps_its_calendar_windows():

@@ -67,7 +67,7 @@ def test_a_long_sop_breaks_into_pages_joined_by_off_page_connectors():
     sop = SOPS["pekerja-rentan"]
     pages = flowchart.render_pages(sop)
     assert len(pages) >= 3
-    assert sum(len(p) for p in flowchart.paginate(sop)) == 24
+    assert sum(len(p) for p in flowchart.paginate(sop)) == 25
     for i, svg in enumerate(pages):
         connectors = svg.count('class="offpage"')
         expected = (1 if i > 0 else 0) + (1 if i < len(pages) - 1 else 0)
@@ -104,7 +104,8 @@ def test_text_from_the_catalogue_is_escaped():
 def test_the_document_shows_the_total_target_in_working_time():
     html = document.procedure_html(SOPS["kartu-ak1"])
     assert "35 menit kerja" in html
-    assert "12 bulan (kalender)" in document.target_summary(SOPS["pekerja-rentan"])
+    assert document.target_summary(SOPS["pendaftaran-bpu"]).endswith(" + 7 hari kalender")
+    assert "tanggal 1–15 setiap bulan (kalender)" in document.target_summary(SOPS["pbi-jk"])
 
 
 def test_the_printable_file_is_a4_landscape():

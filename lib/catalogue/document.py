@@ -71,7 +71,7 @@ def target_summary(sop: SOP) -> str:
     total = mutu_baku.format_working_minutes(sop.target_working_minutes())
     cal = sop.calendar_targets()
     if cal:
-        total += " + " + ", ".join(t.label() for t in cal) + " (kalender)"
+        total += " + " + ", ".join(t.label() if "kalender" in t.label() else f"{t.label()} (kalender)" for t in cal)
     return total
 
 

@@ -45,7 +45,7 @@ def test_a_deep_link_opens_its_page_without_a_not_found_notice(server, browser):
     page.locator("svg.sop-flow").first.wait_for()
     # 24 steps over several printed pages, joined by off-page connectors.
     assert page.locator("svg.sop-flow").count() >= 3
-    assert page.locator("svg.sop-flow .sym").count() == 24
+    assert page.locator("svg.sop-flow .sym").count() == 25
     context.close()
 
 

@@ -69,6 +69,8 @@ def test_admin_creates_a_three_step_sop_kepala_dinas_approves_it_and_staf_opens_
 
     ctx, page = _page_as(browser, server, "kadis", "/pengesahan-sop")
     page.get_by_text("surat-keterangan-kerja").first.wait_for()
+    page.get_by_text("Saya telah membaca perbedaannya").first.click()  # approving asks for this confirmation
+    wait_idle(page)
     page.get_by_role("button", name="Sahkan").first.click()
     wait_idle(page)
     page.get_by_text("disahkan dan berlaku").wait_for()

@@ -10,7 +10,7 @@ from lib.casework import forms
 from lib.catalogue import model
 from lib.rentan.anggaran import Iuran
 
-from .cli import run_process
+from .cli import run, run_process
 
 
 def test_at_the_minimum_income_the_contribution_is_16800_and_36800_with_jht():
@@ -35,7 +35,7 @@ def test_the_command_line_gives_the_seeds_figure_and_exit_2_for_bad_input(tmp_pa
     assert json.loads(out.stdout) == {"penghasilan": 1_000_000, "jkk": 10_000, "jkm": 6_800, "jht": 20_000,
                                       "total": 36_800}
     for bad in ("sejuta", "500000"):
-        out = run_process("iuran", "bpu", "--penghasilan", bad, url=url)
+        out = run("iuran", "bpu", "--penghasilan", bad, url=url)
         assert out.returncode == 2 and "Galat: Penghasilan" in out.stderr and "Traceback" not in out.stderr
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from .conftest import login, screenshot, wait_idle
 from .test_cases_browser import click_grid_row
 
@@ -39,6 +41,8 @@ def test_a_tidak_answer_is_submitted_with_a_finding_added_by_its_button(server, 
         main(page).get_by_role("button", name="Hapus temuan 1").click()
         wait_idle(page)
         assert main(page).get_by_role("button", name="Hapus temuan 2").count() == 0
+        for label in ("Temuan 1", "Tindak lanjut", "Penanggung jawab"):  # the removed row's elements are gone
+            expect(main(page).get_by_label(label)).to_have_count(1)
         main(page).get_by_label("Temuan 1").fill("Istilah pengadministrasi tidak dipahami pemohon.")
         main(page).get_by_label("Tindak lanjut").fill("Ganti istilah pada revisi berikut.")
         main(page).get_by_label("Penanggung jawab").fill("Kasi Penempatan")

@@ -66,7 +66,7 @@ def test_every_page_of_every_role_shows_no_english_streamlit_text(server, browse
 def test_a_visitor_sees_the_login_page_and_the_survey_in_indonesian(server, page):
     page.goto(server + "/")
     wait_idle(page)
-    assert page.get_by_label("Nama pengguna").is_visible()
+    page.get_by_label("Nama pengguna").wait_for()  # the login form, drawn after the first run
     assert english_in(page) == []
     page.goto(server + "/skm")
     wait_idle(page)
@@ -83,7 +83,7 @@ def test_an_unknown_address_lands_on_an_indonesian_not_found_page_with_a_link_ho
     assert not page.locator("[role='dialog']").is_visible()
     page.get_by_role("link", name="Kembali ke halaman utama").click()
     wait_idle(page)
-    assert page.get_by_text("Cari SOP").first.is_visible()
+    page.get_by_text("Cari SOP").first.wait_for()
 
 
 def test_a_file_uploader_has_an_indonesian_button_and_caption(server, page):
@@ -92,7 +92,7 @@ def test_a_file_uploader_has_an_indonesian_button_and_caption(server, page):
     zone.wait_for()
     after = zone.locator("button [data-has-shortcut]").evaluate("e => getComputedStyle(e, '::after').content")
     assert after == '"Pilih berkas"'
-    assert page.get_by_text("per berkas").first.is_visible()
+    page.get_by_text("per berkas").first.wait_for()
     assert english_in(page) == []
 
 

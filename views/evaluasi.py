@@ -11,7 +11,7 @@ from lib.base.sheets import XLSX_MIME
 from lib.base.worktime import WIB
 from lib.evaluation import reviews
 from lib.measure.kpi_tables import minutes, pct
-from lib.ui import context, nav, widgets
+from lib.ui import context, nav, temuan, widgets
 
 _PROBLEMS = "_review_problems"
 BERJALAN = {True: "Berjalan dengan baik", False: "Tidak berjalan dengan baik"}
@@ -177,7 +177,7 @@ def _form(v: reviews.ReviewView) -> None:
                                  placeholder="wajib bila Tidak")
             answers.append({"ya": None if ya is None else ya == "Ya", "catatan": note})
         kesimpulan = st.text_area("Kesimpulan", v.kesimpulan or "", key=f"eval-kes-{k}")
-        findings, change = _findings(v, k)
+        findings, change = temuan.rows(v, k)
         monitoring = _monitoring(v, k) if v.monitoring else None
         skm_empty_ok = False
         if not v.skm["respondents"]:
@@ -189,54 +189,10 @@ def _form(v: reviews.ReviewView) -> None:
         send = c2.form_submit_button("Simpan dan ajukan ke Kepala Dinas", type="primary", icon=":material/send:",
                                      width="stretch")
     if change is not None and not (save or send):
-        _change_findings(k, change)
+        temuan.apply(k, change)
     if not (save or send):
         return
     _save(v, answers, kesimpulan, findings, monitoring, send, skm_empty_ok)
-
-
-def _findings(v: reviews.ReviewView, k: str) -> tuple[list[dict], tuple[str, int] | None]:
-    """The findings as rows of inputs, each with its own *Hapus* button, and a *Tambah temuan* button; the
-    rows live in the session until the draft is saved. Returns the rows and the button pressed, if any."""
-    ids = st.session_state.setdefault(f"_eval_rows_{k}", list(range(len(v.findings))))
-    st.subheader("Temuan dan tindak lanjut", anchor=False)
-    rows, change = [], None
-    for n, uid in enumerate(ids, start=1):
-        f = v.findings[uid] if uid < len(v.findings) else reviews.Finding("")
-        with st.container(border=True):
-            c1, c2 = st.columns([4, 1], vertical_alignment="center")
-            c1.markdown(f"**Temuan {n}**")
-            if c2.form_submit_button(f"Hapus temuan {n}", icon=":material/delete:", key=f"eval-fdel-{k}-{uid}",
-                                     type="tertiary"):
-                change = ("hapus", uid)
-            temuan = st.text_area(f"Temuan {n}", f.temuan, key=f"eval-ft-{k}-{uid}", max_chars=reviews.MAX_TEXT,
-                                  height=80, label_visibility="collapsed", placeholder="Apa yang ditemukan")
-            a, b, c = st.columns([2, 1, 1])
-            rows.append({"temuan": temuan,
-                         "tindak_lanjut": a.text_input("Tindak lanjut", f.tindak_lanjut or "",
-                                                       key=f"eval-ftl-{k}-{uid}", max_chars=reviews.MAX_TEXT),
-                         "penanggung_jawab": b.text_input("Penanggung jawab", f.penanggung_jawab or "",
-                                                          key=f"eval-fpj-{k}-{uid}", max_chars=200),
-                         "batas_waktu": c.date_input("Batas waktu", f.batas_waktu, key=f"eval-fbw-{k}-{uid}",
-                                                     format="DD/MM/YYYY")})
-    if not ids:
-        st.caption("Belum ada temuan. Jawaban Tidak memerlukan paling sedikit satu temuan dengan tindak lanjutnya.")
-    if st.form_submit_button("Tambah temuan", icon=":material/add:", key=f"eval-fadd-{k}"):
-        change = ("tambah", 0)
-    st.caption("Temuan yang ditambah atau dihapus tersimpan saat draf disimpan.")
-    return rows, change
-
-
-def _change_findings(k: str, change: tuple[str, int]) -> None:
-    ids = st.session_state[f"_eval_rows_{k}"]
-    what, uid = change
-    if what == "hapus":
-        ids.remove(uid)
-    else:
-        counter = f"_eval_next_{k}"  # new rows never take the number of a saved one, nor of a removed one
-        st.session_state[counter] = st.session_state.get(counter, 1_000_000) + 1
-        ids.append(st.session_state[counter])
-    st.rerun()
 
 
 def _monitoring(v: reviews.ReviewView, k: str) -> list[dict]:

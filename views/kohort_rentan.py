@@ -50,7 +50,7 @@ def render() -> None:
     sk = f" · SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)}" if k.nomor_sk else " · SK belum ditetapkan"
     st.caption(f"Kepesertaan {fmt.bulan_tahun(k.mulai)} – {fmt.bulan_tahun(k.selesai)} ({months} bulan) · "
                f"sumber dana {k.sumber_dana}{sk}")
-    _show_result()
+    widgets.show_result(_RESULT)
     names = ["1. Data dan daftar calon", "2. Surat ke desa", "3. Peserta dan cek BPJS", "4. SK dan anggaran"]
     tabs = st.tabs(names, key="kohort-tab", on_change="rerun")
     if tabs[0].open:
@@ -81,29 +81,11 @@ def _new_cohort(expanded: bool) -> None:
 
 
 def _keep(message: str, *notes: tuple[str, list[str]]) -> None:
-    """Show an action's result after the rerun, with lists of remarks, each under its own title."""
-    st.session_state[_RESULT] = (message, [(title, lines) for title, lines in notes if lines])
-
-
-def _show_result() -> None:
-    got = st.session_state.pop(_RESULT, None)
-    if got:
-        message, notes = got
-        st.success(message)
-        for title, lines in notes:
-            with st.expander(title, expanded=len(lines) <= 10):
-                st.markdown("\n".join(f"- {line}" for line in lines[:300]))
+    widgets.keep_result(_RESULT, message, *notes)
 
 
 def _download(label: str, build, file_name: str, key: str) -> None:
-    actor, factory = context.actor(), context.db()  # the callable runs outside the script run
-
-    def data() -> bytes:
-        with factory.begin() as session:
-            return build(session, actor)
-
-    st.download_button(label, data, file_name=file_name, mime=XLSX_MIME, icon=":material/download:", on_click="ignore",
-                       key=key)
+    widgets.lazy_download(label, build, file_name, key, XLSX_MIME)
 
 
 # --- 1. reference data and candidate lists -------------------------------------------------------------

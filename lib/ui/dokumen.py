@@ -6,19 +6,12 @@ import streamlit as st
 
 from lib.dokumen import berkas
 from lib.dokumen.templat import DOCX_MIME
-from lib.ui import context
+from lib.ui import context, widgets
 
 
 def download(label: str, build, file_name: str, key: str, help: str | None = None) -> None:
     """A download button whose document ``build(session, actor)`` makes in its own transaction when pressed."""
-    actor, factory = context.actor(), context.db()  # the callable runs outside the script run
-
-    def data() -> bytes:
-        with factory.begin() as session:
-            return build(session, actor)
-
-    st.download_button(label, data, file_name=file_name, mime=DOCX_MIME, icon=":material/description:",
-                       on_click="ignore", key=key, help=help)
+    widgets.lazy_download(label, build, file_name, key, DOCX_MIME, ":material/description:", help)
 
 
 def case_documents(d) -> None:

@@ -134,3 +134,34 @@ def guarded(render):
             st.error(f"Maaf, terjadi kesalahan yang tidak terduga. Perubahan yang belum tersimpan tidak dilakukan. "
                      f"Muat ulang halaman; bila terulang, sampaikan nomor rujukan **{ref}** kepada pengelola portal.")
     return page
+
+
+def lazy_download(label: str, build, file_name: str, key: str, mime: str, icon: str = ":material/download:",
+                  help: str | None = None) -> None:
+    """A download button whose file ``build(session, actor)`` makes in its own transaction only when pressed
+    (an export that logs itself is logged once, by the person who downloads it)."""
+    from lib.ui import context
+
+    actor, factory = context.actor(), context.db()  # the callable runs outside the script run
+
+    def data() -> bytes:
+        with factory.begin() as session:
+            return build(session, actor)
+
+    st.download_button(label, data, file_name=file_name, mime=mime, icon=icon, on_click="ignore", key=key, help=help)
+
+
+def keep_result(key: str, message: str, *notes: tuple[str, list[str]]) -> None:
+    """Keep an action's result for :func:`show_result` after the rerun, with lists of remarks under titles."""
+    st.session_state[key] = (message, [(title, lines) for title, lines in notes if lines])
+
+
+def show_result(key: str) -> None:
+    """The result kept by :func:`keep_result`, once: a success line and an expander per list of remarks."""
+    got = st.session_state.pop(key, None)
+    if got:
+        message, notes = got
+        st.success(message)
+        for title, lines in notes:
+            with st.expander(title, expanded=len(lines) <= 10):
+                st.markdown("\n".join(f"- {line}" for line in lines[:300]))

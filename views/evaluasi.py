@@ -14,7 +14,6 @@ from lib.measure.kpi_tables import minutes, pct
 from lib.ui import context, nav, temuan, widgets
 
 _PROBLEMS = "_review_problems"
-BERJALAN = {True: "Berjalan dengan baik", False: "Tidak berjalan dengan baik"}
 
 
 def render() -> None:
@@ -197,19 +196,16 @@ def _form(v: reviews.ReviewView) -> None:
 
 def _monitoring(v: reviews.ReviewView, k: str) -> list[dict]:
     st.subheader("Monitoring pelaksanaan SOP (semesteran)", anchor=False)
-    mon = pd.DataFrame([{"no": m["no"], "kegiatan": m["kegiatan"], "pelaksanaan": BERJALAN.get(m["berjalan"]),
-                         "catatan": m["catatan"], "tindakan": m["tindakan"]} for m in v.monitoring])
+    mon = pd.DataFrame(reviews.monitoring_rows(v.monitoring))
     config = {"no": st.column_config.NumberColumn("Langkah", width=70),
               "kegiatan": st.column_config.TextColumn("Kegiatan", width=360),
-              "pelaksanaan": st.column_config.SelectboxColumn("Pelaksanaan", options=list(BERJALAN.values()),
+              "pelaksanaan": st.column_config.SelectboxColumn("Pelaksanaan", options=list(reviews.BERJALAN.values()),
                                                               width=200),
               "catatan": st.column_config.TextColumn("Catatan", width=170),
               "tindakan": st.column_config.TextColumn("Tindakan", width=170)}
     mon = widgets.editor(mon, num_rows="fixed", hide_index=True, width="stretch", key=f"eval-m-{k}",
                          disabled=["no", "kegiatan"], config=config)
-    back = {label: value for value, label in BERJALAN.items()}
-    return [{"no": int(r.no), "berjalan": back.get(r.pelaksanaan), "catatan": r.catatan or "",
-             "tindakan": r.tindakan or ""} for r in mon.itertuples(index=False)]
+    return reviews.monitoring_from_rows(mon.to_dict("records"))
 
 
 def _save(v: reviews.ReviewView, answers, kesimpulan, findings, monitoring, send: bool, skm_empty_ok: bool) -> None:

@@ -677,3 +677,20 @@ def to_xlsx(view: ReviewView) -> bytes:
         write_table(wsx, list(frame.columns), [[None if v is None or (isinstance(v, float) and math.isnan(v)) else v
                                            for v in r] for r in frame.itertuples(index=False)], widths)
     return to_bytes(wb)
+
+
+#: How the semester's monitoring names whether a step ran as written.
+BERJALAN = {True: "Berjalan dengan baik", False: "Tidak berjalan dengan baik"}
+
+
+def monitoring_rows(monitoring: list[dict]) -> list[dict]:
+    """The semester's monitoring as the rows the reviewer edits: ``pelaksanaan`` named by :data:`BERJALAN`."""
+    return [{"no": m["no"], "kegiatan": m["kegiatan"], "pelaksanaan": BERJALAN.get(m["berjalan"]),
+             "catatan": m["catatan"], "tindakan": m["tindakan"]} for m in monitoring]
+
+
+def monitoring_from_rows(rows: list[dict]) -> list[dict]:
+    """The edited rows of :func:`monitoring_rows` back as monitoring entries."""
+    back = {label: value for value, label in BERJALAN.items()}
+    return [{"no": int(r["no"]), "berjalan": back.get(r["pelaksanaan"]), "catatan": r["catatan"] or "",
+             "tindakan": r["tindakan"] or ""} for r in rows]

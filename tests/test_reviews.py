@@ -520,3 +520,14 @@ def test_a_review_not_yet_opened_is_opened_from_its_row_by_the_evaluation_team(a
     at.run()
     assert any("belum dibuka oleh tim evaluasi" in i.value for i in at.info)
     assert not [b for b in at.button if b.label.startswith("Buka evaluasi")]
+
+
+def test_the_monitoring_grid_rows_come_back_as_the_entries_they_were_made_from():
+    entries = [{"no": 1, "kegiatan": "Menerima berkas", "berjalan": True, "catatan": "", "tindakan": ""},
+               {"no": 2, "kegiatan": "Meneliti", "berjalan": False, "catatan": "lambat", "tindakan": "latih"},
+               {"no": 3, "kegiatan": "Paraf", "berjalan": None, "catatan": "", "tindakan": ""}]
+    rows = reviews.monitoring_rows(entries)
+    assert [r["pelaksanaan"] for r in rows] == ["Berjalan dengan baik", "Tidak berjalan dengan baik", None]
+    assert reviews.monitoring_from_rows([{k: v for k, v in r.items() if k != "kegiatan"} | {"kegiatan": "x"}
+                                         for r in rows]) == [{k: v for k, v in e.items() if k != "kegiatan"}
+                                                             for e in entries]

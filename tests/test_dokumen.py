@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import threading
 
 import pytest
@@ -38,6 +39,18 @@ def text_of(data: bytes) -> str:
     for table in doc.tables:
         parts += [c.text for row in table.rows for c in row.cells]
     return "\n".join(parts)
+
+
+def missing_listed(letter: str) -> list[str]:
+    """The numbered lines of a return letter right after "kelengkapan berikut belum ada:"."""
+    lines = letter.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.endswith("belum ada:"))
+    out = []
+    for line in lines[start + 1:]:
+        if not re.match(r"\d+\. ", line):
+            break
+        out.append(line)
+    return out
 
 
 def intake(db, documents=ALL_AK1):
@@ -96,8 +109,7 @@ def test_the_return_letter_lists_exactly_the_missing_documents_and_keeps_its_num
     assert view.state == "dikembalikan"
     _, first = make(db, "rina", view, "pengembalian")
     text = text_of(first)
-    listed = next(line for line in text.splitlines() if line.startswith("1. "))
-    assert listed == "1. FC Ijazah Terakhir; 2. Pas Photo 2 x 3 (1 lbr)"  # exactly the missing ones
+    assert missing_listed(text) == ["1. FC Ijazah Terakhir", "2. Pas Photo 2 x 3 (1 lbr)"]  # exactly those
     _, again = make(db, "rina", view, "pengembalian")
     with db() as s:
         (nomor,) = s.scalars(select(Letter.nomor)).all()  # one number, given once
@@ -280,3 +292,33 @@ def test_the_sk_attachment_lists_every_participant_with_full_nik_and_its_downloa
     assert len(Document(io.BytesIO(data)).tables[-1].rows) == 1 + len(people)
     with sf() as s:
         assert s.scalar(select(func.count()).where(Entry.action == "ekspor", Entry.object_type == "kohort")) == 1
+
+
+def test_a_desa_letter_recorded_without_a_typed_number_takes_its_number_from_the_agenda(sf):  # noqa: F811
+    from lib.rentan import kohort
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        for kode in ("karang-dalo", "jatiharjo"):
+            kohort.verify_desa(s, actor(s, "kabidku"), kid, kode)
+        now = dt.datetime(2026, 11, 20, 3, 0, tzinfo=dt.timezone.utc)
+        _, data = dok_kohort.confirmation_letter(s, actor(s, "stafku"), kid, "karang-dalo", now=now)
+        printed = dok_kohort.agenda_numbers(s, kid, ["karang-dalo", "jatiharjo"])
+        assert list(printed) == ["karang-dalo"] and printed["karang-dalo"] in text_of(data)
+        rows = dok_kohort.send_letters(s, actor(s, "stafku"), kid, ["karang-dalo", "jatiharjo"], " ",
+                                       dt.date(2026, 11, 20), now=now)
+        numbers = {r.desa_kode: r.surat_nomor for r in rows}
+        assert numbers["karang-dalo"] == printed["karang-dalo"]
+        given = dok_kohort.agenda_numbers(s, kid, ["jatiharjo"])["jatiharjo"]
+        assert numbers["jatiharjo"] == given != numbers["karang-dalo"]
+        assert s.scalar(select(func.count()).select_from(Letter)) == 2  # the printed number is not given twice
+
+
+def test_a_typed_letter_number_still_wins_over_the_agenda(sf):  # noqa: F811
+    from lib.rentan import kohort
+    with sf.begin() as s:
+        kid = new_kohort(s)
+        kohort.verify_desa(s, actor(s, "kabidku"), kid, "karang-dalo")
+        rows = dok_kohort.send_letters(s, actor(s, "stafku"), kid, ["karang-dalo"], "400/9/2026",
+                                       dt.date(2026, 11, 20))
+        assert rows[0].surat_nomor == "400/9/2026"
+        assert s.scalar(select(func.count()).select_from(Letter)) == 0

@@ -197,13 +197,21 @@ def _letters(kid: int, status: list[kohort.DesaStatus], frozen: bool) -> None:
             st.caption("Tidak ada desa yang menunggu surat: setiap daftar yang sudah diverifikasi Kepala Bidang "
                        "sudah dikirimi surat.")
         else:
+            with context.db()() as session:
+                given = dokumen_kohort.agenda_numbers(session, kid, list(ready))
+            if given:
+                st.caption("Nomor dari agenda surat keluar: " + "; ".join(
+                    f"{ready[k]} {n}" for k, n in given.items()))
             with st.form("kohort-surat", border=False):
                 desa = st.multiselect("Desa/kelurahan", list(ready), format_func=ready.get, placeholder="Pilih desa")
-                nomor = st.text_input("Nomor surat")
+                nomor = st.text_input("Nomor surat", placeholder="Kosongkan: nomor diambil dari agenda surat keluar",
+                                      help="Kosongkan agar setiap desa memakai nomor surat konfirmasinya di agenda "
+                                           "surat keluar (nomor baru diberikan bila suratnya belum diunduh).")
                 tanggal = st.date_input("Tanggal dikirim", value=kohort.today_wib(), format="DD/MM/YYYY")
                 if st.form_submit_button("Catat surat"):
-                    widgets.apply(lambda s: kohort.send_letter(s, context.actor(), kid, desa, nomor, tanggal),
-                                  f"Surat {nomor} tercatat untuk {len(desa)} desa.")
+                    widgets.apply(lambda s: dokumen_kohort.send_letters(s, context.actor(), kid, desa, nomor,
+                                                                        tanggal),
+                                  f"Surat konfirmasi tercatat untuk {len(desa)} desa.")
     with b, st.container(border=True):
         st.markdown("**Catat jawaban desa**" + _step("jawaban_desa"))
         if not waiting:

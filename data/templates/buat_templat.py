@@ -3,8 +3,9 @@
     python data/templates/buat_templat.py
 
 Setiap templat memakai placeholder Jinja (docxtpl): ``{{ nama }}`` untuk isian, ``{%tr for ... %}`` untuk
-baris tabel yang berulang. Daftar placeholder setiap dokumen ada di README.md folder ini. Dinas tidak perlu
-menjalankan skrip ini: templat dapat disunting di Word lalu diunggah di halaman *Templat dokumen*.
+baris tabel yang berulang, ``{%p for ... %}`` untuk paragraf yang berulang (satu baris per butir). Daftar
+placeholder setiap dokumen ada di README.md folder ini. Dinas tidak perlu menjalankan skrip ini: templat dapat
+disunting di Word lalu diunggah di halaman *Templat dokumen*.
 """
 from __future__ import annotations
 
@@ -63,6 +64,15 @@ def kop(doc) -> None:
     _p(doc)
 
 
+def _widths(table, *cm: float) -> None:
+    """Fixed column widths (Word and LibreOffice read them from the grid, not only from the cells)."""
+    table.autofit = False
+    for column, width in zip(table.columns, cm):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+
+
 def _heading(doc, nomor: str | None = None, perihal: str | None = None, kepada: str | None = None) -> None:
     _p(doc, "{{ kota }}, {{ tanggal }}", right=True)
     if nomor:
@@ -70,7 +80,7 @@ def _heading(doc, nomor: str | None = None, perihal: str | None = None, kepada: 
         for label, value in (("Nomor", nomor), ("Lampiran", "{{ lampiran }}"), ("Perihal", perihal)):
             cells = table.add_row().cells
             cells[0].text, cells[1].text, cells[2].text = label, ":", value
-            cells[0].width, cells[1].width, cells[2].width = Cm(2.5), Cm(0.5), Cm(12)
+        _widths(table, 2.5, 0.5, 12)
     if kepada:
         _p(doc)
         _p(doc, "Kepada Yth.")
@@ -85,7 +95,7 @@ def _fields(doc, rows: list[tuple[str, str]]) -> None:
     for label, value in rows:
         cells = table.add_row().cells
         cells[0].text, cells[1].text, cells[2].text = label, ":", value
-        cells[0].width, cells[1].width, cells[2].width = Cm(5), Cm(0.5), Cm(10)
+    _widths(table, 5, 0.5, 10)
     _p(doc)
 
 
@@ -113,7 +123,9 @@ def _signature(doc, tembusan: bool = True) -> None:
     if tembusan:
         _p(doc)
         _p(doc, "Tembusan:")
-        _p(doc, "{% for t in tembusan %}{{ loop.index }}. {{ t }}{% if not loop.last %}, {% endif %}{% endfor %}")
+        _p(doc, "{%p for t in tembusan %}")
+        _p(doc, "{{ loop.index }}. {{ t }}")
+        _p(doc, "{%p endfor %}")
 
 
 def tanda_terima():
@@ -140,7 +152,9 @@ def pengembalian():
     _p(doc, "Dengan hormat,")
     _p(doc, "Berkas permohonan {{ layanan }} atas nama {{ nama_pemohon }} dengan nomor register {{ nomor_register }} "
             "yang diterima pada {{ tanggal_masuk }} belum dapat kami proses karena kelengkapan berikut belum ada:")
-    _p(doc, "{% for k in kekurangan %}{{ loop.index }}. {{ k }}{% if not loop.last %}; {% endif %}{% endfor %}")
+    _p(doc, "{%p for k in kekurangan %}")
+    _p(doc, "{{ loop.index }}. {{ k }}")
+    _p(doc, "{%p endfor %}")
     _p(doc, "{{ catatan }}")
     _p(doc, "Mohon kelengkapan tersebut dibawa ke loket pelayanan dengan menyebutkan nomor register di atas. "
             "Demikian disampaikan, atas perhatiannya diucapkan terima kasih.")

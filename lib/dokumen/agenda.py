@@ -94,6 +94,12 @@ def format_number(pola: str, nomor: int, kode: str, bidang: str, day: dt.date) -
                        bulan=_ROMAN[day.month - 1])
 
 
+def given(session: Session, jenis: str, object_type: str, object_id: str | int, ref: str = "") -> Letter | None:
+    """The agenda entry already given to the letter ``jenis`` of one object, if any."""
+    return session.scalar(select(Letter).where(Letter.jenis == jenis, Letter.object_type == object_type,
+                                               Letter.object_id == str(object_id), Letter.ref == ref))
+
+
 def issue(session: Session, actor: Actor, jenis: str, klasifikasi: str, bidang: str, perihal: str, tujuan: str,
           object_type: str, object_id: str | int, ref: str = "", now: dt.datetime | None = None) -> Letter:
     """The agenda entry of the letter ``jenis`` of one object (``ref`` tells apart several letters of the same
@@ -101,8 +107,7 @@ def issue(session: Session, actor: Actor, jenis: str, klasifikasi: str, bidang: 
     actor's right to the object; this records the new number in the audit log."""
     if actor.is_anonymous:
         raise PermissionDenied(actor, "run_cases")
-    found = session.scalar(select(Letter).where(Letter.jenis == jenis, Letter.object_type == object_type,
-                                                Letter.object_id == str(object_id), Letter.ref == ref))
+    found = given(session, jenis, object_type, object_id, ref)
     if found is not None:
         return found
     now = now or utcnow()

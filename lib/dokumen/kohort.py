@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from lib.base import audit, fmt
-from lib.base.db import utcnow
+from lib.base.db import KohortDesa, utcnow
 from lib.base.permissions import Actor, require
 from lib.base.worktime import WIB
 from lib.catalogue import store
@@ -44,6 +44,36 @@ def letter_ready(d: kohort.DesaStatus) -> bool:
     return bool(d.diverifikasi and not d.berubah)
 
 
+def _agenda_letter(session: Session, actor: Actor, k, d: kohort.DesaStatus, bidang: str | None,
+                   now: dt.datetime):
+    return agenda.issue(session, actor, "konfirmasi_desa", templat.spec("konfirmasi_desa").klasifikasi,
+                        bidang or "umum", f"Konfirmasi daftar calon pekerja rentan {d.nama} ({k.nama})",
+                        f"Kepala Desa/Lurah {d.nama}", "kohort_desa", f"{k.id}:{d.kode}", now=now)
+
+
+def agenda_numbers(session: Session, kohort_id: int, desa_kodes: list[str]) -> dict[str, str]:
+    """The letter numbers the agenda already gave to the confirmation letters of these desa."""
+    found = {kode: agenda.given(session, "konfirmasi_desa", "kohort_desa", f"{kohort_id}:{kode}")
+             for kode in desa_kodes}
+    return {kode: letter.nomor for kode, letter in found.items() if letter is not None}
+
+
+def send_letters(session: Session, actor: Actor, kohort_id: int, desa_kodes: list[str], nomor: str,
+                 tanggal: dt.date, now: dt.datetime | None = None) -> list[KohortDesa]:
+    """Record the confirmation letters sent (``kohort.send_letter``). With no number typed, each desa's letter
+    takes its number from the agenda register: the one its printed letter carries, or a new one given now."""
+    kohort.require_staff(actor)
+    numbers: dict[str, str] = {}
+    if not (nomor or "").strip() and desa_kodes:
+        status = {d.kode: d for d in kohort.desa_status(session, actor, kohort_id)}
+        k, bidang = kohort.get(session, kohort_id), _sop(session).bidang
+        for kode in desa_kodes:
+            d = status.get(kode)
+            if d is not None and letter_ready(d):
+                numbers[kode] = _agenda_letter(session, actor, k, d, bidang, now or utcnow()).nomor
+    return kohort.send_letter(session, actor, kohort_id, desa_kodes, nomor, tanggal, nomor_desa=numbers)
+
+
 def confirmation_letter(session: Session, actor: Actor, kohort_id: int, desa_kode: str,
                         now: dt.datetime | None = None) -> tuple[str, bytes]:
     """The confirmation letter to one desa, with its provisional list attached, as (file name, DOCX)."""
@@ -59,9 +89,7 @@ def confirmation_letter(session: Session, actor: Actor, kohort_id: int, desa_kod
     batas = d.batas if d.surat_tanggal and d.batas else kohort.letter_deadline(session, sent)
     people = rentan.candidates(session, actor, desa_kode)
     sop = _sop(session)
-    letter = agenda.issue(session, actor, "konfirmasi_desa", templat.spec("konfirmasi_desa").klasifikasi,
-                          sop.bidang or "umum", f"Konfirmasi daftar calon pekerja rentan {d.nama} ({k.nama})",
-                          f"Kepala Desa/Lurah {d.nama}", "kohort_desa", f"{kohort_id}:{desa_kode}", now=now)
+    letter = _agenda_letter(session, actor, k, d, sop.bidang, now)
     ctx = {**common(sop, sent), "nomor_surat": letter.nomor, "lampiran": "1 berkas",
            "tembusan": ["Camat " + d.kecamatan, "Arsip"], "desa": d.nama, "kecamatan": d.kecamatan,
            "kohort": k.nama, "jumlah": len(people), "batas_jawaban": fmt.tanggal(batas),

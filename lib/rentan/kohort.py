@@ -169,13 +169,14 @@ def letter_deadline(session: Session, sent: dt.date, days: int = LETTER_WORKING_
 
 
 def send_letter(session: Session, actor: Actor, kohort_id: int, desa_kodes: list[str], nomor: str,
-                tanggal: dt.date) -> list[KohortDesa]:
+                tanggal: dt.date, nomor_desa: dict[str, str] | None = None) -> list[KohortDesa]:
     """Record the confirmation letter distributed to the desa (stage ``surat_konfirmasi``), with the answer's
-    deadline."""
+    deadline. ``nomor_desa`` gives a desa its own letter number (the agenda's); the others take ``nomor``."""
     require_staff(actor)
     k = get_open(session, kohort_id)
     nomor = (nomor or "").strip()
-    if not nomor:
+    numbers = {kode: ((nomor_desa or {}).get(kode) or nomor).strip() for kode in desa_kodes}
+    if not all(numbers.values()):
         raise KohortError("Nomor surat wajib diisi.")
     if not desa_kodes:
         raise KohortError("Pilih sedikitnya satu desa/kelurahan.")
@@ -193,12 +194,13 @@ def send_letter(session: Session, actor: Actor, kohort_id: int, desa_kodes: list
             raise KohortError(f"Daftar calon {desa.nama} berubah sejak diverifikasi "
                               f"({fmt.angka(row.jumlah_diverifikasi)} menjadi {fmt.angka(n)} orang); minta Kepala "
                               "Bidang memverifikasinya lagi sebelum surat dikirim.")
-        row.surat_nomor, row.surat_tanggal, row.surat_batas = nomor[:100], tanggal, batas
+        row.surat_nomor, row.surat_tanggal, row.surat_batas = numbers[kode][:100], tanggal, batas
         out.append(row)
     for row in out:
+        n = row.surat_nomor
         workflow.transition(session, actor, row, "kirim_surat",
-                            comment=f"Surat {nomor} tanggal {tanggal:%Y-%m-%d}; batas jawaban {batas:%Y-%m-%d}",
-                            detail=f"{k.nama}: surat {nomor} ke {len(out)} desa: {', '.join(desa_kodes)}")
+                            comment=f"Surat {n} tanggal {tanggal:%Y-%m-%d}; batas jawaban {batas:%Y-%m-%d}",
+                            detail=f"{k.nama}: surat {n} ke {row.desa_kode} ({len(out)} desa: {', '.join(desa_kodes)})")
     return out
 
 

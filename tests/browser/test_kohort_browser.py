@@ -358,7 +358,7 @@ def _journey(server, page, kabid_page, tmp_path):
     page.keyboard.press("Escape")
     letter.get_by_role("textbox", name="Nomor surat", exact=True).fill(LETTER_NO)
     letter.get_by_role("button", name="Catat surat").click()
-    wait_text(page, f"Surat {LETTER_NO} tercatat untuk 1 desa.")
+    wait_text(page, "Surat konfirmasi tercatat untuk 1 desa.")
     today = to_wib(dt.datetime.now(dt.timezone.utc)).date()
     cal, due, left = WorkCalendar(), today, 5
     while left:

@@ -7,9 +7,9 @@
 * Requests are throttled like logins (lib/base/throttle.py: per name typed and per client address, a delay
   that doubles), every request counts; a held-back request sends nothing, with the same answer.
 * :func:`reset` — the link's token and a new password: the token must exist, be unused and unexpired and its
-  account active; then the password changes, this token and every other open one of the account are used
-  up, every session of the account ends and its failed logins are forgotten. A refused token counts as a
-  failure of its client address.
+  account active (else :data:`INVALID`, with nothing changed but the audit entry); then the password
+  changes, this token and every other open one of the account are used up, every session of the account
+  ends and its failed logins are forgotten. A refused token counts as a failure of its client address.
 * Every request, every reset and every refused token is in the audit log (never the token itself).
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import html
 import secrets
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from sqlalchemy import func, select, update
@@ -111,11 +112,23 @@ def username_of(session: Session, token: str | None, now: dt.datetime | None = N
     return found[1].username if found else None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A reset: the account's username, or None and the message why the link opened nothing."""
+    username: str | None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.username is not None
+
+
 def reset(session: Session, token: str, new_password: str, address: str | None = None,
-          now: dt.datetime | None = None) -> str:
-    """Set the new password through the link's token; returns the username. A token that opens nothing
-    raises :class:`lib.base.accounts.AccountError` (:data:`INVALID`) and is audited; a password the rules
-    refuse raises it too and leaves the token usable."""
+          now: dt.datetime | None = None) -> Outcome:
+    """Set the new password through the link's token. A token that opens nothing gives :data:`INVALID` (the
+    refusal is audited and counted, in the caller's transaction, which should commit); a password the rules
+    refuse raises :class:`lib.base.accounts.AccountError` before anything is written and leaves the link
+    usable."""
     now = now or utcnow()
     address = (address or throttle.LOCAL)[:64]
     verdict = throttle.check(session, _TOKEN[:-1], address, True, now)  # by address only
@@ -124,7 +137,7 @@ def reset(session: Session, token: str, new_password: str, address: str | None =
         throttle.record_failure(session, _TOKEN[:-1], address, now)
         audit.record(session, None, "tautan_sandi_ditolak", "user", None,
                      ("ditahan; " if not verdict.allowed else "") + f"dari {address}", username="anonim")
-        raise accounts.AccountError(INVALID)
+        return Outcome(None, INVALID)
     row, user = found
     accounts.validate_password(new_password, user.username)
     user.password_hash = accounts.hash_password(new_password)
@@ -135,4 +148,4 @@ def reset(session: Session, token: str, new_password: str, address: str | None =
     audit.record(session, None, "atur_ulang_sandi_surel", "user", user.id,
                  f"{ended} sesi diakhiri; dari {address}", username=user.username)
     session.flush()
-    return user.username
+    return Outcome(user.username)

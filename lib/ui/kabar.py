@@ -41,12 +41,12 @@ def forgot_password() -> None:
     """Under the login form: ask for a reset link. The answer is the same whatever happened."""
     with st.expander("Lupa kata sandi?"):
         with st.form("lupa_sandi", clear_on_submit=True):
-            who = st.text_input("Nama pengguna atau alamat surel", key="lupa_sandi_nama")
+            who = st.text_input("Alamat surel atau nama akun", key="lupa_sandi_nama")
             sent = st.form_submit_button("Kirim tautan atur ulang")
         if not sent:
             return
         if not who.strip():
-            st.error("Isi nama pengguna atau alamat surel.")
+            st.error("Isi alamat surel atau nama akun.")
             return
         try:
             with context.db().begin() as session:

@@ -285,3 +285,21 @@ def test_a_reset_uses_up_the_accounts_other_open_links(db, smtp):
     first, second = (_link_token(m) for m in smtp.messages)
     assert act_anon(db, reset.reset, second, "sandi-baru-dewi-1").ok
     assert not act_anon(db, reset.reset, first, "sandi-baru-dewi-2").ok  # the older link died with the reset
+
+
+# --- the demo ------------------------------------------------------------------------------------------
+def test_the_demo_kasi_has_an_overdue_and_a_due_soon_step_and_the_dry_run_lists_them(ready_db):
+    from lib.setup import demo_kotak
+
+    factory = session_factory(ready_db)
+    with factory.begin() as s:
+        assert accounts.ensure_demo_users(s)
+        assert demo_kotak.seed(s) == 2
+    dry = run("notify", "--dry-run", "--json", url=ready_db)
+    assert dry.returncode == 0, dry.stderr
+    kasi = {d["username"]: d for d in json.loads(dry.stdout)}["kasi"]
+    assert kasi["email"] == "kasi@portal-sop.example"
+    assert sorted(i["status"] for i in kasi["items"]) == ["segera", "terlambat"]
+    assert all(i["jenis"] == "langkah" and "/berkas?id=" in i["tautan"] for i in kasi["items"])
+    with factory() as s:
+        assert s.scalars(select(InboxMark)).all() == []  # a dry run records nothing

@@ -158,6 +158,7 @@ def init(url: str | None = None, demo: bool = False, owner_url: str | None = Non
                 from lib.setup import demo as demo_history
                 from lib.setup import demo_kotak, demo_skm
 
-                report.demo_cases = demo_history.fill_history(session).cases + demo_kotak.seed(session)
+                filled = demo_history.fill_history(session).cases  # 0: the database had cases already
+                report.demo_cases = filled + (demo_kotak.seed(session) if filled else 0)
                 report.demo_skm = demo_skm.fill_answers(session)
     return report

@@ -158,7 +158,10 @@ def test_the_digest_sends_one_message_per_user_with_something_to_say_and_nothing
     assert dry.returncode == 0, dry.stderr
     planned = json.loads(dry.stdout)
     assert [(d["username"], d["email"]) for d in planned] == [("dewi", "dewi@dinas.example")]
-    assert planned[0]["items"][0]["tautan"] == f"https://portal.dinas.example/berkas?id={view.id}"
+    item = planned[0]["items"][0]
+    assert item["halaman"] == f"/berkas?id={view.id}"
+    link = f"https://portal.dinas.example/kotak-masuk?buka=langkah%3A{view.id}%3A4%3A1"  # opens it, marks it read
+    assert item["tautan"] == link
     assert planned[0]["items"][0]["status"] == "terlambat"  # T0 was long ago
     assert smtp.messages == []  # a dry run sends nothing ...
     with db() as s:
@@ -172,8 +175,8 @@ def test_the_digest_sends_one_message_per_user_with_something_to_say_and_nothing
     assert mail["Subject"] == "Portal SOP: 1 pekerjaan untuk Anda (1 terlambat)"
     text = mail.get_body(("plain",)).get_content()
     page = mail.get_body(("html",)).get_content()
-    assert "TERLAMBAT (1)" in text and f"https://portal.dinas.example/berkas?id={view.id}" in text
-    assert f'href="https://portal.dinas.example/berkas?id={view.id}"' in page
+    assert "TERLAMBAT (1)" in text and link in text
+    assert f'href="{link}"' in page
     again = run("notify", "--json", url=url)
     assert again.returncode == 0 and json.loads(again.stdout) == [] and len(smtp.messages) == 1
 
@@ -300,6 +303,6 @@ def test_the_demo_kasi_has_an_overdue_and_a_due_soon_step_and_the_dry_run_lists_
     kasi = {d["username"]: d for d in json.loads(dry.stdout)}["kasi"]
     assert kasi["email"] == "kasi@portal-sop.example"
     assert sorted(i["status"] for i in kasi["items"]) == ["segera", "terlambat"]
-    assert all(i["jenis"] == "langkah" and "/berkas?id=" in i["tautan"] for i in kasi["items"])
+    assert all(i["jenis"] == "langkah" and i["halaman"].startswith("/berkas?id=") for i in kasi["items"])
     with factory() as s:
         assert s.scalars(select(InboxMark)).all() == []  # a dry run records nothing

@@ -7,7 +7,7 @@ import urllib.parse
 from sqlalchemy import select
 
 from lib.base import accounts
-from lib.base.db import InboxMark, User, database_url, session_factory
+from lib.base.db import Case, InboxMark, User, database_url, session_factory
 from lib.casework import cases
 from lib.kabar import reset
 
@@ -39,6 +39,28 @@ def test_the_bell_counts_the_kasis_entries_and_opening_one_marks_it_read(app_db)
     with session_factory(database_url())() as s:
         mark = s.scalars(select(InboxMark)).one()
     assert mark.kunci == f"langkah:{case_id}:4:1" and mark.dibaca_pada is not None
+
+
+def test_the_e_mails_link_opens_the_object_through_the_inbox_and_marks_it_read(app_db):
+    at = open_app(user="kasi")
+    case_id = _registered_file()
+    at = open_app(user="kasi")
+    at.query_params["buka"] = f"langkah:{case_id}:4:1"
+    hashes = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == "kotak-masuk"]
+    at._page_hash = hashes[0]
+    at.run()
+    assert not at.exception, at.exception
+    with session_factory(database_url())() as s:
+        assert s.scalars(select(InboxMark.kunci).where(InboxMark.dibaca_pada.is_not(None))).all() == [
+            f"langkah:{case_id}:4:1"]
+    with session_factory(database_url())() as s:
+        number = s.get(Case, case_id).register_no
+    assert [t.value for t in at.title][:1] == [f"Berkas {number}"]  # the case page opened
+    gone = open_app(user="kasi")
+    gone.query_params["buka"] = "langkah:999:1:1"
+    gone._page_hash = hashes[0]
+    gone.run()
+    assert "sudah selesai atau tidak lagi menunggu Anda" in [i.value for i in gone.info][0]
 
 
 def test_the_digest_is_turned_off_on_akun_saya(app_db):

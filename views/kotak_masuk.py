@@ -13,8 +13,15 @@ def render() -> None:
     me = context.actor()
     widgets.header("Kotak masuk", "Pekerjaan yang menunggu peran Anda, yang terlambat di atas. Tenggat dihitung "
                    "dalam waktu kerja. Entri hilang dengan sendirinya begitu pekerjaannya selesai.")
+    wanted = st.query_params.get("buka")  # an e-mail's link: open that entry
     with context.db()() as session:
         entries = kotak.entries(session, me)
+    if wanted:
+        entry = next((e for e in entries if e.kunci == wanted), None)
+        if entry is not None:
+            kabar.open_entry(me, entry)
+        del st.query_params["buka"]
+        st.info("Pekerjaan dari tautan itu sudah selesai atau tidak lagi menunggu Anda.")
     if not entries:
         st.info("Kotak masuk kosong: tidak ada pekerjaan yang menunggu Anda.")
         return

@@ -25,6 +25,7 @@ events tidy those marks when the object moves on (:func:`_tidy`, a subscriber of
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, select
@@ -41,6 +42,8 @@ from lib.evaluation import reviews  # noqa: F401  (registers the review type and
 from lib.rentan import alur
 from lib.rentan.desa import BIDANG_SCOPE
 
+#: the inbox page's url path
+PAGE = "kotak-masuk"
 KINDS = {"langkah": "Langkah menunggu Anda", "dikembalikan": "Berkas kembali kepada Anda",
          "menunggu_pemohon": "Berkas menunggu pemohon", "pengesahan_sop": "Revisi SOP menunggu pengesahan",
          "persetujuan_evaluasi": "Evaluasi triwulan menunggu persetujuan",
@@ -67,13 +70,19 @@ class Entry:
 
     @property
     def path(self) -> str:
+        """The object's own address."""
         return f"/{self.page}" + (f"?id={self.record_id}" if self.record_id else "")
+
+    @property
+    def via_inbox(self) -> str:
+        """The address that opens the object through the inbox, marking the entry read (the e-mail's links)."""
+        return f"/{PAGE}?buka={urllib.parse.quote(self.kunci, safe='')}"
 
     def as_dict(self) -> dict:
         return {"kunci": self.kunci, "jenis": self.jenis, "jenis_label": KINDS[self.jenis], "judul": self.judul,
                 "keterangan": self.keterangan, "status": self.status, "status_label": STATUS[self.status],
                 "tiba": _utc(self.tiba), "tenggat": _utc(self.tenggat) if self.tenggat else None,
-                "tautan": self.path, "dibaca": self.dibaca}
+                "halaman": self.path, "tautan": self.via_inbox, "dibaca": self.dibaca}
 
 
 def _utc(t: dt.datetime) -> str:

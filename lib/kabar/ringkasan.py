@@ -42,7 +42,7 @@ class Digest:
 
     def as_dict(self) -> dict:
         return {"username": self.username, "email": self.email, "subject": self.subject,
-                "items": [e.as_dict() | {"tautan": config.base_url() + e.path} for e in self.items]}
+                "items": [e.as_dict() | {"tautan": config.base_url() + e.via_inbox} for e in self.items]}
 
 
 def pending(session: Session, now: dt.datetime | None = None) -> list[Digest]:
@@ -70,9 +70,9 @@ def _text(d: Digest) -> str:
             lines.append(f"{kotak.STATUS[status].upper()} ({len(items)})")
             for e in items:
                 due = f" — tenggat {fmt.waktu(e.tenggat)}" if e.tenggat else ""
-                lines += [f"- {kotak.KINDS[e.jenis]}: {e.judul}{due}", f"  {base}{e.path}"]
+                lines += [f"- {kotak.KINDS[e.jenis]}: {e.judul}{due}", f"  {base}{e.via_inbox}"]
             lines.append("")
-    lines += [f"Kotak masuk: {base}/kotak-masuk",
+    lines += [f"Kotak masuk: {base}/{kotak.PAGE}",
               "Ringkasan ini dapat dimatikan di halaman Akun saya."]
     return "\n".join(lines)
 
@@ -86,10 +86,10 @@ def _html(d: Digest) -> str:
             parts.append(f"<h3>{esc(kotak.STATUS[status])} ({len(items)})</h3><ul>")
             for e in items:
                 due = f" — tenggat {esc(fmt.waktu(e.tenggat))}" if e.tenggat else ""
-                parts.append(f'<li>{esc(kotak.KINDS[e.jenis])}: <a href="{esc(base + e.path)}">{esc(e.judul)}</a>'
+                parts.append(f'<li>{esc(kotak.KINDS[e.jenis])}: <a href="{esc(base + e.via_inbox)}">{esc(e.judul)}</a>'
                              f"{due}</li>")
             parts.append("</ul>")
-    parts.append(f'<p><a href="{esc(base)}/kotak-masuk">Buka Kotak masuk</a>. Ringkasan ini dapat dimatikan di '
+    parts.append(f'<p><a href="{esc(base)}/{kotak.PAGE}">Buka Kotak masuk</a>. Ringkasan ini dapat dimatikan di '
                  "halaman <em>Akun saya</em>.</p>")
     return "".join(parts)
 

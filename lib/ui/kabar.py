@@ -11,7 +11,7 @@ from lib.kabar import kotak, reset, surel
 from lib.ui import context, nav
 
 _LOG = logging.getLogger("portal")
-PAGE = "kotak-masuk"
+PAGE = kotak.PAGE
 
 
 def bell(actor: Actor) -> None:

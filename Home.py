@@ -8,7 +8,7 @@ from lib.base import config
 from lib.base.db import database_url
 from lib.catalogue import model as catalog
 from lib.rentan import desa as rentan
-from lib.ui import auth, context, data, nav, widgets
+from lib.ui import auth, context, data, kabar, nav, widgets
 from views import (
     admin_audit,
     admin_iuran,
@@ -25,6 +25,7 @@ from views import (
     evaluasi,
     kalkulator_iuran,
     kohort_rentan,
+    kotak_masuk,
     pengesahan_sop,
     skm,
     skm_hasil,
@@ -72,6 +73,8 @@ specs = [
     nav.PageSpec("evaluasi", "Evaluasi Triwulan", evaluasi.render, "view_reviews", "Evaluasi", ":material/fact_check:"),
     nav.PageSpec("skm-hasil", "Hasil SKM", skm_hasil.render, "view_skm_results", "Evaluasi", ":material/bar_chart:"),
     *nav.catalogue_specs(docs, sop.page_for),
+    nav.PageSpec(kabar.PAGE, "Kotak masuk", kotak_masuk.render, "manage_own_account", "Akun",
+                 ":material/notifications:"),
     nav.PageSpec("akun", "Akun saya", akun.render, "manage_own_account", "Akun", ":material/person:"),
     nav.PageSpec("admin-pengguna", "Pengguna", admin_pengguna.render, "manage_users", "Administrasi",
                  ":material/group:"),
@@ -107,6 +110,7 @@ if actor.is_anonymous:
     st.stop()
 
 context.set_actor(actor)
+kabar.bell(actor)
 if gate.sidebar(actor):
     auth.logged_out_notice()
     st.stop()

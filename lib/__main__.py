@@ -7,6 +7,7 @@
     python -m lib restore FILE [--replace] [--json]
     python -m lib check [--json]
     python -m lib audit verify [--json]
+    python -m lib notify [--dry-run] [--json]
     python -m lib sop list [--json]
     python -m lib sop show ID [--json]
     python -m lib sop export ID [--revision N] [--output FILE]
@@ -403,6 +404,23 @@ def cmd_iuran_bpu(args) -> None:
                                     f"{fmt.rupiah(got.jkm)}{jht} = {fmt.rupiah(got.total)} per bulan.")
 
 
+def cmd_notify(args) -> None:
+    from lib.kabar import ringkasan
+
+    factory = _ready_db()
+    if args.dry_run:
+        with factory() as session:
+            data = [d.as_dict() for d in ringkasan.pending(session)]
+        verb = "akan dikirim"
+    else:
+        data = ringkasan.send(factory).as_json()
+        verb = "dikirim"
+    lines = [f"{d['username']} <{d['email']}>: {d['subject']}" for d in data]
+    text = "\n".join(lines + [f"{len(data)} ringkasan {verb}" + (" (uji coba: tidak ada yang dikirim atau dicatat)."
+                                                               if args.dry_run else ".")])
+    _emit(data, args.json, text)
+
+
 def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):
     """A subcommand with its positionals, ``--json`` and (where it reads one) ``--password-stdin``."""
     cmd = parent.add_parser(name, help=help_text)
@@ -489,6 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
     setup_cli.add_commands(sub, dbc)
     aud = sub.add_parser("audit", help="log audit").add_subparsers(dest="audit_command", required=True)
     _command(aud, "verify", "periksa rantai hash log audit (keluar 0: utuh, 1: putus)", cmd_audit_verify)
+    notify = _command(sub, "notify", "kirim ringkasan pekerjaan lewat surel ke setiap pengguna (untuk cron)",
+                      cmd_notify)
+    notify.add_argument("--dry-run", action="store_true", help="tampilkan yang akan dikirim; tidak kirim, tidak catat")
     return p
 
 

@@ -184,7 +184,7 @@ CASES = {"tugas", "berkas"}
 KPI = {"dasbor"}
 EVAL = {"evaluasi", "skm-hasil"}
 AGENDA = {"agenda-surat"}
-EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun and the catalogue pages every role sees
+EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun, kotak-masuk and the catalogue pages every role sees
     "admin": {"admin-pengguna", "admin-audit", "admin-kalender", "admin-iuran", "admin-templat", "editor-sop"} | KPI
     | AGENDA,
     "kadis": {"admin-audit", "pengesahan-sop"} | CASES | KPI | EVAL | AGENDA, "sekdin": CASES | KPI | EVAL | AGENDA,
@@ -202,7 +202,7 @@ def test_every_demo_user_logs_in_and_sees_exactly_their_pages(app_db, username):
     at.button[0].click().run()
     assert not at.error, at.error
     at.run()  # in a browser the cookie component triggers this next run
-    common = {"beranda", "akun"} | set(DOCS)
+    common = {"beranda", "akun", "kotak-masuk"} | set(DOCS)
     assert at.session_state["_portal_pages"].visible == common | EXPECTED_EXTRA_PAGES[username]
 
 

@@ -43,6 +43,11 @@ DEMO_USERS: list[tuple[str, str, str, str | None]] = [
 ]
 
 
+def demo_email(username: str) -> str:
+    """The demo account's e-mail address (the reserved ``.example`` domain: no real mailbox)."""
+    return f"{username}@portal-sop.example"
+
+
 class AccountError(UserError):
     """A user-caused problem with an account change; the message is Indonesian and safe to show."""
 
@@ -329,7 +334,7 @@ def ensure_demo_users(session: Session) -> list[str]:
     if config.is_production() or count_users(session):
         return []
     for username, name, role, scope in DEMO_USERS:
-        add_user(session, None, username, name, DEMO_PASSWORD, [(role, scope)])
+        add_user(session, None, username, name, DEMO_PASSWORD, [(role, scope)], email=demo_email(username))
     return [u for u, *_ in DEMO_USERS]
 
 

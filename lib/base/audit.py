@@ -79,6 +79,11 @@ ACTIONS: dict[str, str] = {
     "ganti_templat": "Ganti templat dokumen",
     "beri_nomor_surat": "Beri nomor surat (agenda surat keluar)",
     "cek_status_gagal": "Cek status berkas: nomor register dan NIK tidak cocok",
+    "minta_atur_ulang_sandi": "Minta tautan atur ulang kata sandi (Lupa kata sandi)",
+    "atur_ulang_sandi_surel": "Atur ulang kata sandi lewat tautan surel",
+    "tautan_sandi_ditolak": "Tautan atur ulang kata sandi ditolak",
+    "kirim_ringkasan": "Kirim ringkasan pekerjaan lewat surel",
+    "atur_ringkasan": "Ubah langganan ringkasan surel",
 }
 
 

@@ -38,6 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORTAL_COOKIE_KEY", "cookie_key"),
     Setting("PORTAL_TRUSTED_PROXY", "trusted_proxy"),
     Setting("PORTAL_BACKUP_KEY"),
+    Setting("PORTAL_BASE_URL", "base_url"),
+    Setting("PORTAL_SMTP_HOST", "smtp_host"),
+    Setting("PORTAL_SMTP_PORT", "smtp_port"),
+    Setting("PORTAL_SMTP_USER", "smtp_user"),
+    Setting("PORTAL_SMTP_PASSWORD", "smtp_password"),
+    Setting("PORTAL_SMTP_TLS", "smtp_tls"),
+    Setting("PORTAL_SMTP_SENDER", "smtp_sender"),
     Setting("PORTAL_BCRYPT_ROUNDS", for_tests=True),
     Setting("PORTAL_RAISE_ERRORS", for_tests=True),
 )
@@ -121,6 +128,13 @@ def public_url() -> str | None:
     when it differs from the address staff use (behind a proxy). None: use the address of the request."""
     url = (setting("PORTAL_PUBLIC_URL") or "").strip()
     return url.rstrip("/") or None
+
+
+def base_url() -> str:
+    """``PORTAL_BASE_URL``: the address staff open the portal at, for the links in e-mails (the password
+    reset, the digest); without it ``PORTAL_PUBLIC_URL``, else ``http://localhost:8501``."""
+    url = (setting("PORTAL_BASE_URL") or "").strip().rstrip("/")
+    return url or public_url() or "http://localhost:8501"
 
 
 def agency_name() -> str | None:

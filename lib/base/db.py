@@ -28,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    true,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -89,6 +90,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: whether the e-mail digest goes to this account (turned off on *Akun saya*)
+    kabar_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class LoginSession(Base):
@@ -127,6 +130,31 @@ class RoleAssignment(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     scope: Mapped[str | None] = mapped_column(String(100))
+
+
+class InboxMark(Base):
+    """What one user did with one inbox entry (lib/kabar): opened it, and the last state of it the e-mail digest
+    told them about (``baru``, ``segera``, ``terlambat``). The entries themselves are computed from the
+    workflow's state and the working-time clock; ``kunci`` names one of them."""
+    __tablename__ = "kotak_masuk_tanda"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kunci: Mapped[str] = mapped_column(String(120), primary_key=True)
+    dibaca_pada: Mapped[dt.datetime | None]
+    dikirim_status: Mapped[str | None] = mapped_column(String(20))
+    dikirim_pada: Mapped[dt.datetime | None]
+
+
+class PasswordReset(Base):
+    """A password-reset link sent by e-mail: the row keeps only the token's SHA-256 (``id``); single use, valid
+    until ``expires_at`` (lib/kabar/reset.py)."""
+    __tablename__ = "reset_sandi"
+    __table_args__ = (Index("ix_reset_sandi_user", "user_id"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    client_address: Mapped[str | None] = mapped_column(String(64))
 
 
 # --- the catalogue ------------------------------------------------------------------------------------

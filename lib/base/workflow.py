@@ -229,6 +229,8 @@ class Event:
     comment: str | None
     at: dt.datetime
     context: dict = field(default_factory=dict)
+    #: the caller's session, for a subscriber that writes in the same transaction
+    session: Session | None = field(default=None, compare=False, repr=False)
 
 
 # --- checking -----------------------------------------------------------------------------------------------
@@ -312,7 +314,7 @@ def _record(session: Session, actor: Actor | None, kind: ObjectType, obj, t: Tra
     audit.record(session, actor, t.audit_action, target_type, target_id,
                  detail if detail is not None else kind.describe(obj),
                  **({} if actor else {"username": "sistem"}))
-    event = Event(kind.name, object_id, t.name, old, t.target, actor, comment, now, dict(context))
+    event = Event(kind.name, object_id, t.name, old, t.target, actor, comment, now, dict(context), session)
     for fn in list(_SUBSCRIBERS):
         fn(event)
     return event

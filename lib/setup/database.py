@@ -156,8 +156,9 @@ def init(url: str | None = None, demo: bool = False, owner_url: str | None = Non
                 kohort.seed_demo(session)  # a cohort whose letters went to two of them
             if config.demo_history():
                 from lib.setup import demo as demo_history
-                from lib.setup import demo_skm
+                from lib.setup import demo_kotak, demo_skm
 
-                report.demo_cases = demo_history.fill_history(session).cases
+                filled = demo_history.fill_history(session).cases  # 0: the database had cases already
+                report.demo_cases = filled + (demo_kotak.seed(session) if filled else 0)
                 report.demo_skm = demo_skm.fill_answers(session)
     return report

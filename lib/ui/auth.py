@@ -34,7 +34,7 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 from lib.base import accounts, config, fmt, sessions
 from lib.base.db import session_factory
 from lib.base.permissions import Actor
-from lib.ui import context
+from lib.ui import context, kabar
 
 #: The token of this browser tab's login (st.session_state); the cookie carries the same one.
 SESSION_TOKEN = "_portal_session_token"
@@ -126,6 +126,8 @@ class Gate:
             with middle:
                 st.image("assets/logo.svg", width=56)
                 st.markdown("### Portal SOP\nStandar Operasional Prosedur layanan BPJS Ketenagakerjaan")
+                if st.query_params.get("reset") and not self._reset_box(st.query_params["reset"]):
+                    return None
                 actor = self._login_box(target_title)
         if actor is None:
             return None
@@ -136,6 +138,15 @@ class Gate:
         st.session_state[_ENDED] = None
         st.session_state["logout"] = None
         return actor
+
+    def _reset_box(self, token: str) -> bool:
+        """The e-mail's reset link: the new-password form; True (go on to the login form) once it is set."""
+        with st.container(border=True):
+            if not kabar.reset_form(token):
+                return False
+        del st.query_params["reset"]
+        st.success("Kata sandi baru tersimpan dan semua sesi akun ini diakhiri. Silakan masuk.")
+        return True
 
     def _login_box(self, target_title: str | None) -> Actor | None:
         with st.container(border=True):
@@ -157,6 +168,7 @@ class Gate:
                 password = st.text_input("Kata sandi", type="password", autocomplete="current-password",
                                          key="login_password")
                 submitted = st.form_submit_button("Masuk", type="primary", width="stretch")
+            kabar.forgot_password()
             if not submitted:
                 return None
             if not username.strip() or not password:

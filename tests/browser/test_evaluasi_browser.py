@@ -1,6 +1,6 @@
 """Evaluasi Triwulan in a real browser: the evaluation team opens a review from its "Belum dibuka" row, answers
 one question "Tidak", adds a finding with the *Tambah temuan* button (no hidden add-row of a grid), removes a
-stray one with *Hapus*, and submits."""
+stray one with *Hapus*, and submits; the review then waits in the Kepala Dinas's *Kotak masuk*."""
 from __future__ import annotations
 
 import re
@@ -64,5 +64,15 @@ def test_a_tidak_answer_is_submitted_with_a_finding_added_by_its_button(server, 
         main(page).get_by_role("heading", name="Temuan dan tindak lanjut").wait_for()
         assert main(page).get_by_text("Tidak ada temuan.").count() == 0
         assert main(page).get_by_role("button", name="Tambah temuan").count() == 0
+
+        # The submitted review waits in the Kepala Dinas's inbox, and opens from it.
+        page.get_by_role("button", name="Keluar").click()
+        page.get_by_label("Nama pengguna").wait_for()
+        login(page, server, "kadis", path="/kotak-masuk")
+        waiting = main(page).locator("[class*='st-key-entri-review-']").filter(
+            has_text="Evaluasi triwulan menunggu persetujuan")
+        expect(waiting).to_be_visible()
+        waiting.get_by_role("button", name="Buka").click()
+        page.get_by_role("heading", name=re.compile(r"Evaluasi Triwulan — ")).wait_for()
     finally:
         context.close()

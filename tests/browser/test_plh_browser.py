@@ -11,7 +11,7 @@ from lib.base import accounts
 from lib.base.db import Delegation, session_factory, utcnow
 from lib.casework import cases
 
-from .conftest import SERVER_DB, login, wait_idle
+from .conftest import SERVER_DB, login, screenshot, wait_idle
 from .test_cases_browser import grid_column, logout, wait_text
 
 PLH = "Plh. Kepala Bidang, Dewi Lestari a.n. Budi Santoso"
@@ -57,6 +57,7 @@ def test_kasi_bulk_completes_three_files_then_signs_as_plh_of_the_kabid_until_th
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Selesaikan berkas terpilih").click()
     wait_text(page, "3 berkas selesai.")
+    screenshot(page, "plh_01_bulk")
     logout(page)
 
     # The kabid names the kasi Plh for the week.
@@ -68,6 +69,7 @@ def test_kasi_bulk_completes_three_files_then_signs_as_plh_of_the_kabid_until_th
     page.get_by_text("Dewi Lestari ditunjuk sebagai Plh Budi Santoso", exact=False).wait_for()
     wait_idle(page)
     assert page.get_by_text(PLH).count() >= 1
+    screenshot(page, "plh_02_named")
     logout(page)
 
     # The kasi signs step 5 of the first file as Plh.
@@ -79,6 +81,7 @@ def test_kasi_bulk_completes_three_files_then_signs_as_plh_of_the_kabid_until_th
     page.get_by_role("button", name="Selesaikan langkah 5").click()
     wait_text(page, "Langkah 5 selesai.")
     assert PLH in grid_column(page, "Oleh")
+    screenshot(page, "plh_03_signed", full_page=True)
 
     # The register says who signed.
     page.goto(server + "/kartu-ak1")
@@ -98,3 +101,4 @@ def test_kasi_bulk_completes_three_files_then_signs_as_plh_of_the_kabid_until_th
     wait_idle(page)
     page.get_by_text("Langkah ini dikerjakan oleh Kabid.").wait_for()
     assert page.get_by_role("button", name="Selesaikan langkah 5").count() == 0
+    screenshot(page, "plh_04_after")

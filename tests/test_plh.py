@@ -276,3 +276,42 @@ def test_a_step_within_its_target_is_not_reassigned(db):
     with pytest.raises(CaseError, match="belum macet"):
         act(db, "budi", reassign.reassign, v.id, 4, v.version, "tono", "Dewi sakit",
             now=T0 + dt.timedelta(minutes=6))
+
+
+def test_the_escalation_rules_name_known_sops_and_roles():
+    from lib.base.roles import ROLES
+    from lib.catalogue import model as catalog
+
+    default, per_sop = escalation.rules()
+    assert set(default.rantai) <= set(ROLES) and default.kelipatan > 1
+    assert set(per_sop) <= set(catalog.load_catalog())
+
+
+def test_the_cli_records_escalations_once(db, ready_db):
+    import json
+
+    from .cli import run
+
+    v = ak1_at_step(db, 4)  # long overdue by now
+    first = run("eskalasi", "--json", url=ready_db)
+    assert first.returncode == 0, first.stderr
+    assert {"register": v.register_no, "langkah": 4, "ke": "kepala_bidang"} in json.loads(first.stdout)
+    again = run("eskalasi", "--json", url=ready_db)
+    assert json.loads(again.stdout) == []
+
+
+def test_the_kabid_names_the_kasi_plh_on_its_page_and_both_see_it_in_tugas_saya(app_db):
+    from .test_pages import open_app
+
+    at = open_app("plh", user="kabid")
+    assert not at.exception, at.exception
+    at.selectbox(key="plh-wakil").select("kasi")
+    at.text_input(key="plh-alasan").input("Dinas luar kota")
+    next(b for b in at.button if b.label == "Tunjuk Plh").click().run()
+    assert not at.exception, at.exception
+    assert any("Dewi Lestari ditunjuk sebagai Plh Budi Santoso" in s.value for s in at.success), at.success
+    label = "Plh. Kepala Bidang, Dewi Lestari a.n. Budi Santoso"
+    for user in ("kasi", "kabid"):
+        tugas = open_app("tugas", user=user)
+        assert not tugas.exception, tugas.exception
+        assert any(label in i.value for i in tugas.info), (user, [i.value for i in tugas.info])

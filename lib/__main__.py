@@ -23,6 +23,7 @@
     python -m lib skm ikm FILE [--weight exact|legacy] [--json]
     python -m lib desa validate FILE [--json]
     python -m lib desa import FILE --desa KODE [--json]
+    python -m lib eskalasi [--json]
 """
 from __future__ import annotations
 
@@ -397,6 +398,19 @@ def cmd_audit_verify(args) -> int:
     return 0 if report.intact else 1
 
 
+def cmd_eskalasi(args) -> None:
+    """Record in each case's history the steps escalated by now (idempotent; for a scheduled run)."""
+    from lib.casework import escalation
+
+    with session_factory(database_url()).begin() as session:
+        done = escalation.record_all(session)
+    rows = [{"register": no, "langkah": step, "ke": role} for no, step, role in done]
+    from lib.base.roles import ROLES
+
+    lines = [f"{r['register']} langkah {r['langkah']} → {ROLES[r['ke']]}" for r in rows]
+    _emit(rows, args.json, f"{len(rows)} langkah dieskalasi." + ("\n" + "\n".join(lines) if lines else ""))
+
+
 def cmd_iuran_bpu(args) -> None:
     got = iuran.hitung_bpu(args.penghasilan, args.jht)
     jht = f" + JHT {fmt.rupiah(got.jht)}" if args.jht else ""
@@ -505,6 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     _command(dbc, "roles", "beri peran aplikasi hak baris saja (jalankan sebagai pemilik tabel)", cmd_db_roles,
              "role", password=True)
     setup_cli.add_commands(sub, dbc)
+    _command(sub, "eskalasi", "catat eskalasi langkah yang terlambat dua kali targetnya (aman diulang)", cmd_eskalasi)
     aud = sub.add_parser("audit", help="log audit").add_subparsers(dest="audit_command", required=True)
     _command(aud, "verify", "periksa rantai hash log audit (keluar 0: utuh, 1: putus)", cmd_audit_verify)
     notify = _command(sub, "notify", "kirim ringkasan pekerjaan lewat surel ke setiap pengguna (untuk cron)",

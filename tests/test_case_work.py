@@ -152,7 +152,8 @@ def test_the_worklist_shows_the_steps_waiting_for_my_roles_oldest_first(db):
         mine = worklist.tasks(s, who(db, "dewi"), now=T0 + dt.timedelta(hours=2))
         assert [(t.register_no, t.step_no) for t in mine] == [("AK1/2026/00001", 4), ("AK1/2026/00002", 4)]
         assert worklist.tasks(s, who(db, "maya")) == []
-        assert [t.step_no for t in worklist.tasks(s, who(db, "budi"))] == []  # nothing at step 5 yet
+        # nothing at step 5 yet (step 4, long overdue by now, has gone up to him: lib/casework/escalation.py)
+        assert [t.step_no for t in worklist.tasks(s, who(db, "budi")) if not t.escalated] == []
 
 
 def test_the_worklist_marks_due_soon_and_overdue_in_working_time():

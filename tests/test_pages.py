@@ -184,12 +184,14 @@ CASES = {"tugas", "berkas"}
 KPI = {"dasbor"}
 EVAL = {"evaluasi", "skm-hasil"}
 AGENDA = {"agenda-surat"}
+PLH = {"plh"}  # the officials name their Plh; the admin names one for any official
 EXPECTED_EXTRA_PAGES = {  # beyond beranda, akun, kotak-masuk and the catalogue pages every role sees
     "admin": {"admin-pengguna", "admin-audit", "admin-kalender", "admin-iuran", "admin-templat", "editor-sop"} | KPI
-    | AGENDA,
-    "kadis": {"admin-audit", "pengesahan-sop"} | CASES | KPI | EVAL | AGENDA, "sekdin": CASES | KPI | EVAL | AGENDA,
-    "kabid": CASES | KPI | AGENDA, "kabidsos": CASES | KPI | {"pekerja-rentan-kohort"} | AGENDA,
-    "kasi": CASES | KPI | AGENDA, "staf": CASES | {"validasi-desa", "pekerja-rentan-kohort"} | AGENDA,
+    | AGENDA | PLH,
+    "kadis": {"admin-audit", "pengesahan-sop"} | CASES | KPI | EVAL | AGENDA | PLH,
+    "sekdin": CASES | KPI | EVAL | AGENDA | PLH,
+    "kabid": CASES | KPI | AGENDA | PLH, "kabidsos": CASES | KPI | {"pekerja-rentan-kohort"} | AGENDA | PLH,
+    "kasi": CASES | KPI | AGENDA | PLH, "staf": CASES | {"validasi-desa", "pekerja-rentan-kohort"} | AGENDA,
     "operator": CASES | {"validasi-desa"}, "evaluator": KPI | EVAL,
 }
 

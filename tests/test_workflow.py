@@ -42,7 +42,8 @@ ACTORS = {
 #: list and validation file in the pekerja rentan cohort (bidang jaminan sosial).
 SCOPES = {"sop_revision": (None,), "review": ("bidang:tenaga-kerja",), "kohort": (BIDANG_SCOPE,),
           "kohort_desa": (BIDANG_SCOPE, "desa:karang-dalo"), "peserta_kohort": (BIDANG_SCOPE,),
-          "validasi_batch": (BIDANG_SCOPE, "desa:karang-dalo"), "case": ("bidang:tenaga-kerja", None)}
+          "validasi_batch": (BIDANG_SCOPE, "desa:karang-dalo"), "case": ("bidang:tenaga-kerja", None),
+          "delegasi": (None, "bidang:tenaga-kerja")}
 RUN_CASES = {"kadis", "sekdin", "kabid", "kasi", "staf"}  # the operator runs only their desa's cases
 #: Who may take each transition (that does not create the object), written out by hand as the agency's rules.
 RULEBOOK = {
@@ -64,6 +65,9 @@ RULEBOOK = {
     ("case", "kembalikan"): RUN_CASES,
     ("case", "lanjutkan"): RUN_CASES,
     ("case", "selesaikan"): RUN_CASES,
+    ("case", "eskalasi"): set(),
+    ("case", "alihkan"): {"kabid", "kasi"},
+    ("delegasi", "akhiri"): {"admin", "kadis", "sekdin", "kabid", "kasi"},  # and only their own (guard), or the admin
 }
 
 

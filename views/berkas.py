@@ -6,7 +6,7 @@ import streamlit as st
 from lib.base import config, fmt
 from lib.base.mutu_baku import format_working_minutes as duration
 from lib.base.permissions import PermissionDenied, has_permission
-from lib.casework import case_detail, case_files, cases, forms, nik, register
+from lib.casework import case_detail, case_files, cases, forms, nik, reassign, register
 from lib.casework.forms import MAX_FILE_MB
 from lib.casework.worklist import STATUS_LABELS
 from lib.evaluation import skm
@@ -76,6 +76,7 @@ def _case(d: case_detail.CaseDetail) -> None:
     widgets.grid(d.timeline, hide_index=True, width="stretch", config={
         "Langkah": st.column_config.NumberColumn(width=70, pinned=True), "Kegiatan": text(width=260, pinned=True),
         "Target": text(width=90), "Waktu proses": text(width=160), "Penilaian": text(width=150)})
+    _history(d)
     left, right = st.columns(2)
     with left:
         _attachments(d)
@@ -134,9 +135,17 @@ def _open_step(d, s: case_detail.OpenStep) -> None:
         st.caption(f"Tersedia sejak {fmt.waktu(s.available_at)} · target {target} · berjalan "
                    f"{duration(s.clock.age_working_min)} · {status}"
                    + (f" · dimulai {fmt.waktu(s.started_at)}" if s.started_at else ""))
+        if s.holder:
+            st.caption(f"Dipegang {s.holder}.")
+        if s.stalled and has_permission(context.actor(), "reassign_steps", d.sop.scope):
+            _reassign(d, s)
         if s.my_role is None:
             st.caption("Langkah ini dikerjakan oleh " + s.pelaksana + ".")
             return
+        if s.acting_as:
+            escalated = "Langkah ini naik kepada Anda: belum dikerjakan lewat dua kali target waktunya."
+            st.info(escalated if s.acting_as == "eskalasi"
+                    else f"Anda mengerjakan langkah ini sebagai **{fmt.md(s.acting_as)}**.", icon=":material/badge:")
         if s.attempt > 1 and d.sop.actors[step.pelaksana].eksternal:
             st.warning("Berkas dikembalikan ke pemohon. " + (d.timeline[-2]["Catatan"] if len(d.timeline) > 1
                                                               else ""), icon=":material/undo:")
@@ -160,6 +169,32 @@ def _open_step(d, s: case_detail.OpenStep) -> None:
                 widgets.apply(lambda session: cases.complete_step(session, actor, d.id, step.no, d.version,
                                                                   outcome=outcome, note=note),
                               f"Langkah {step.no} selesai.")
+
+
+def _reassign(d, s: case_detail.OpenStep) -> None:
+    """Move a stalled step to another officer of the same role, with a reason."""
+    with context.db()() as session:
+        others = dict(reassign.candidates(session, d.id, s.step.no))
+    if not others:
+        return
+    with st.expander(f"Alihkan langkah {s.step.no} (macet)", icon=":material/swap_horiz:"):
+        with st.form(f"alihkan-{d.id}-{s.step.no}-{d.version}"):
+            to = st.selectbox("Kepada", list(others), format_func=others.get, index=None, placeholder="Pilih petugas…")
+            reason = st.text_input("Alasan pengalihan")
+            if st.form_submit_button("Alihkan", icon=":material/swap_horiz:"):
+                widgets.apply(lambda session: reassign.reassign(session, context.actor(), d.id, s.step.no, d.version,
+                                                                to or "", reason),
+                              f"Langkah {s.step.no} dialihkan kepada {others.get(to, '')}.")
+
+
+def _history(d) -> None:
+    """The case's history: opened, escalated, reassigned, returned, done; a Plh named as such."""
+    if not d.history:
+        return
+    st.subheader("Riwayat berkas", anchor=False)
+    lines = [f"- {fmt.waktu(h.at)} · **{fmt.md(h.who)}** · {fmt.md(cases.STATES.get(h.to_state, h.to_state))}"
+             + (f" — {fmt.md(h.comment)}" if h.comment else "") for h in d.history]
+    st.markdown("\n".join(lines))
 
 
 def _note(d, step) -> str:

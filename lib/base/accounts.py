@@ -18,7 +18,7 @@ import bcrypt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib.base import audit, config, sessions, throttle
+from lib.base import audit, config, delegation, sessions, throttle
 from lib.base.db import RoleAssignment, Setting, User, utcnow
 from lib.base.errors import UserError
 from lib.base.permissions import Actor, Grant, check_scope, require
@@ -85,18 +85,23 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def _grants(session: Session, user_id: int) -> frozenset[Grant]:
+def _own_grants(session: Session, user_id: int) -> frozenset[Grant]:
     rows = session.execute(select(RoleAssignment.role, RoleAssignment.scope)
                            .where(RoleAssignment.user_id == user_id)).all()
     return frozenset(Grant(r, s) for r, s in rows)
 
 
-def load_actor(session: Session, username: str) -> Actor | None:
-    """The acting user with their roles, or None when unknown or disabled."""
+def _grants(session: Session, user_id: int, now: dt.datetime | None = None) -> frozenset[Grant]:
+    """The user's own roles, and those they hold as Plh at ``now`` (lib/base/delegation.py)."""
+    return _own_grants(session, user_id) | delegation.acting_grants(session, user_id, now)
+
+
+def load_actor(session: Session, username: str, now: dt.datetime | None = None) -> Actor | None:
+    """The acting user with their roles (and those held as Plh at ``now``), or None when unknown or disabled."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         return None
-    return Actor(user.id, user.username, user.name, _grants(session, user.id))
+    return Actor(user.id, user.username, user.name, _grants(session, user.id, now))
 
 
 # --- login --------------------------------------------------------------------------------------------
@@ -196,7 +201,7 @@ def list_users(session: Session, actor: Actor | None) -> list[UserInfo]:
     users = session.scalars(select(User).order_by(User.username)).all()
     open_sessions = sessions.count_active(session)
     return [UserInfo(u.username, u.name, u.email, u.active,
-                     tuple(sorted(_grants(session, u.id), key=lambda g: (g.role, g.scope or ""))),
+                     tuple(sorted(_own_grants(session, u.id), key=lambda g: (g.role, g.scope or ""))),
                      open_sessions.get(u.id, 0)) for u in users]
 
 
@@ -253,7 +258,7 @@ def set_active(session: Session, actor: Actor | None, username: str, active: boo
         return
     if not active and actor is not None and user.id == actor.user_id:
         raise AccountError("Anda tidak dapat menonaktifkan akun Anda sendiri.")
-    if not active and "admin" in {g.role for g in _grants(session, user.id)} and _active_admins(session) <= 1:
+    if not active and "admin" in {g.role for g in _own_grants(session, user.id)} and _active_admins(session) <= 1:
         raise AccountError("Ini admin aktif terakhir; tambahkan admin lain sebelum menonaktifkannya.")
     user.active = active
     detail = username
@@ -297,7 +302,7 @@ def set_roles(session: Session, actor: Actor, username: str, grants) -> None:
     require(actor, "manage_users")
     user = _user(session, username)
     normal = _normalise_grants(grants)
-    had_admin = "admin" in {g.role for g in _grants(session, user.id)}
+    had_admin = "admin" in {g.role for g in _own_grants(session, user.id)}
     if had_admin and "admin" not in {g.role for g in normal} and user.active and _active_admins(session) <= 1:
         raise AccountError("Ini admin aktif terakhir; peran admin tidak dapat dicabut.")
     for ra in session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user.id)):

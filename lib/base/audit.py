@@ -78,6 +78,10 @@ ACTIONS: dict[str, str] = {
     "selesaikan_berkas": "Berkas selesai",
     "ganti_templat": "Ganti templat dokumen",
     "beri_nomor_surat": "Beri nomor surat (agenda surat keluar)",
+    "tunjuk_plh": "Tunjuk Pelaksana Harian (Plh)",
+    "akhiri_plh": "Akhiri Pelaksana Harian (Plh) lebih awal",
+    "eskalasi_langkah": "Eskalasi langkah terlambat ke atasan",
+    "alihkan_langkah": "Alihkan langkah ke petugas lain",
     "cek_status_gagal": "Cek status berkas: nomor register dan NIK tidak cocok",
     "minta_atur_ulang_sandi": "Minta tautan atur ulang kata sandi (Lupa kata sandi)",
     "atur_ulang_sandi_surel": "Atur ulang kata sandi lewat tautan surel",
@@ -96,9 +100,16 @@ def record(session: Session, actor: Actor | None, action: str, object_type: str 
                        username=(actor.username if actor and actor.username else username),
                        action=action, object_type=object_type,
                        object_id=None if object_id is None else str(object_id),
-                       detail=(detail or "")[:2000] or None)
+                       detail=(_as_plh(actor, detail) or "")[:2000] or None)
     audit_chain.seal(session, entry)
     session.add(entry)
+
+
+def _as_plh(actor: Actor | None, detail: str | None) -> str | None:
+    """An action taken as Plh says so in its entry: "<detail> (Plh. <jabatan>, <deputy> a.n. <delegator>)"."""
+    if actor is None or not actor.capacity:
+        return detail
+    return f"{detail} ({actor.capacity})" if detail else actor.capacity
 
 
 def default_period(now: dt.datetime | None = None, days: int = 30) -> tuple[dt.date, dt.date]:

@@ -194,6 +194,26 @@ class WorkflowHistory(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     comment: Mapped[str | None] = mapped_column(Text)
+    #: "Plh. <jabatan>, <deputy> a.n. <delegator>" when the actor acted as Plh
+    capacity: Mapped[str | None] = mapped_column(String(300))
+
+
+class Delegation(Base):
+    """A Pelaksana Harian (Plh): ``deputy`` does ``delegator``'s work from ``starts_at`` until ``ends_at`` (or
+    ``ended_early_at``, when the delegation was ended before its end)."""
+    __tablename__ = "delegations"
+    __table_args__ = (Index("ix_delegations_deputy", "deputy_id", "ends_at"),
+                      Index("ix_delegations_delegator", "delegator_id", "ends_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    ended_early_at: Mapped[dt.datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 # --- cases and step runs ------------------------------------------------------------------------------
@@ -235,6 +255,11 @@ class StepRun(Base):
     role: Mapped[str | None] = mapped_column(String(32))
     outcome: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
+    #: "Plh. <jabatan>, <deputy> a.n. <delegator>" when the step was done by a Plh
+    capacity: Mapped[str | None] = mapped_column(String(300))
+    #: when the step, overdue by twice its target, was raised to the next official up, and to which role
+    escalated_at: Mapped[dt.datetime | None]
+    escalated_to: Mapped[str | None] = mapped_column(String(32))
 
 
 class CaseComment(Base):

@@ -8,11 +8,18 @@ database. Hiding a page is convenience; the check here is the security.
 A role held without a scope holds its permissions everywhere. A role held with a scope (a *local role*:
 ``desa:<kode>`` for a village operator, ``bidang:<kode>`` for a Kepala Bidang) holds them on that scope
 only.
+
+A *Pelaksana Harian* (Plh) holds, for the period of a delegation only, the official roles (with their scopes)
+of the official they stand in for: those grants carry the delegation (:class:`Acting`) and never grant the
+permissions of :data:`NOT_DELEGATED`. Such grants are loaded for a login only while the delegation runs
+(lib/base/delegation.py); an action taken through one is recorded as "Plh. <jabatan>, <deputy> a.n.
+<delegator>" (:attr:`Actor.capacity`).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lib.base.roles import ROLE_CODES, ROLES, scope_label
 
@@ -40,7 +47,13 @@ PERMISSIONS: dict[str, str] = {
     "view_audit_log": "Melihat log audit",
     "export_audit_log": "Mengunduh log audit (dicatat)",
     "view_letter_register": "Melihat dan mengunduh agenda surat keluar (nomor surat; unduhan dicatat)",
+    "delegate": "Menunjuk Pelaksana Harian (Plh) untuk diri sendiri selama berhalangan, dan mengakhirinya lebih awal",
+    "manage_delegations": "Menunjuk dan mengakhiri Pelaksana Harian (Plh) untuk pejabat mana pun",
+    "reassign_steps": "Mengalihkan langkah yang macet kepada petugas lain dengan peran yang sama",
 }
+
+#: Permissions a Plh never holds through a delegation (a deputy does not name deputies of their own).
+NOT_DELEGATED: frozenset[str] = frozenset({"delegate", "manage_delegations"})
 
 _STAFF = {"manage_own_account", "view_catalogue", "submit_skm"}
 
@@ -48,17 +61,18 @@ _STAFF = {"manage_own_account", "view_catalogue", "submit_skm"}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(_STAFF | {"view_dashboard", "manage_catalogue", "manage_settings", "manage_users",
                                  "view_audit_log", "export_audit_log", "export_person_data",
-                                 "view_letter_register"}),
+                                 "view_letter_register", "manage_delegations"}),
     "kepala_dinas": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "approve_reviews",
                                         "view_reviews", "view_skm_results",
                                         "approve_sop", "view_audit_log", "export_person_data",
-                                        "view_letter_register"}),
+                                        "view_letter_register", "delegate"}),
     "sekretaris": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_reviews", "view_skm_results",
-                                      "view_letter_register"}),
+                                      "view_letter_register", "delegate"}),
     "kepala_bidang": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "manage_candidates",
                                          "verify_candidates", "export_personal_data",
-                                         "view_letter_register"}),
-    "kasi": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "view_letter_register"}),
+                                         "view_letter_register", "delegate", "reassign_steps"}),
+    "kasi": frozenset(_STAFF | {"view_dashboard", "run_cases", "view_nik_full", "view_letter_register", "delegate",
+                                "reassign_steps"}),
     "staf": frozenset(_STAFF | {"run_cases", "view_nik_full", "export_personal_data", "upload_validation",
                                 "manage_candidates", "view_letter_register"}),
     "operator_desa": frozenset(_STAFF | {"run_cases", "upload_validation", "view_nik_full"}),
@@ -82,9 +96,25 @@ class PermissionDenied(Exception):
 
 
 @dataclass(frozen=True)
+class Acting:
+    """The delegation a Plh grant comes from: who stands in for whom, as which official, until when."""
+    delegation_id: int
+    delegator: str
+    deputy: str
+    jabatan: str
+    ends_at: dt.datetime
+
+    @property
+    def label(self) -> str:
+        return f"Plh. {self.jabatan}, {self.deputy} a.n. {self.delegator}"
+
+
+@dataclass(frozen=True)
 class Grant:
     role: str
     scope: str | None = None
+    #: set on a grant held as Plh for another official (the delegation); None for one's own roles
+    via: Acting | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +127,8 @@ class Actor:
     name: str
     grants: frozenset[Grant] = field(default_factory=frozenset)
     session_id: str | None = field(default=None, compare=False)
+    #: "Plh. <jabatan>, <deputy> a.n. <delegator>" while acting through a delegated grant (see :meth:`acting`)
+    capacity: str | None = field(default=None, compare=False)
 
     @classmethod
     def anonymous(cls) -> "Actor":
@@ -112,15 +144,34 @@ class Actor:
 
     def role_titles(self) -> list[str]:
         out = []
-        for g in sorted(self.grants, key=lambda g: (ROLE_CODES.index(g.role), g.scope or "")):
-            out.append(ROLES[g.role] + (f" ({scope_label(g.scope)})" if g.scope else ""))
+        for g in sorted(self.grants, key=lambda g: (g.via is not None, ROLE_CODES.index(g.role), g.scope or "")):
+            out.append(("Plh. " if g.via else "") + ROLES[g.role] + (f" ({scope_label(g.scope)})" if g.scope else "")
+                       + (f" a.n. {g.via.delegator}" if g.via else ""))
         return out
+
+    @property
+    def own_grants(self) -> frozenset[Grant]:
+        """The roles the user holds themselves (without those held as Plh)."""
+        return frozenset(g for g in self.grants if g.via is None)
+
+    def acting(self, grant: Grant | None) -> "Actor":
+        """This actor acting through ``grant``: with the Plh capacity when the grant is a delegated one."""
+        if grant is None or grant.via is None:
+            return self
+        return replace(self, capacity=grant.via.label)
 
 
 def _granting(actor: Actor, permission: str):
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
-    return [g for g in actor.grants if permission in ROLE_PERMISSIONS.get(g.role, ())]
+    return [g for g in actor.grants if permission in ROLE_PERMISSIONS.get(g.role, ())
+            and not (g.via is not None and permission in NOT_DELEGATED)]
+
+
+def grant_for(actor: Actor, permission: str, scope: str | None = None) -> Grant | None:
+    """The grant through which ``actor`` holds ``permission`` (on ``scope``): their own before a Plh one."""
+    found = [g for g in _granting(actor, permission) if g.scope is None or g.scope == scope]
+    return min(found, key=lambda g: (g.via is not None, g.role, g.scope or ""), default=None)
 
 
 def has_permission(actor: Actor, permission: str, scope: str | None = None) -> bool:

@@ -38,7 +38,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lib.base import audit, fmt
 from lib.base.db import ROOT, User, WorkflowHistory, utcnow
 from lib.base.errors import UserError
-from lib.base.permissions import PERMISSIONS, Actor, PermissionDenied, has_permission
+from lib.base.permissions import PERMISSIONS, Actor, PermissionDenied, grant_for, has_permission
 
 WORKFLOW_DIR = ROOT / "data" / "workflows"
 NEW = None  # the "state" of an object that does not exist yet (``~`` in the tables)
@@ -243,10 +243,16 @@ def _permitted(session: Session, actor: Actor | None, kind: ObjectType, obj, t: 
     return any(has_permission(actor, p, s) for p in t.permissions for s in scopes)
 
 
-def _require(session: Session, actor: Actor | None, kind: ObjectType, obj, t: Transition) -> None:
+def _require(session: Session, actor: Actor | None, kind: ObjectType, obj, t: Transition) -> Actor | None:
+    """Check the permission; returns the actor as they act here: with the Plh capacity when only a grant held
+    as Plh (lib/base/delegation.py) permits the transition."""
     if not _permitted(session, actor, kind, obj, t):
         scopes = [s for s in kind.scopes(session, obj) if s]
         raise PermissionDenied(actor, t.permissions[0] if t.permissions else t.name, scopes[0] if scopes else None)
+    if actor is None or actor.capacity:
+        return actor
+    grants = [g for p in t.permissions for s in kind.scopes(session, obj) if (g := grant_for(actor, p, s))]
+    return actor if any(g.via is None for g in grants) else actor.acting(grants[0] if grants else None)
 
 
 def _guard_reason(session: Session, actor: Actor | None, obj, t: Transition, context: dict) -> str | None:
@@ -309,7 +315,8 @@ def _record(session: Session, actor: Actor | None, kind: ObjectType, obj, t: Tra
             comment: str | None, detail: str | None, now: dt.datetime, context: dict) -> Event:
     object_id = str(obj.id)
     session.add(WorkflowHistory(object_type=kind.name, object_id=object_id, from_state=old, to_state=t.target,
-                                actor_id=actor.user_id if actor else None, at=now, comment=comment))
+                                actor_id=actor.user_id if actor else None, at=now, comment=comment,
+                                capacity=actor.capacity if actor else None))
     target_type, target_id = kind.audit_target(obj) if kind.audit_target else (kind.name, obj.id)
     audit.record(session, actor, t.audit_action, target_type, target_id,
                  detail if detail is not None else kind.describe(obj),
@@ -335,7 +342,7 @@ def create(session: Session, actor: Actor | None, obj, name: str, *, comment: st
     writes its own single audit entry (no history row and no event then)."""
     kind = type_of(obj)
     t = _creating(kind, name)
-    _require(session, actor, kind, obj, t)
+    actor = _require(session, actor, kind, obj, t)
     context = context or {}
     reason = _guard_reason(session, actor, obj, t, context)
     if reason:
@@ -395,7 +402,7 @@ def transition(session: Session, actor: Actor | None, obj, name: str, *, comment
     t = _transition(wf, name)
     if t.creates and len(t.sources) == 1:
         raise KeyError(f"{kind.name}.{name} creates an object: use workflow.create")
-    _require(session, actor, kind, obj, t)
+    actor = _require(session, actor, kind, obj, t)
     old = getattr(obj, kind.state_attr)
     if old not in t.sources:
         raise kind.error(f"{t.label} tidak dapat dilakukan: {wf.title.lower()} ini {wf.label(old).lower()}.")
@@ -432,6 +439,12 @@ class HistoryEntry:
     from_state: str | None
     to_state: str
     comment: str | None
+    #: "Plh. <jabatan>, <deputy> a.n. <delegator>" when the actor acted as Plh
+    capacity: str | None = None
+
+    @property
+    def who(self) -> str:
+        return self.capacity or self.actor or "sistem"
 
 
 def history(session: Session, object_type: str, object_id) -> list[HistoryEntry]:
@@ -440,7 +453,7 @@ def history(session: Session, object_type: str, object_id) -> list[HistoryEntry]
                            .where(WorkflowHistory.object_type == object_type,
                                   WorkflowHistory.object_id == str(object_id))
                            .order_by(WorkflowHistory.at, WorkflowHistory.id)).all()
-    return [HistoryEntry(h.at, name, h.from_state, h.to_state, h.comment) for h, name in rows]
+    return [HistoryEntry(h.at, name, h.from_state, h.to_state, h.comment, h.capacity) for h, name in rows]
 
 
 def state_label(object_type: str, state: str | None) -> str:

@@ -4,6 +4,8 @@ with who did it, when, and how long it took against its target (mutu baku), in w
 * Waiting time = started − available; processing time = completed − started, both in working minutes.
 * A step completed without pressing "Mulai" has no processing time: it is shown as such, never guessed.
 * A step is judged on target by its processing time (a calendar-window target by its completion date).
+* A step done by a Plh names the capacity ("Plh. <jabatan>, <deputy> a.n. <delegator>") as its doer; the
+  case's history (opened, escalated, reassigned, returned, done) follows the timeline.
 """
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from lib.base import fmt
+from lib.base import fmt, workflow
 from lib.base.db import SopRevision, User, utcnow
 from lib.base.kalender import load_calendar
 from lib.base.mutu_baku import format_working_minutes
 from lib.base.permissions import Actor
-from lib.casework.cases import STATES, get_case, require_run, sop_of, step_role, timeline
+from lib.casework import escalation, reassign
+from lib.casework.cases import STATES, get_case, require_run, role_grant, sop_of, step_grant, timeline
 from lib.casework.worklist import Clock, clock
 from lib.catalogue import model as catalog
 
@@ -32,6 +35,11 @@ class OpenStep:
     clock: Clock
     #: The role the acting user would do it as, or None when it is someone else's step.
     my_role: str | None
+    #: "Plh. …" when the acting user would do it as Plh; "eskalasi" when it came up to them as escalated
+    acting_as: str | None = None
+    holder: str | None = None
+    #: started and past its target: may be reassigned (lib/casework/reassign.py)
+    stalled: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,7 @@ class CaseDetail:
     open_steps: list[OpenStep]
     timeline: list[dict]
     lead_working_min: float | None
+    history: list[workflow.HistoryEntry] = ()
 
 
 def detail(session: Session, actor: Actor, case_id: int, now: dt.datetime | None = None) -> CaseDetail:
@@ -68,9 +77,7 @@ def detail(session: Session, actor: Actor, case_id: int, now: dt.datetime | None
         target = step.target
         who = sop.actors[step.pelaksana].label
         if r.completed_at is None:
-            open_steps.append(OpenStep(step, who, r.attempt, r.available_at, r.started_at,
-                                       clock(calendar, r.available_at, target, now),
-                                       step_role(actor, sop, step, case.scope)))
+            open_steps.append(_open_step(calendar, actor, sop, case, step, r, now, names.get(r.actor_id)))
         wait = calendar.working_minutes(r.available_at, r.started_at) if r.started_at else None
         work = (calendar.working_minutes(r.started_at, r.completed_at) if r.started_at and r.completed_at else None)
         if r.completed_at is None:
@@ -85,7 +92,7 @@ def detail(session: Session, actor: Actor, case_id: int, now: dt.datetime | None
         # the step and how it went against its target first (what a reader looks for), then who and when
         rows.append({"Langkah": step.no, "Kegiatan": step.kegiatan, "Target": target.label() if target else "—",
                      "Waktu proses": format_working_minutes(work), "Penilaian": verdict,
-                     "Oleh": names.get(r.actor_id, "—"), "Pelaksana": who, "Ke-": r.attempt,
+                     "Oleh": r.capacity or names.get(r.actor_id, "—"), "Pelaksana": who, "Ke-": r.attempt,
                      "Tersedia": fmt.waktu_pendek(r.available_at), "Mulai": fmt.waktu_pendek(r.started_at),
                      "Selesai": fmt.waktu_pendek(r.completed_at), "Waktu tunggu": format_working_minutes(wait),
                      "Hasil": r.outcome or "—", "Catatan": r.note or ""})
@@ -93,7 +100,20 @@ def detail(session: Session, actor: Actor, case_id: int, now: dt.datetime | None
     lead = calendar.working_minutes(case.created_at, case.closed_at) if case.closed_at else None
     return CaseDetail(case.id, case.register_no, sop, rev.revision_no, case.state, STATES.get(case.state, case.state),
                       case.version, case.applicant_name, case.nik, case.scope, case.data or {}, case.created_at,
-                      case.closed_at, open_steps, rows, lead)
+                      case.closed_at, open_steps, rows, lead, workflow.history(session, "case", case.id))
+
+
+def _open_step(calendar, actor: Actor, sop: catalog.SOP, case, step: catalog.Langkah, run, now: dt.datetime,
+               holder: str | None) -> OpenStep:
+    grant = step_grant(actor, sop, step, case.scope)
+    acting = grant.via.label if grant and grant.via else None
+    if grant is None:
+        up = escalation.escalated_role(calendar, sop, step, run, now)
+        grant = role_grant(actor, sop, (up,), case.scope) if up else None
+        acting = "eskalasi" if grant else None
+    return OpenStep(step, sop.actors[step.pelaksana].label, run.attempt, run.available_at, run.started_at,
+                    clock(calendar, run.available_at, step.target, now), grant.role if grant else None, acting,
+                    holder if run.started_at else None, reassign.stalled(calendar, step, run, now))
 
 
 def return_note(detail: CaseDetail, step: catalog.Langkah) -> str:

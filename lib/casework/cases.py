@@ -28,11 +28,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from lib.base import audit, fmt, workflow
+from lib.base import audit, delegation, fmt, workflow
 from lib.base.db import Case, SopRevision, StepRun, User, utcnow
 from lib.base.errors import UserError
-from lib.base.permissions import Actor, PermissionDenied, has_permission, scopes_for
-from lib.casework import forms
+from lib.base.kalender import load_calendar
+from lib.base.permissions import Actor, Grant, PermissionDenied, has_permission, scopes_for
+from lib.casework import escalation, forms
 from lib.catalogue import model as catalog
 from lib.catalogue import store
 from lib.catalogue.store import current_revision
@@ -239,7 +240,7 @@ def resubmit(session: Session, actor: Actor, case_id: int, expected_version: int
     missing = forms.validate(sop, values, documents).missing
     data = {**(case.data or {}), "kelengkapan": {d.kode: bool(documents.get(d.kode)) for d in sop.kelengkapan},
             "kurang": missing}
-    _bump(session, case, expected_version, step_no, data=data)
+    bump(session, case, expected_version, step_no, data=data)
     text = "Berkas dilengkapi pemohon." + (" Masih belum ada: " + ", ".join(missing) + "." if missing else "")
     return complete_step(session, actor, case.id, step_no, expected_version + 1,
                          note=((note or "").strip() + " " + text).strip(), now=now)
@@ -262,15 +263,25 @@ def _open_run(session: Session, case: Case, step_no: int) -> StepRun:
     return run
 
 
-def step_role(actor: Actor, sop: catalog.SOP, step: catalog.Langkah, case_scope: str | None = None) -> str | None:
-    """The actor's role that lets them do this step (from the SOP's actor column), or None."""
+def role_grant(actor: Actor, sop: catalog.SOP, roles, case_scope: str | None = None) -> Grant | None:
+    """The actor's grant of one of ``roles`` on this SOP (or the case's scope): their own before one held as Plh."""
     if not may_run(actor, sop, case_scope):
         return None
-    allowed = sop.actors[step.pelaksana].peran
-    for grant in sorted(actor.grants, key=lambda g: g.scope or ""):
-        if grant.role in allowed and grant.scope in (None, sop.scope, case_scope):
-            return grant.role
+    for grant in sorted(actor.grants, key=lambda g: (g.via is not None, g.scope or "", g.role)):
+        if grant.role in roles and grant.scope in (None, sop.scope, case_scope):
+            return grant
     return None
+
+
+def step_grant(actor: Actor, sop: catalog.SOP, step: catalog.Langkah, case_scope: str | None = None) -> Grant | None:
+    """The grant that lets the actor do this step (from the SOP's actor column), or None."""
+    return role_grant(actor, sop, sop.actors[step.pelaksana].peran, case_scope)
+
+
+def step_role(actor: Actor, sop: catalog.SOP, step: catalog.Langkah, case_scope: str | None = None) -> str | None:
+    """The actor's role that lets them do this step (from the SOP's actor column), or None."""
+    grant = step_grant(actor, sop, step, case_scope)
+    return grant.role if grant else None
 
 
 def _check_actor(actor: Actor, sop: catalog.SOP, step: catalog.Langkah, case_scope: str | None = None) -> str:
@@ -281,7 +292,25 @@ def _check_actor(actor: Actor, sop: catalog.SOP, step: catalog.Langkah, case_sco
     return role
 
 
-def _bump(session: Session, case: Case, expected_version: int, step_no: int, **changes) -> None:
+def _acting(session: Session, actor: Actor, sop: catalog.SOP, step: catalog.Langkah, case: Case, run: StepRun,
+            now: dt.datetime) -> tuple[Actor, str]:
+    """Who does the step and as which role: the step's own role (held oneself or as a running Plh, which is
+    re-checked at ``now``), or the next official up when the step is escalated (lib/casework/escalation.py)."""
+    require_run(actor, sop, case.scope)
+    grant = step_grant(actor, sop, step, case.scope)
+    if grant is None:
+        up = escalation.escalated_role(load_calendar(session), sop, step, run, now)
+        grant = role_grant(actor, sop, (up,), case.scope) if up else None
+        if grant is not None and run.escalated_at is None:
+            escalation.mark(session, case, run, up, now)
+    if grant is None:
+        raise PermissionDenied(actor, "run_cases", f"langkah {step.no} ({sop.actors[step.pelaksana].label})")
+    if grant.via is not None:
+        delegation.require_active(session, grant.via, now)
+    return actor.acting(grant), grant.role
+
+
+def bump(session: Session, case: Case, expected_version: int, step_no: int, **changes) -> None:
     """Optimistic lock: the UPDATE only applies when nobody changed the case since ``expected_version``."""
     try:
         result = session.execute(update(Case).where(Case.id == case.id, Case.version == expected_version)
@@ -312,13 +341,13 @@ def start_step(session: Session, actor: Actor, case_id: int, step_no: int, expec
     case = get_case(session, case_id)
     sop = sop_of(session, case)
     step = sop.langkah[step_no - 1]
-    role = _check_actor(actor, sop, step, case.scope)
     run = _open_run(session, case, step_no)
+    actor, role = _acting(session, actor, sop, step, case, run, now)
     if run.started_at is not None:
         raise CaseError(f"Langkah {step_no} sudah dimulai pada {fmt.waktu(run.started_at)}.")
-    _bump(session, case, expected_version, step_no)
+    bump(session, case, expected_version, step_no)
     session.execute(update(StepRun).where(StepRun.id == run.id, StepRun.started_at.is_(None))
-                    .values(started_at=now, actor_id=actor.user_id, role=role)
+                    .values(started_at=now, actor_id=actor.user_id, role=role, capacity=actor.capacity)
                     .execution_options(synchronize_session=False))
     audit.record(session, actor, "mulai_langkah", "case", case.id, f"{case.register_no} langkah {step_no}")
     session.refresh(case)
@@ -336,8 +365,8 @@ def complete_step(session: Session, actor: Actor, case_id: int, step_no: int, ex
     if not 1 <= step_no <= len(sop.langkah):
         raise CaseError(f"Langkah {step_no} tidak ada pada SOP ini.")
     step = sop.langkah[step_no - 1]
-    role = _check_actor(actor, sop, step, case.scope)
     run = _open_run(session, case, step_no)
+    actor, role = _acting(session, actor, sop, step, case, run, now)
     if step.keputusan is not None:
         if outcome not in ("ya", "tidak"):
             k = step.keputusan
@@ -354,10 +383,10 @@ def complete_step(session: Session, actor: Actor, case_id: int, step_no: int, ex
     if returned and not (note or "").strip():
         raise CaseError("Tulis apa yang kurang, supaya pemohon tahu apa yang harus dilengkapi.")
     new_state = "selesai" if target == catalog.END else ("dikembalikan" if returned else "berjalan")
-    _bump(session, case, expected_version, step_no, closed_at=now if new_state == "selesai" else None)
+    bump(session, case, expected_version, step_no, closed_at=now if new_state == "selesai" else None)
     done = session.execute(update(StepRun).where(StepRun.id == run.id, StepRun.completed_at.is_(None))
                            .values(completed_at=now, actor_id=actor.user_id, role=role, outcome=outcome_label,
-                                   note=(note or "").strip() or None)
+                                   note=(note or "").strip() or None, capacity=actor.capacity)
                            .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         raise Conflict(f"Langkah {step_no} baru saja diselesaikan oleh pengguna lain.")

@@ -1,7 +1,8 @@
 """Buku Register: each SOP's register of cases, and the search across cases.
 
-A register shows what the paper book showed: number, date, applicant, NIK (masked), where the file is
-and when it was finished. Only users who may run the SOP's cases see it. The XLSX export holds personal
+A register shows what the paper book showed: number, date, applicant, NIK (masked), where the file is,
+who did its last step (a Plh as "Plh. <jabatan>, <deputy> a.n. <delegator>") and when it was finished. Only
+users who may run the SOP's cases see it. The XLSX export holds personal
 data: it needs ``export_personal_data`` and is logged. Searching by NIK needs ``view_nik_full`` and is
 logged; searching by register number or name is not.
 """
@@ -16,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from lib.base import audit, fmt
-from lib.base.db import Case, SopRevision, StepRun
+from lib.base.db import Case, SopRevision, StepRun, User
 from lib.base.kalender import load_calendar
 from lib.base.mutu_baku import format_working_minutes
 from lib.base.permissions import Actor, PermissionDenied, holds_anywhere, require
@@ -49,6 +50,7 @@ class Entry:
     current_steps: str
     closed_at: dt.datetime | None
     lead_working_min: float | None
+    last_by: str | None = None
 
 
 def _sop_for(session: Session, actor: Actor, sop_id: str):
@@ -66,13 +68,19 @@ def _entries(session: Session, query, limit: int | None) -> list[Entry]:
     for case_id, step_no in session.execute(select(StepRun.case_id, StepRun.step_no).where(
             StepRun.case_id.in_([c.id for c in cases]), StepRun.completed_at.is_(None))):
         open_steps.setdefault(case_id, []).append(step_no)
+    last_by: dict[int, str | None] = {}
+    for case_id, capacity, name in session.execute(
+            select(StepRun.case_id, StepRun.capacity, User.name).outerjoin(User, User.id == StepRun.actor_id)
+            .where(StepRun.case_id.in_([c.id for c in cases]), StepRun.completed_at.is_not(None))
+            .order_by(StepRun.completed_at, StepRun.id)):
+        last_by[case_id] = capacity or name
     calendar = load_calendar(session)
     out = []
     for c in cases:
         steps = ", ".join(str(n) for n in sorted(open_steps.get(c.id, [])))
         lead = calendar.working_minutes(c.created_at, c.closed_at) if c.closed_at else None
         out.append(Entry(c.id, c.register_no, c.sop_id, c.created_at, c.applicant_name, nik_rules.mask(c.nik),
-                         c.state, steps, c.closed_at, lead))
+                         c.state, steps, c.closed_at, lead, last_by.get(c.id)))
     return out
 
 
@@ -104,7 +112,8 @@ def rows(found: list[Entry]) -> list[dict]:
     """Display rows, in Indonesian."""
     return [{"No. register": e.register_no, "Tanggal masuk": fmt.waktu(e.opened_at), "Nama pemohon": e.applicant_name
              or "—", "NIK": e.nik_masked, "Status": STATES.get(e.state, e.state),
-             "Langkah berjalan": e.current_steps or "—", "Tanggal selesai": fmt.waktu(e.closed_at),
+             "Langkah berjalan": e.current_steps or "—", "Langkah terakhir oleh": e.last_by or "—",
+             "Tanggal selesai": fmt.waktu(e.closed_at),
              "Lama (waktu kerja)": format_working_minutes(e.lead_working_min)} for e in found]
 
 

@@ -12,6 +12,9 @@ since it became available and the time left against its mutu baku, both in worki
 
 Working-unit targets (menit, jam, hari, minggu) count working minutes; ``bulan`` and ``tanggal`` targets
 are judged on the calendar (:meth:`lib.base.worktime.WorkCalendar.due`).
+
+A step also waits for the user when they hold it as Plh (``plh`` names the capacity) and when it was
+escalated to their role (``escalated``, lib/casework/escalation.py).
 """
 from __future__ import annotations
 
@@ -21,12 +24,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lib.base.db import Case, SopRevision, StepRun, utcnow
+from lib.base.db import Case, SopRevision, StepRun, User, utcnow
 from lib.base.kalender import load_calendar
 from lib.base.mutu_baku import MutuBaku
 from lib.base.permissions import Actor
 from lib.base.worktime import WorkCalendar
-from lib.casework.cases import step_role
+from lib.casework import escalation
+from lib.casework.cases import role_grant, step_grant
 from lib.catalogue import store
 
 STATUS_LABELS = {"terlambat": "Terlambat", "segera": "Segera jatuh tempo", "normal": "Dalam target",
@@ -76,6 +80,13 @@ class Task:
     started_at: dt.datetime | None
     target: MutuBaku | None
     clock: Clock
+    version: int = 0
+    #: "Plh. <jabatan>, <deputy> a.n. <delegator>" when the user holds the step as Plh
+    plh: str | None = None
+    #: the step went up to the user's role: overdue by twice its target with nobody acting
+    escalated: bool = False
+    #: who started the step (its holder), when started
+    holder: str | None = None
 
     @property
     def status(self) -> str:
@@ -90,20 +101,27 @@ def tasks(session: Session, actor: Actor, now: dt.datetime | None = None,
     now = now or utcnow()
     calendar = calendar or load_calendar(session)
     rows = session.execute(
-        select(StepRun, Case, SopRevision).join(Case, Case.id == StepRun.case_id)
-        .join(SopRevision, SopRevision.id == Case.revision_id)
+        select(StepRun, Case, SopRevision, User.name).join(Case, Case.id == StepRun.case_id)
+        .join(SopRevision, SopRevision.id == Case.revision_id).outerjoin(User, User.id == StepRun.actor_id)
         .where(StepRun.completed_at.is_(None), Case.state != "selesai")
         .order_by(StepRun.available_at, StepRun.id)).all()
     out = []
-    for run, case, rev in rows:
+    for run, case, rev, holder in rows:
         sop = store.document(rev)
         step = sop.langkah[run.step_no - 1]
-        if step_role(actor, sop, step, case.scope) is None:
-            continue
+        grant = step_grant(actor, sop, step, case.scope)
+        escalated = False
+        if grant is None:
+            up = escalation.escalated_role(calendar, sop, step, run, now)
+            grant = role_grant(actor, sop, (up,), case.scope) if up else None
+            if grant is None:
+                continue
+            escalated = True
         who = sop.actors[step.pelaksana]
         c = clock(calendar, run.available_at, step.target, now)
         if who.eksternal and run.attempt > 1:
             c = Clock(c.age_working_min, c.due, c.left_working_min, c.used, "menunggu_pemohon")
         out.append(Task(case.id, case.register_no, case.sop_id, sop.label, run.step_no, step.kegiatan, who.label,
-                        case.applicant_name, run.attempt, run.available_at, run.started_at, step.target, c))
+                        case.applicant_name, run.attempt, run.available_at, run.started_at, step.target, c,
+                        case.version, grant.via.label if grant.via else None, escalated, holder))
     return out

@@ -22,7 +22,7 @@ class PageSpec:
     key: str               # url path
     title: str
     render: Callable
-    permission: str | None  # None: anyone, logged in or not
+    permission: str | tuple[str, ...] | None  # None: anyone, logged in or not; a tuple: any one of them
     section: str
     icon: str
     default_for_users: bool = False
@@ -68,9 +68,10 @@ def allowed_to_open(actor: Actor, spec: PageSpec) -> bool:
         return True
     if actor.is_anonymous:
         return False
+    wanted = spec.permission if isinstance(spec.permission, tuple) else (spec.permission,)
     if spec.scope:
-        return has_permission(actor, spec.permission, spec.scope)
-    return holds_anywhere(actor, spec.permission)
+        return any(has_permission(actor, p, spec.scope) for p in wanted)
+    return any(holds_anywhere(actor, p) for p in wanted)
 
 
 def spec_of(page: st.Page) -> PageSpec:

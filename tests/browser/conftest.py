@@ -32,6 +32,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+#: The database of the shared server (set when it starts), for a test that prepares or moves data directly.
+SERVER_DB: dict[str, str] = {}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -52,6 +56,7 @@ def server(tmp_path_factory, chromium_path):
     """Start ``streamlit run Home.py`` on a free port with a fresh SQLite database; yield its base URL."""
     port = _free_port()
     db = tmp_path_factory.mktemp("browser") / "portal.db"
+    SERVER_DB["url"] = f"sqlite:///{db}"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PORTAL_DEMO_HISTORY": "1"}
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),

@@ -419,20 +419,22 @@ def cmd_iuran_bpu(args) -> None:
 
 
 def cmd_notify(args) -> None:
-    from lib.kabar import ringkasan
+    from lib.kabar import pemohon, ringkasan
 
     factory = _ready_db()
     if args.dry_run:
         with factory() as session:
             data = [d.as_dict() for d in ringkasan.pending(session)]
+            told = [n.as_dict() for n in pemohon.pending(session)[0]]
         verb = "akan dikirim"
     else:
         data = ringkasan.send(factory).as_json()
+        told = [n.as_dict() for n in pemohon.send(factory)]
         verb = "dikirim"
-    lines = [f"{d['username']} <{d['email']}>: {d['subject']}" for d in data]
-    text = "\n".join(lines + [f"{len(data)} ringkasan {verb}" + (" (uji coba: tidak ada yang dikirim atau dicatat)."
-                                                               if args.dry_run else ".")])
-    _emit(data, args.json, text)
+    lines = [f"{d['username'] or 'pemohon'} <{d['email']}>: {d['subject']}" for d in data + told]
+    text = "\n".join(lines + [f"{len(data)} ringkasan dan {len(told)} kabar ke pemohon {verb}"
+                              + (" (uji coba: tidak ada yang dikirim atau dicatat)." if args.dry_run else ".")])
+    _emit(data + told, args.json, text)
 
 
 def _command(parent, name: str, help_text: str, func, *positionals: str, password: bool = False):

@@ -87,6 +87,7 @@ ACTIONS: dict[str, str] = {
     "atur_ulang_sandi_surel": "Atur ulang kata sandi lewat tautan surel",
     "tautan_sandi_ditolak": "Tautan atur ulang kata sandi ditolak",
     "kirim_ringkasan": "Kirim ringkasan pekerjaan lewat surel",
+    "kirim_kabar_pemohon": "Kirim kabar status berkas ke pemohon lewat surel",
     "atur_ringkasan": "Ubah langganan ringkasan surel",
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,13 @@ from lib.casework.cases import STATES, sop_of, timeline
 
 MAX_WRONG = 5
 WINDOW_MINUTES = 15
+#: The public page's path (views/cek_status.py), for the receipt's QR code and the applicant's e-mail.
+PAGE = "cek-status"
+
+
+def url(base: str, register_no: str) -> str:
+    """The status page's address with the register number filled in."""
+    return f"{base.rstrip('/')}/{PAGE}?nomor={quote(register_no, safe='')}"
 
 
 class StatusError(UserError):

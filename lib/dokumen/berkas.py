@@ -12,14 +12,13 @@ logged as every full-NIK view). Each download is logged; a letter takes its numb
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
 from lib.base import audit, fmt
 from lib.base.db import Case, User, utcnow
 from lib.base.worktime import WIB
-from lib.casework import case_detail, nik
+from lib.casework import case_detail, nik, status
 from lib.casework.cases import CaseError
 from lib.catalogue import model as catalog
 from lib.dokumen import agenda, templat
@@ -28,7 +27,6 @@ from lib.dokumen.templat import DocSpec
 AK1, PASPOR = "kartu-ak1", "rekomendasi-paspor"
 #: document -> (the SOP it belongs to, or None for every SOP; the first step whose reaching offers it)
 _FROM_STEP = {"tanda_terima": (None, 1), "kartu_ak1": (AK1, 3), "rekomendasi_paspor": (PASPOR, 4)}
-STATUS_PAGE = "cek-status"
 
 
 def common(sop: catalog.SOP, today: dt.date) -> dict:
@@ -43,7 +41,7 @@ def common(sop: catalog.SOP, today: dt.date) -> dict:
 
 
 def status_url(base: str, register_no: str) -> str:
-    return f"{base.rstrip('/')}/{STATUS_PAGE}?nomor={quote(register_no, safe='')}"
+    return status.url(base, register_no)
 
 
 def _reached(d: case_detail.CaseDetail) -> int:

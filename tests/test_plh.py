@@ -345,3 +345,13 @@ def test_the_kabid_reassigns_a_stalled_step_on_the_case_page_and_both_see_it(app
         text = " ".join(m.value for m in page.markdown) + " ".join(c.value for c in page.caption)
         assert "Langkah 4 dialihkan dari Dewi Lestari kepada Tono: Dewi sedang diklat" in text, user
         assert "Dipegang Tono." in text, user
+
+
+def test_a_period_of_whole_days_starts_now_when_it_starts_today_and_ends_at_the_last_days_end():
+    from lib.base.worktime import WIB
+
+    now = dt.datetime(2026, 1, 5, 3, 30, tzinfo=dt.timezone.utc)  # Monday 10.30 WIB
+    start, end = delegation.period(dt.date(2026, 1, 5), dt.date(2026, 1, 11), now)
+    assert start == now and end == dt.datetime(2026, 1, 11, 23, 59, tzinfo=WIB)
+    later, _ = delegation.period(dt.date(2026, 1, 6), dt.date(2026, 1, 7), now)
+    assert later == dt.datetime(2026, 1, 6, tzinfo=WIB)

@@ -3,7 +3,7 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lib.base import accounts, delegation, workflow
 from lib.base.db import AuditEntry, Delegation, StepRun, session_factory
@@ -315,3 +315,43 @@ def test_the_kabid_names_the_kasi_plh_on_its_page_and_both_see_it_in_tugas_saya(
         tugas = open_app("tugas", user=user)
         assert not tugas.exception, tugas.exception
         assert any(label in i.value for i in tugas.info), (user, [i.value for i in tugas.info])
+
+
+def test_the_kabid_reassigns_a_stalled_step_on_the_case_page_and_both_see_it(app_db):
+    from lib.base.db import utcnow
+    from lib.setup import database as setup
+
+    from .test_pages_cases import act as act_on
+    from .test_pages_cases import ak1_case_waiting_for_kasi, open_case_page
+
+    setup.init(app_db)
+    with session_factory(app_db).begin() as s:
+        accounts.ensure_demo_users(s)
+    v = ak1_case_waiting_for_kasi(app_db)
+    add_users(app_db, ("tono", "kasi", None))
+    with session_factory(app_db).begin() as s:  # step 4 came three days ago and was started then
+        s.execute(update(StepRun).where(StepRun.case_id == v.id, StepRun.step_no == 4)
+                  .values(available_at=utcnow() - dt.timedelta(days=3)))
+    act_on(app_db, "kasi", cases.start_step, v.id, 4, v.version, now=utcnow() - dt.timedelta(days=3))
+    at = open_case_page(v.id, "kabid")
+    assert not at.exception, at.exception
+    at.selectbox(key=f"alihkan-ke-{v.id}-4").select("tono")
+    at.text_input(key=f"alihkan-alasan-{v.id}-4").input("Dewi sedang diklat")
+    next(b for b in at.button if b.label == "Alihkan").click().run()
+    assert not at.exception, at.exception
+    assert any("Langkah 4 dialihkan kepada Tono." in s.value for s in at.success), at.success
+    for user in ("kasi", "kabid"):
+        page = open_case_page(v.id, user)
+        text = " ".join(m.value for m in page.markdown) + " ".join(c.value for c in page.caption)
+        assert "Langkah 4 dialihkan dari Dewi Lestari kepada Tono: Dewi sedang diklat" in text, user
+        assert "Dipegang Tono." in text, user
+
+
+def test_a_period_of_whole_days_starts_now_when_it_starts_today_and_ends_at_the_last_days_end():
+    from lib.base.worktime import WIB
+
+    now = dt.datetime(2026, 1, 5, 3, 30, tzinfo=dt.timezone.utc)  # Monday 10.30 WIB
+    start, end = delegation.period(dt.date(2026, 1, 5), dt.date(2026, 1, 11), now)
+    assert start == now and end == dt.datetime(2026, 1, 11, 23, 59, tzinfo=WIB)
+    later, _ = delegation.period(dt.date(2026, 1, 6), dt.date(2026, 1, 7), now)
+    assert later == dt.datetime(2026, 1, 6, tzinfo=WIB)

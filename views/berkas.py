@@ -179,8 +179,9 @@ def _reassign(d, s: case_detail.OpenStep) -> None:
         return
     with st.expander(f"Alihkan langkah {s.step.no} (macet)", icon=":material/swap_horiz:"):
         with st.form(f"alihkan-{d.id}-{s.step.no}-{d.version}"):
-            to = st.selectbox("Kepada", list(others), format_func=others.get, index=None, placeholder="Pilih petugas…")
-            reason = st.text_input("Alasan pengalihan")
+            to = st.selectbox("Kepada", list(others), format_func=others.get, index=None, placeholder="Pilih petugas…",
+                              key=f"alihkan-ke-{d.id}-{s.step.no}")
+            reason = st.text_input("Alasan pengalihan", key=f"alihkan-alasan-{d.id}-{s.step.no}")
             if st.form_submit_button("Alihkan", icon=":material/swap_horiz:"):
                 widgets.apply(lambda session: reassign.reassign(session, context.actor(), d.id, s.step.no, d.version,
                                                                 to or "", reason),

@@ -161,11 +161,11 @@ def end_early(session: Session, actor: Actor, delegation_id: int, now: dt.dateti
 
 
 def period(first: dt.date, last: dt.date, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """A period of whole days in WIB, ``first`` to ``last`` inclusive, as instants; a period starting today
+    """A period of whole days in WIB, ``first`` 00.00 to ``last`` 23.59, as instants; a period starting today
     starts now."""
     now = now or utcnow()
     start = dt.datetime.combine(first, dt.time(), tzinfo=WIB)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=WIB)
+    end = dt.datetime.combine(last, dt.time(23, 59), tzinfo=WIB)
     return max(start, now) if first <= now.astimezone(WIB).date() else start, end
 
 

@@ -341,6 +341,7 @@ def start_step(session: Session, actor: Actor, case_id: int, step_no: int, expec
     case = get_case(session, case_id)
     sop = sop_of(session, case)
     step = sop.langkah[step_no - 1]
+    require_run(actor, sop, case.scope)  # before anything about the case's steps is told
     run = _open_run(session, case, step_no)
     actor, role = _acting(session, actor, sop, step, case, run, now)
     if run.started_at is not None:
@@ -365,6 +366,7 @@ def complete_step(session: Session, actor: Actor, case_id: int, step_no: int, ex
     if not 1 <= step_no <= len(sop.langkah):
         raise CaseError(f"Langkah {step_no} tidak ada pada SOP ini.")
     step = sop.langkah[step_no - 1]
+    require_run(actor, sop, case.scope)  # before anything about the case's steps is told
     run = _open_run(session, case, step_no)
     actor, role = _acting(session, actor, sop, step, case, run, now)
     if step.keputusan is not None:

@@ -14,18 +14,10 @@ Skipped, with the reason, where nginx, PostgreSQL (``TEST_DATABASE_URL``) or Chr
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
-import ipaddress
 import os
 import re
 import secrets
-import shlex
-import shutil
-import socket
-import ssl
-import subprocess
-import sys
 import time
 import tomllib
 import urllib.error
@@ -42,18 +34,23 @@ from lib.casework import cases
 
 from .cli import run
 from .conftest import PG_URL
+from .deploy_stack import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEPLOY,
+    IDLE,
+    NGINX,
+    ROOT,
+    SITE,
+    UNIT,
+    UNVERIFIED,
+    Nginx,
+    Replica,
+    healthy,
+    unit_value,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy"
-SITE = DEPLOY / "nginx" / "portal-sop.conf"
-UNIT = DEPLOY / "systemd" / "portal-sop@.service"
 ENV_EXAMPLE = DEPLOY / "portal-sop.env.example"
-NGINX = os.environ.get("NGINX_PATH") or shutil.which("nginx") or (
-    "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-IDLE = "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']"
 UPLOAD_INPUT = "[data-testid='stFileUploaderDropzoneInput']"
 #: The client's address as an outer proxy would forward it; nginx must pass it on.
 CLIENT = "198.51.100.23"
@@ -74,15 +71,9 @@ def test_the_env_example_names_every_production_setting_and_the_units_keep_the_o
     missing = [s.env for s in config.SETTINGS if not s.for_tests and s.env not in named]
     assert not missing, f"{ENV_EXAMPLE.name} does not name {missing}"
     for unit in (UNIT, DEPLOY / "systemd" / "portal-sop-notify.service"):
-        unset = _unit_value(unit.read_text(), "UnsetEnvironment").split()
+        unset = unit_value(unit.read_text(), "UnsetEnvironment").split()
         assert {"DATABASE_OWNER_URL", "PORTAL_BACKUP_KEY"} <= set(unset), unit.name
     assert "python -m lib notify" in (DEPLOY / "systemd" / "portal-sop-notify.service").read_text()
-
-
-def _unit_value(text: str, key: str) -> str:
-    values = re.findall(rf"^{key}=(.*)$", text, re.M)
-    assert len(values) == 1, f"{key} appears {len(values)} times"
-    return values[0].strip()
 
 
 # --- the stack: PostgreSQL roles and schema, two replicas, nginx, Chromium ----------------------------------
@@ -92,123 +83,6 @@ def _need(what: str | None, reason: str) -> None:
     if os.environ.get("REQUIRE_BROWSER"):
         pytest.fail(reason + ", padahal REQUIRE_BROWSER diset")
     pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str, timeout: float = 60, context: ssl.SSLContext | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=context) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{url}/_stcore/health tidak menjawab dalam {timeout:.0f} detik")
-        time.sleep(0.25)
-
-
-class Replica:
-    """One replica started as ``portal-sop@PORT.service`` starts it: the unit's ExecStart with its port, in the
-    environment the unit leaves it (without the variables it unsets)."""
-
-    def __init__(self, name: str, env: dict[str, str], logs: Path):
-        self.name, self.port, self.logs = name, _free_port(), logs
-        unit = UNIT.read_text()
-        argv = shlex.split(_unit_value(unit, "ExecStart").replace("%i", str(self.port)))
-        assert argv[0].endswith("/python"), argv
-        self.argv = [sys.executable, *argv[1:]]
-        self.env = {k: v for k, v in env.items() if k not in _unit_value(unit, "UnsetEnvironment").split()}
-        self.proc: subprocess.Popen | None = None
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        log = open(self.logs / f"{self.name}.log", "a")
-        self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def restart(self) -> None:
-        """What ``systemctl restart portal-sop@PORT`` does, then wait until it answers (the README's rollout)."""
-        self.stop()
-        self.start()
-        _healthy(self.url)
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (where the site's placeholders name the real one)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
-    crt, pem = folder / "fullchain.pem", folder / "privkey.pem"
-    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-    return crt, pem
-
-
-def _substitute(text: str, pattern: str, replacement: str, count: int) -> str:
-    """Replace ``pattern`` (a regex), which must occur exactly ``count`` times in the site."""
-    found = len(re.findall(pattern, text, re.M))
-    assert found == count, f"deploy/nginx/portal-sop.conf: {pattern!r} occurs {found} times, expected {count}"
-    return re.sub(pattern, replacement, text, flags=re.M)
-
-
-def nginx_config(folder: Path, replicas: list[Replica], https_port: int, http_port: int) -> Path:
-    """deploy/nginx/portal-sop.conf in a minimal nginx.conf with its own pid, logs and temporary paths."""
-    crt, pem = _certificate(folder)
-    site = SITE.read_text()
-    site = _substitute(site, r"^\s*listen \[::\]:(80|443).*\n", "", 2)
-    site = _substitute(site, r"listen 80;", f"listen 127.0.0.1:{http_port};", 1)
-    site = _substitute(site, r"listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl", 1)
-    ports = iter(r.port for r in replicas)
-    site = _substitute(site, r"server 127\.0\.0\.1:850\d", lambda _: f"server 127.0.0.1:{next(ports)}", 2)
-    site = _substitute(site, r"/etc/ssl/portal-sop/fullchain\.pem", str(crt), 1)
-    site = _substitute(site, r"/etc/ssl/portal-sop/privkey\.pem", str(pem), 1)
-    site = _substitute(site, r"/var/log/nginx/", f"{folder}/", 2)
-    temp = "\n".join(f"    {kind}_temp_path {folder}/{kind};" for kind in (
-        "client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    user = "user root root;\n" if os.geteuid() == 0 else ""  # as root nginx would switch to "nobody"
-    conf = folder / "nginx.conf"
-    conf.write_text(f"""{user}worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log;
-events {{ worker_connections 512; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {folder}/access.log;
-{temp}
-{site}
-}}
-""")
-    return conf
 
 
 class Stack:
@@ -224,10 +98,7 @@ class Stack:
                "DATABASE_OWNER_URL": self.db.owner_url, "PORTAL_COOKIE_KEY": self.cookie_key,
                "PORTAL_TRUSTED_PROXY": "127.0.0.1", "PORTAL_BACKUP_KEY": secrets.token_urlsafe(48)}
         self.replicas = [Replica("a", env, tmp), Replica("b", env, tmp)]
-        self.https_port, self.http_port = _free_port(), _free_port()
-        self.base = f"https://127.0.0.1:{self.https_port}"
-        self.nginx: subprocess.Popen | None = None
-        self.access_log = tmp / "portal-sop.access.log"
+        self.nginx: Nginx | None = None
 
     def admin(self, *args: str, stdin: str | None = None, demo: bool = False) -> str:
         """``python -m lib ...`` in the admin shell: DATABASE_URL the runtime role, DATABASE_OWNER_URL the owner."""
@@ -246,19 +117,19 @@ class Stack:
                    stdin="demo1234")
         for r in self.replicas:
             r.start()
-        conf = nginx_config(self.tmp, self.replicas, self.https_port, self.http_port)
-        self.nginx = subprocess.Popen([NGINX, "-p", str(self.tmp), "-c", str(conf), "-e", str(self.tmp / "error.log"),
-                                       "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self.nginx = Nginx(self.tmp, self.replicas)
         for r in self.replicas:
-            _healthy(r.url)
-        _healthy(self.base, context=UNVERIFIED)
+            healthy(r.url)
+        self.nginx.wait()
 
     def close(self) -> None:
         if self.nginx is not None:
-            self.nginx.terminate()
-            self.nginx.wait(timeout=10)
+            self.nginx.stop()
+        for r in self.replicas:  # nothing to keep: no need to wait for a graceful stop
+            if r.proc is not None:
+                r.proc.kill()
         for r in self.replicas:
-            r.stop()
+            r.reap()
         self.db.drop()
 
     def served_by(self, since: int = 0) -> list[Replica]:
@@ -270,16 +141,16 @@ class Stack:
         for line in self.log_lines()[since:]:
             match = re.search(r"upstream=(.*?) rt=", line)
             if match and match.group(1) != "-" and '"GET / ' not in line:
-                out.append(by_port[match.group(1).split(",")[-1].strip()])
+                out.append(by_port[re.split(r", | : ", match.group(1))[-1].strip()])
         return out
 
     def log_lines(self) -> list[str]:
-        return self.access_log.read_text().splitlines() if self.access_log.exists() else []
+        log = self.nginx.access_log
+        return log.read_text().splitlines() if log.exists() else []
 
-
-UNVERIFIED = ssl.create_default_context()
-UNVERIFIED.check_hostname = False
-UNVERIFIED.verify_mode = ssl.CERT_NONE
+    @property
+    def base(self) -> str:
+        return self.nginx.base
 
 
 @pytest.fixture(scope="module")
@@ -306,39 +177,54 @@ def browser(stack):
         b.close()
 
 
-@pytest.fixture
-def new_page(browser):
-    contexts = []
+class Tabs:
+    """Browser tabs logged in once for the module (a login costs seconds): one per user and address."""
 
-    def make(**options):
-        context = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="id-ID",
-                                      ignore_https_errors=True, **options)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        return page
+    def __init__(self, browser):
+        self.browser, self.open = browser, {}
 
-    yield make
-    for c in contexts:
-        c.close()
+    def __call__(self, username: str, base: str, path: str = "/", **options):
+        return self.many((username, base, path), **options)[0]
+
+    def many(self, *wanted: tuple[str, str, str], **options) -> list:
+        """Tabs for (username, base, path), logging in those not yet open side by side (each replica works on
+        its own login while the other does too)."""
+        pages, fresh = [], []
+        for username, base, path in wanted:
+            page = self.open.get((username, base))
+            if page is None:
+                context = self.browser.new_context(viewport={"width": 1400, "height": 1600}, locale="id-ID",
+                                                   ignore_https_errors=True, **options)
+                page = self.open[(username, base)] = context.new_page()
+                page.set_default_timeout(30_000)
+                fresh.append((page, username))
+            page.goto(base + path, wait_until="commit")
+            pages.append(page)
+        for page, username in fresh:
+            wait_idle(page)
+            page.get_by_label("Nama pengguna").fill(username)
+            page.get_by_label("Kata sandi").fill("demo1234")
+            page.get_by_role("button", name="Masuk").click()
+        for page in pages:
+            logged_in(page)
+        return pages
+
+    def close(self) -> None:
+        for page in self.open.values():
+            page.context.close()
+
+
+@pytest.fixture(scope="module")
+def tabs(browser):
+    t = Tabs(browser)
+    yield t
+    t.close()
 
 
 def wait_idle(page) -> None:
     page.wait_for_timeout(150)
     page.wait_for_selector(IDLE)
     page.wait_for_timeout(200)
-
-
-def login(page, base: str, username: str, path: str = "/") -> None:
-    t0 = time.monotonic()
-    page.goto(base + path)
-    wait_idle(page)
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill("demo1234")
-    page.get_by_role("button", name="Masuk").click()
-    page.get_by_role("button", name="Keluar").wait_for()
-    wait_idle(page)
-    print(f"login {username} {base}{path}: {time.monotonic() - t0:.1f} s")
 
 
 def logged_in(page) -> None:
@@ -348,33 +234,43 @@ def logged_in(page) -> None:
     assert page.get_by_label("Nama pengguna").count() == 0
 
 
+def operator_through_the_proxy(stack, tabs):
+    """The village operator's tab, through nginx, as if an outer proxy had forwarded the client's address."""
+    return tabs("operator", stack.base, extra_http_headers={"X-Forwarded-For": CLIENT})
+
+
 # --- the proof ----------------------------------------------------------------------------------------------
-def test_a_login_stays_valid_when_its_replica_stops_and_through_a_rolling_restart(stack, new_page):
-    page = new_page(extra_http_headers={"X-Forwarded-For": CLIENT})
-    login(page, stack.base, "staf")
-    first = stack.served_by(1)
-    assert first and all(r is first[-1] for r in first[-5:]), "sticky: one replica serves the browser"
-    a = first[-1]
-    b = next(r for r in stack.replicas if r is not a)
+def test_a_login_stays_valid_when_its_replica_stops_and_through_a_rolling_restart(stack, tabs):
+    T = time.monotonic()
+    page = operator_through_the_proxy(stack, tabs)
+    print(f"login {time.monotonic()-T:.1f}")
+    served = stack.served_by(1)
+    assert served and all(r is served[-1] for r in served[-5:]), "sticky: one replica serves the browser"
     with session_factory(stack.db.app_url)() as s:  # nginx passed the client's address on
         newest = s.scalar(select(LoginSession.client_address).order_by(LoginSession.created_at.desc()).limit(1))
     assert newest == CLIENT
 
-    mark = len(stack.log_lines())
-    a.stop()
-    page.reload()
-    logged_in(page)
-    assert stack.served_by(mark) and stack.served_by(mark)[-1] is b
-
-    # The rollout of README's Production section: migrations once, by the owner; replicas one at a time.
-    a.start()
-    _healthy(a.url)
+    # The rollout of README's Production section: migrations once, by the owner; then the replicas one at a
+    # time, each back before the next stops. The tab's own replica goes first: while it is down the login
+    # holds on the other one.
+    T = time.monotonic()
     stack.admin("init")
     assert '"ok": true' in stack.admin("check", "--json")
-    for replica in stack.replicas:
-        replica.restart()
-        wait_idle(page)  # the tab reconnects to whichever replica answers
-        page.get_by_role("button", name="Keluar").wait_for()
+    print(f"init+check {time.monotonic()-T:.1f}")
+    first = served[-1]
+    for replica in (first, *(r for r in stack.replicas if r is not first)):
+        mark = len(stack.log_lines())
+        T = time.monotonic()
+        replica.stop()
+        print(f"stop {time.monotonic()-T:.1f}")
+        page.reload()
+        logged_in(page)
+        print(f"reload {time.monotonic()-T:.1f}")
+        now = stack.served_by(mark)
+        assert now and all(r is not replica for r in now[-3:]), "the tab moved to the replica still running"
+        replica.start()
+        healthy(replica.url)
+        print(f"restart {time.monotonic()-T:.1f}")
     page.reload()
     logged_in(page)
 
@@ -400,14 +296,11 @@ def _waiting(page) -> int:
     return int(metric.locator("[data-testid='stMetricValue']").inner_text())
 
 
-def test_a_step_completed_through_replica_b_shows_on_replica_a_worklist(stack, new_page):
+def test_a_step_completed_through_replica_b_shows_on_replica_a_worklist(stack, tabs):
     a, b = stack.replicas
     case_id, register_no = _case_at_step_3(stack)
-    kasi = new_page()
-    login(kasi, a.url, "kasi", "/tugas")
+    kasi, staf = tabs.many(("kasi", a.url, "/tugas"), ("staf", b.url, f"/berkas?id={case_id}"))
     before = _waiting(kasi)
-    staf = new_page()
-    login(staf, b.url, "staf", f"/berkas?id={case_id}")
     staf.get_by_role("heading", name=f"Berkas {register_no}").wait_for()
     staf.get_by_role("button", name="Selesaikan langkah 3").click()
     staf.get_by_text("Langkah 3 selesai.", exact=True).wait_for()
@@ -415,15 +308,12 @@ def test_a_step_completed_through_replica_b_shows_on_replica_a_worklist(stack, n
     assert _waiting(kasi) == before + 1
 
 
-def test_two_users_completing_one_step_through_two_replicas_give_one_success(stack, new_page):
+def test_two_users_completing_one_step_through_two_replicas_give_one_success(stack, tabs):
     a, b = stack.replicas
     case_id, register_no = _case_at_step_3(stack)
-    pages = []
-    for replica, username in ((a, "staf"), (b, "staf2")):
-        page = new_page()
-        login(page, replica.url, username, f"/berkas?id={case_id}")
+    pages = tabs.many(("staf", b.url, f"/berkas?id={case_id}"), ("staf2", a.url, f"/berkas?id={case_id}"))
+    for page in pages:
         page.get_by_role("heading", name=f"Berkas {register_no}").wait_for()
-        pages.append(page)
     buttons = [p.get_by_role("button", name="Selesaikan langkah 3") for p in pages]
     for button in buttons:
         button.wait_for()
@@ -470,10 +360,12 @@ def _village_file(stack, folder: Path) -> tuple[Path, int]:
     return path, len(rows)
 
 
-def test_a_10_mb_village_file_uploads_through_the_proxy(stack, new_page, tmp_path):
+def test_a_10_mb_village_file_uploads_through_the_proxy(stack, tabs, tmp_path):
+    """Through the tab of the first test when it ran: one that went through a rolling restart, whose uploads
+    must reach the replica its websocket moved to."""
     path, rows = _village_file(stack, tmp_path)
-    page = new_page()
-    login(page, stack.base, "operator", "/validasi-desa")
+    page = operator_through_the_proxy(stack, tabs)
+    page.goto(stack.base + "/validasi-desa")
     page.get_by_role("heading", name="Validasi desa").wait_for()
     wait_idle(page)
     mark = len(stack.log_lines())
@@ -502,7 +394,7 @@ def test_the_proxy_sends_the_security_headers_and_gzips_scripts_keeping_their_ca
         assert len(r.read()) < int(plain.headers["Content-Length"]) / 2
     plain.close()
     with pytest.raises(urllib.error.HTTPError) as redirect:  # plain HTTP is sent to HTTPS
-        urllib.request.build_opener(_NoRedirect).open(f"http://127.0.0.1:{stack.http_port}/tugas", timeout=10)
+        urllib.request.build_opener(_NoRedirect).open(f"http://127.0.0.1:{stack.nginx.http_port}/tugas", timeout=10)
     assert redirect.value.code == 301 and redirect.value.headers["Location"].startswith("https://")
 
 

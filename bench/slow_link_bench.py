@@ -42,7 +42,10 @@ class Counter:
 
     def __init__(self, page, kbit: int, latency: int):
         self.http = self.ws = 0
+        self.responses: dict[str, tuple[str, str, str]] = {}  # request id -> (url, MIME type, encoding)
+        self.sizes: list[tuple[int, str, str, str]] = []  # (bytes, url, MIME type, encoding), in arrival order
         cdp = page.context.new_cdp_session(page)
+        cdp.on("Network.responseReceived", self._response)
         cdp.on("Network.loadingFinished", self._http)
         cdp.on("Network.webSocketFrameReceived", self._frame)
         cdp.send("Network.enable")
@@ -50,8 +53,15 @@ class Counter:
         cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": latency,
                                                        "downloadThroughput": rate, "uploadThroughput": rate})
 
+    def _response(self, event) -> None:
+        r = event["response"]
+        headers = {k.lower(): v for k, v in (r.get("headers") or {}).items()}
+        self.responses[event["requestId"]] = (r["url"], r.get("mimeType", ""), headers.get("content-encoding", "-"))
+
     def _http(self, event) -> None:
-        self.http += int(event.get("encodedDataLength") or 0)
+        size = int(event.get("encodedDataLength") or 0)
+        self.http += size
+        self.sizes.append((size, *self.responses.get(event["requestId"], ("?", "?", "?"))))
 
     def _frame(self, event) -> None:
         response = event.get("response") or {}
@@ -96,6 +106,7 @@ def visit(browser, base: str, kbit: int, latency: int) -> dict:
     wait_idle(page)
     out["desa_s"], out["desa_http"], out["desa_ws"] = (time.perf_counter() - before, count.http - http_before,
                                                        count.ws - ws_before)
+    out["sizes"] = count.sizes
     context.close()
     return out
 
@@ -120,6 +131,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--kbit", type=int, default=750, help="bandwidth each way, kbit/s")
     parser.add_argument("--latency", type=int, default=100, help="added round-trip latency, ms")
+    parser.add_argument("--detail", action="store_true", help="list the 15 largest responses of each visit")
     args = parser.parse_args()
     if not (NGINX and CHROMIUM):
         sys.exit("perlu nginx dan Chromium (apt-get install nginx chromium)")
@@ -156,6 +168,12 @@ def main() -> None:
                 browser.close()
             for name, runs in results.items():
                 report(name, runs)
+            if args.detail:
+                for name, runs in results.items():
+                    print(f"{name}: the largest responses of the first visit (bytes received, encoding, type, path)")
+                    for size, url, mime, encoding in sorted(runs[0]["sizes"], reverse=True)[:15]:
+                        path = "/" + url.split("/", 3)[-1] if url.count("/") >= 3 else url
+                        print(f"  {size:>9,} {encoding:5} {mime:24} {path[:90]}")
         finally:
             if nginx is not None:
                 nginx.stop()

@@ -216,6 +216,51 @@ def bench_import(label: str, fresh, path: Path, repeat: int) -> None:
     print(f"  in process: check_upload {best[0]:.2f} s + accept {best[1]:.2f} s + commit {best[2]:.2f} s "
           f"= {sum(best):.2f} s (best of {repeat}); {accepted.imported:,} rows")
 
+PEER_IMPORT = """
+import sqlite3, sys
+from python_calamine import CalamineWorkbook
+rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_name("Validasi").to_python(skip_empty_area=False)
+body = [r[:8] for r in rows[5:] if len(r) > 1 and r[1] not in ("", None)]
+con = sqlite3.connect(sys.argv[2])
+con.execute("CREATE TABLE baris (excel_row INTEGER, nik TEXT, nama TEXT, tanggal_lahir TEXT, jenis_kelamin TEXT, "
+            "alamat TEXT, status TEXT, keterangan TEXT, warnings TEXT)")
+con.executemany("INSERT INTO baris VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(i + 6, str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]), str(r[7]), "[]")
+                 for i, r in enumerate(body)])
+con.commit()
+print(len(body))
+"""
+
+
+def bench_import_peer(path: Path, repeat: int) -> tuple[float, float, int]:
+    """The peer of ``desa import`` on SQLite, as its own process: calamine reads the sheet, sqlite3 inserts every
+    data row with one executemany and commits (no checking at all). (CPU median, wall median, peak RSS MB)."""
+    cpus, walls, rss = [], [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            wall, peak, code, out, err, cpu = run_child(["-c", PEER_IMPORT, str(path), f"{tmp}/peer.db"])
+        assert code == 0, err
+        cpus.append(cpu)
+        walls.append(wall)
+        rss.append(peak)
+    return statistics.median(cpus), statistics.median(walls), max(rss)
+
+
+def peer_report(upload, validation) -> bytes:
+    """The peer of the error report: openpyxl's write-only workbook given the same rows' values and reasons
+    (one ``append`` per row, no styles, no summary sheet)."""
+    from openpyxl import Workbook
+
+    reasons = {rr.excel_row: "; ".join(p.reason for p in rr.problems) for rr in validation.rows if rr.problems}
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Data")
+    ws.append(list(upload.headings) + ["Alasan"])
+    for r in sorted((*upload.rows, *upload.ignored), key=lambda r: r.excel_row):
+        ws.append(list(r.cells) + [reasons.get(r.excel_row)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
 
 @contextlib.contextmanager
 def sqlite_fresh(template: str):
@@ -256,6 +301,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--database-url", help="a PostgreSQL database in which a schema is created and dropped")
     ap.add_argument("--profile", action="store_true", help="cProfile of read_upload + validate")
+    ap.add_argument("--parts", default="validate,inprocess,import",
+                    help="comma-separated: validate (the CLI's desa validate), inprocess (read, check, error report "
+                         "beside its peer), import (desa import beside its peer)")
     args = ap.parse_args()
 
     from importlib.metadata import version
@@ -273,8 +321,43 @@ def main() -> None:
     print(f"file: {path.relative_to(ROOT)}, {path.stat().st_size / 1e6:.1f} MB, {args.rows:,} data rows "
           f"(made or found in {t_make:.1f} s)")
 
-    # 1. the CLI as its own process
+    parts = set(args.parts.split(","))
     import json
+
+    from lib.rentan import validasi
+    data = path.read_bytes()
+    if "inprocess" in parts or "import" in parts:
+        upload = validasi.read_upload(data, path.name)
+        result = validasi.validate(upload)
+    if "inprocess" in parts:
+        project, peer = [], []
+        for _ in range(args.repeat):  # alternately, CPU seconds of this process
+            project.append(timed2(lambda: validasi.error_report(upload, result))[1][1])
+            peer.append(timed2(lambda: peer_report(upload, result))[1][1])
+        print(f"error report of all {len(upload.rows):,} rows: validasi.error_report CPU median "
+              f"{statistics.median(project):.2f} s; peer (openpyxl write-only, values only) CPU median "
+              f"{statistics.median(peer):.2f} s; ratio {statistics.median(project) / statistics.median(peer):.2f}×")
+    if "import" in parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh_database(f"sqlite:///{tmp}/fresh.db")
+            cpus, walls, rss = [], [], []
+            for _ in range(args.repeat):
+                with sqlite_fresh(f"{tmp}/fresh.db") as url:
+                    wall, peak, code, out, err, cpu = run_child(
+                        ["-m", "lib", "desa", "import", str(path), "--desa", DESA, "--json"], {"DATABASE_URL": url})
+                assert code == 0, err
+                cpus.append(cpu)
+                walls.append(wall)
+                rss.append(peak)
+            p_cpu, p_wall, p_rss = bench_import_peer(path, args.repeat)
+        cpu = statistics.median(cpus)
+        print(f"SQLite import as its own process: python -m lib desa import CPU median {cpu:.2f} s, wall median "
+              f"{statistics.median(walls):.2f} s, peak RSS {max(rss)} MB; peer (calamine + sqlite3 executemany) CPU "
+              f"median {p_cpu:.2f} s, wall median {p_wall:.2f} s, peak RSS {p_rss} MB; ratio CPU {cpu / p_cpu:.2f}×")
+    if "validate" not in parts:
+        return
+
+    # 1. the CLI as its own process
     walls, cpus, rss = [], [], []
     for _ in range(args.repeat):
         wall, peak, code, out, err, cpu = run_child(["-m", "lib", "desa", "validate", str(path), "--json"])

@@ -46,7 +46,6 @@ from lib.base.errors import UserError
 from lib.base.worktime import parse_local
 from lib.catalogue import model as catalog
 from lib.catalogue import revisions, store
-from lib.measure import eventlog, kpi
 from lib.rentan import cli as desa_cli
 from lib.setup import cli as setup_cli
 from lib.setup import database as setup
@@ -220,6 +219,8 @@ def cmd_users_disable(args) -> None:
 
 
 def cmd_events_import(args) -> None:
+    from lib.measure import eventlog  # the measuring modules load pandas: only for the commands that use them
+
     try:
         text = open(args.file, encoding="utf-8-sig").read()
     except OSError as err:
@@ -239,6 +240,8 @@ def cmd_events_import(args) -> None:
 
 
 def cmd_events_export(args) -> None:
+    from lib.measure import eventlog
+
     with _ready_db()() as session:
         rows = eventlog.export_rows(session, args.sop)
     text = eventlog.to_xes(rows) if args.format == "xes" else eventlog.to_csv(rows)
@@ -264,6 +267,8 @@ def _minutes(x: float | None) -> str:
 
 
 def cmd_kpi(args) -> None:
+    from lib.measure import kpi
+
     date_from, date_to = _date(args.date_from, "awal"), _date(args.date_to, "akhir")
     try:
         with _ready_db()() as session:

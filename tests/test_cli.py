@@ -1,11 +1,14 @@
 """The admin CLI, run as a user would: python -m lib ..."""
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from lib.catalogue import model as catalog
 
-from .cli import run, run_process
+from .cli import ROOT, run, run_process
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +42,23 @@ def test_sop_list_gives_every_document(url):
     ak1 = next(r for r in rows if r["id"] == "kartu-ak1")
     assert ak1 == {"id": "kartu-ak1", "nama": "Penerbitan Kartu Pencari Kerja (AK1)",
                    "nomor": "503/48/SOP.TK/DISPMPTSPTK/2024", "jenis": "sop", "steps": 6}
+
+
+def test_sop_list_as_its_own_process_loads_neither_pandas_nor_alembic_nor_the_spreadsheet_writers(url):
+    # Loading these took most of every command's start-up; a command that needs one of them loads it itself.
+    heavy = ("pandas", "numpy", "openpyxl", "alembic", "holidays", "cryptography", "streamlit")
+    code = ("import runpy, sys\n"
+            "sys.argv = ['lib', 'sop', 'list', '--json']\n"
+            "try:\n"
+            "    runpy.run_module('lib', run_name='__main__', alter_sys=True)\n"
+            "except SystemExit as stop:\n"
+            "    assert not stop.code, stop.code\n"
+            f"print('LOADED', sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "DATABASE_URL": url},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert {r["id"] for r in json.loads(out.stdout)} == set(catalog.load_catalog())
+    assert out.stderr.strip().splitlines()[-1] == "LOADED []"
 
 
 def test_sop_show_reports_steps_actors_and_targets(url):

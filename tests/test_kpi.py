@@ -474,3 +474,35 @@ def test_cli_kpi_refuses_bad_dates_and_unknown_sops_in_indonesian_with_exit_code
     assert main(["kpi", *args]) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+
+
+def test_a_cached_board_brought_forward_in_time_is_the_board_computed_then(history):
+    later = NOW + dt.timedelta(days=3, hours=2)
+    with session_factory(history)() as s:
+        board = kpi.dashboard(s, now=NOW)
+        fresh = kpi.dashboard(s, now=later)
+    moved = kpi.at(board, later)
+    assert moved.headline == fresh.headline and moved.headline != board.headline
+    pd.testing.assert_frame_equal(moved.open_work, fresh.open_work)
+    pd.testing.assert_frame_equal(moved.roles, fresh.roles)
+    pd.testing.assert_frame_equal(moved.steps, fresh.steps)
+    assert (moved.open_work["age_elapsed_min"] > board.open_work["age_elapsed_min"]).all()
+    assert board.data.now == pd.Timestamp(NOW)  # the cached board itself is left as it was
+
+
+def test_the_data_version_moves_with_every_write_and_not_with_reading(history):
+    from lib.base import audit
+
+    with session_factory(history)() as s:
+        before = kpi.data_version(s)
+        kpi.dashboard(s, now=NOW)
+        assert kpi.data_version(s) == before
+    with session_factory(history).begin() as s:  # what every change of a case, a step or a calendar writes
+        audit.record(s, None, "ubah_pengaturan", "kalender", "2025-06-12", "libur")
+    with session_factory(history)() as s:
+        after_audit = kpi.data_version(s)
+    with session_factory(history).begin() as s:  # rows written in bulk without an entry of their own
+        add_case(s, "kartu-ak1", "AK1/2025/00099", [(1, "2025-06-10 08:00", None, None, "staf", None)])
+    with session_factory(history)() as s:
+        after_rows = kpi.data_version(s)
+    assert len({before, after_audit, after_rows}) == 3

@@ -75,7 +75,7 @@ def fill_valid_form(at, name: str = "Siti Aminah", nik: str = OTHER_NIK) -> None
     at.selectbox(key=f"{FORM}-jenis_kelamin").select("Perempuan")
     at.selectbox(key=f"{FORM}-pendidikan").select("D4/S1")
     for kode in ("fc_ktp", "fc_ijazah", "foto_3x4"):
-        at.checkbox(key=f"{FORM}-{kode}").check()
+        at.checkbox(key=f"{FORM}-kelengkapan-{kode}").check()
 
 
 def submit(at):
@@ -94,6 +94,15 @@ def test_submitting_the_empty_intake_form_names_every_required_field_and_registe
     assert not any("Alamat" in e or "Nomor HP" in e for e in errors)  # optional fields
     assert not at.success
     assert case_count(app_db) == before
+
+
+def test_an_intake_form_whose_checklist_shares_a_code_with_a_field_opens_without_an_error(app_db, waiting):
+    # Pendaftaran BPU asks for an email (a field) and checks that the applicant brought one (kelengkapan "email").
+    at = open_app("pendaftaran-bpu", user="staf")
+    assert not at.exception, at.exception
+    assert "kesalahan tak terduga" not in texts(at) and not at.error
+    assert at.text_input(key="intake-pendaftaran-bpu-0-email") is not None
+    assert at.checkbox(key="intake-pendaftaran-bpu-0-kelengkapan-email").label.startswith("Alamat Email")
 
 
 def test_a_valid_intake_registers_exactly_one_case_and_says_terdaftar(app_db, waiting):

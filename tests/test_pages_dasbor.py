@@ -120,7 +120,7 @@ def test_the_channels_of_a_service_are_shown_side_by_side_on_their_own_tab(with_
             "pekerjaan": "Pedagang", "penghasilan": "2000000"}, {"ktp": True, "email": True, "no_hp": True})
     from lib.ui import data
 
-    data.kpi_dashboard.clear()  # cached per filter for a minute, not per database: drop an earlier test's figures
+    data.clear_kpi()  # not needed (kept per database and data version), but no earlier test's figures either
     at = open_app("dasbor", user="kadis")
     at.session_state["kpi-tab"] = "Per kanal"
     at.run()

@@ -26,7 +26,9 @@ from lib.base.roles import ROLES
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 MIN_PASSWORD = 8
-_DUMMY_HASH = bcrypt.hashpw(b"tidak-dipakai", bcrypt.gensalt(rounds=config.BCRYPT_ROUNDS))
+#: A well-formed bcrypt hash of the configured cost, of a password that stands for no account: checking an unknown name
+#: against it costs what checking a real account costs, and building it costs nothing (no hashing at import).
+_DUMMY_HASH = f"$2b${config.BCRYPT_ROUNDS:02d}$H4APmFTsrM8pcwEA6.R6oeD2jb6FNFCkF.exbNFabMkzQ.KetDbY2"
 
 #: Demo-only accounts, one per role (PORTAL_ENV=demo). The README lists them; never in production.
 DEMO_PASSWORD = "demo1234"
@@ -140,7 +142,7 @@ def authenticate(session: Session, username: str, password: str, address: str | 
                      f"dari {address}", username=username or None)
         return LoginResult(None, GENERIC_FAILURE)
     # An unknown name costs a bcrypt check too, so the answer takes as long as for a real account.
-    right = check_password(password or "", user.password_hash if user else _DUMMY_HASH.decode())
+    right = check_password(password or "", user.password_hash if user else _DUMMY_HASH)
     if user is None or not right or not user.active:
         why = ("nama pengguna tidak dikenal" if user is None else "kata sandi salah" if not right
                else "akun nonaktif")

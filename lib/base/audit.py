@@ -11,14 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lib.base import audit_chain, fmt
 from lib.base.db import AuditEntry, utcnow
 from lib.base.permissions import Actor, require
-from lib.base.sheets import safe_cell, to_bytes
 from lib.base.worktime import WIB
 
 #: action code -> Indonesian label (the viewer's filter shows these).
@@ -162,6 +160,10 @@ def rows(entries: list[AuditEntry]) -> list[dict]:
 
 def export_xlsx(session: Session, actor: Actor, flt: AuditFilter = AuditFilter()) -> bytes:
     """The filtered log as XLSX; the export itself is recorded."""
+    from openpyxl import Workbook  # loaded here: the CLI and most pages never export
+
+    from lib.base.sheets import safe_cell, to_bytes
+
     require(actor, "export_audit_log")
     entries = search(session, actor, flt, limit=1_000_000)
     wb = Workbook()

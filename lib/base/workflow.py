@@ -125,7 +125,8 @@ class Workflow(_Table):
 
 def _load_file(path: Path) -> Workflow:
     try:
-        return Workflow.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
+        return Workflow.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=loader))  # noqa: S506
     except (yaml.YAMLError, ValidationError) as err:
         raise WorkflowError(f"Tabel alur kerja {path.name} tidak sah: {err}") from err
 

@@ -25,14 +25,13 @@ import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-import holidays
-import numpy as np
-import pandas as pd
-
 from lib.base.mutu_baku import MutuBaku
+
+if TYPE_CHECKING:
+    import numpy as np
 
 WIB = ZoneInfo("Asia/Jakarta")
 UTC = dt.timezone.utc
@@ -151,6 +150,8 @@ class CalendarSettings:
 
 @lru_cache(maxsize=64)
 def _holidays(year: int, categories: tuple[str, ...]) -> dict[dt.date, str]:
+    import holidays
+
     return dict(holidays.country_holidays("ID", years=year, categories=categories, language="id"))
 
 
@@ -266,6 +267,8 @@ class WorkCalendar:
     # --- the cumulative index -----------------------------------------------------------------------
     def _ensure_index(self, first: dt.date, last: dt.date) -> None:
         """Build (or widen) the per-day index covering ``first``..``last`` whole years."""
+        import numpy as np  # numpy, pandas and holidays load on first use: most commands compute no working time
+
         start = dt.date(first.year, 1, 1)
         end = dt.date(last.year, 12, 31)
         if self._index_start is not None:
@@ -289,6 +292,8 @@ class WorkCalendar:
 
     def _w_local(self, day_idx: np.ndarray, minute: np.ndarray) -> np.ndarray:
         """W for local day indices and minutes-of-day (float)."""
+        import numpy as np
+
         s = self._seg_start[day_idx]
         e = self._seg_end[day_idx]
         within = np.clip(minute[:, None] - s, 0.0, e - s).sum(axis=1)
@@ -297,6 +302,8 @@ class WorkCalendar:
     # --- working minutes ----------------------------------------------------------------------------
     def working_minutes(self, start: dt.datetime, end: dt.datetime) -> float:
         """Working minutes between two instants (0 when ``end`` is not after ``start``)."""
+        import numpy as np
+
         a, b = to_wib(start), to_wib(end)
         if b <= a:
             return 0.0
@@ -313,6 +320,8 @@ class WorkCalendar:
         Accepts pandas Series/DatetimeIndex or numpy datetime64 arrays; tz-aware values are converted
         to WIB, naive values are read as UTC (the database convention). NaT gives NaN.
         """
+        import numpy as np
+
         a = _local_ns(starts)
         b = _local_ns(ends)
         out = np.full(a.shape, np.nan)
@@ -414,6 +423,8 @@ def _add_months(t: dt.datetime, months: int) -> dt.datetime:
 
 def _local_ns(values) -> np.ndarray:
     """Instants as naive datetime64[ns] WIB wall-clock values."""
+    import pandas as pd
+
     s = pd.Series(values) if not isinstance(values, pd.Series) else values
     if not pd.api.types.is_datetime64_any_dtype(s):
         s = pd.to_datetime(s, utc=True)

@@ -35,9 +35,10 @@ ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 END = "selesai"
 
 
-class YamlLoader(yaml.SafeLoader):
+class YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """SafeLoader with YAML 1.2 booleans: only true/false. In YAML 1.1 ``no`` is False, which would
-    turn every step's ``no:`` key into a boolean."""
+    turn every step's ``no:`` key into a boolean. The parser is libyaml's when PyYAML has it (ten times faster than
+    the pure-Python one; the same documents, and the same tags through the resolvers below)."""
 
 
 YamlLoader.yaml_implicit_resolvers = {

@@ -36,6 +36,14 @@ def document(rev: SopRevision) -> catalog.SOP | catalog.StandarPelayanan:
     return parse(rev.sop_id, rev.revision_no, rev.content, rev.content_hash)
 
 
+def remember(digest: str, doc: catalog.SOP | catalog.StandarPelayanan) -> None:
+    """Keep a document already validated (a catalogue file whose content a revision stores under ``digest``),
+    so that :func:`parse` need not validate that content again."""
+    if len(_PARSED) >= _MAX_CACHED:
+        _PARSED.clear()
+    _PARSED[digest] = doc
+
+
 def current_revision(session: Session, doc_id: str) -> SopRevision | None:
     """The revision in force (``disahkan``) of a document."""
     return session.scalars(select(SopRevision).where(SopRevision.sop_id == doc_id, SopRevision.state == "disahkan")
@@ -49,14 +57,23 @@ class ActiveDocument:
     doc: catalog.SOP | catalog.StandarPelayanan
 
 
-def active_documents(session: Session) -> dict[str, ActiveDocument]:
-    """Every document's revision in force, validated, in id order."""
-    newest = (select(SopRevision.sop_id, func.max(SopRevision.revision_no).label("n"))
-              .where(SopRevision.state == "disahkan").group_by(SopRevision.sop_id).subquery())
+def newest_revisions(session: Session, in_force: bool = False) -> dict[str, SopRevision]:
+    """Every document's newest revision (with ``in_force``: its newest ``disahkan`` one, as
+    :func:`current_revision` gives it), by id in id order: one query for all of them."""
+    newest = select(SopRevision.sop_id, func.max(SopRevision.revision_no).label("n"))
+    if in_force:
+        newest = newest.where(SopRevision.state == "disahkan")
+    newest = newest.group_by(SopRevision.sop_id).subquery()
     rows = session.scalars(select(SopRevision).join(
         newest, (SopRevision.sop_id == newest.c.sop_id) & (SopRevision.revision_no == newest.c.n))
         .order_by(SopRevision.sop_id)).all()
-    return {r.sop_id: ActiveDocument(r.id, r.revision_no, document(r)) for r in rows}
+    return {r.sop_id: r for r in rows}
+
+
+def active_documents(session: Session) -> dict[str, ActiveDocument]:
+    """Every document's revision in force, validated, in id order."""
+    return {r.sop_id: ActiveDocument(r.id, r.revision_no, document(r))
+            for r in newest_revisions(session, in_force=True).values()}
 
 
 def catalog_version(session: Session) -> tuple:

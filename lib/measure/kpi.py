@@ -92,16 +92,17 @@ period, median lead time of the cases closed in the period against the median of
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lib.base import audit
-from lib.base.db import Case, User
+from lib.base.db import AuditEntry, Case, StepRun, User
 from lib.base.permissions import Actor, require
 from lib.base.roles import ROLE_CODES
 from lib.base.worktime import WIB
@@ -270,7 +271,7 @@ def step_stats(data: KpiData, by_revision: bool = False) -> pd.DataFrame:
 def role_stats(data: KpiData) -> pd.DataFrame:
     """One row per role: the statistics of :func:`step_stats` over all steps done in that role, and the
     workload ``completed`` (= ``n``), ``open`` and ``open_overdue`` (open runs now)."""
-    stats = _aggregate(_done_in_period(data), ["role"])
+    stats = _cached(data, "role_done", lambda: _aggregate(_done_in_period(data), ["role"]))
     ow = open_work(data)
     open_counts = ow.groupby("role").size().rename("open")
     overdue = ow[ow["status"] == "terlambat"].groupby("role").size().rename("open_overdue")
@@ -514,18 +515,23 @@ def channel_stats(data: KpiData, cases: pd.DataFrame | None = None) -> pd.DataFr
 def headline(data: KpiData, open_runs: pd.DataFrame | None = None) -> Headline:
     """The headline figures of a filter (definitions: module docstring)."""
     ow = open_work(data) if open_runs is None else open_runs
+    overdue = ow[ow["status"] == "terlambat"]
+    return Headline(**_cached(data, "headline", lambda: _headline_of_period(data)),
+                    open_runs=len(ow), overdue_runs=len(overdue), overdue_cases=int(overdue["case_id"].nunique()))
+
+
+def _headline_of_period(data: KpiData) -> dict:
+    """The headline figures that do not depend on ``data.now``."""
     cases = data.runs.drop_duplicates("case_id")
     done = _done_in_period(data)
     judged = int(done["within"].count())
     closed = cases[_between(cases["case_closed_at"], data)]
     lead_w = data.calendar.working_minutes_array(closed["case_created_at"], closed["case_closed_at"])
     lead_e = (closed["case_closed_at"] - closed["case_created_at"]) / pd.Timedelta(minutes=1)
-    overdue = ow[ow["status"] == "terlambat"]
-    return Headline(
+    return dict(
         cases_started=int(_between(cases["case_created_at"], data).sum()),
         cases_completed=len(closed),
         open_cases=int(cases["case_closed_at"].isna().sum()),
-        open_runs=len(ow), overdue_runs=len(overdue), overdue_cases=int(overdue["case_id"].nunique()),
         judged_runs=judged, within_pct=_num(100.0 * done["within"].sum() / judged) if judged else None,
         median_lead_working_min=_num(np.median(lead_w)) if len(closed) else None,
         median_lead_elapsed_min=_num(lead_e.median()) if len(closed) else None,
@@ -541,6 +547,29 @@ def dashboard(session: Session, date_from: dt.date | None = None, date_to: dt.da
     return Dashboard(data=data, headline=headline(data, ow), steps=steps, cases=case_stats(data),
                      roles=role_stats(data), open_work=ow, step_month=step_month_table(data),
                      trend=monthly_trend(data), bottlenecks=bottlenecks(data, steps))
+
+
+def at(board: Dashboard, now: dt.datetime) -> Dashboard:
+    """``board`` as it reads at ``now`` with no data changed since it was computed: open work (ages, due
+    status), the headline's open and overdue counts and the per-role workload are recomputed; every figure of
+    the period (the costly part) is kept. What a cache of boards (:func:`data_version`) serves as time passes."""
+    kept = {k: v for k, v in board.data.cache.items() if k != "open_work"}
+    data = dataclasses.replace(board.data, now=pd.Timestamp(now).tz_convert("UTC"), cache=kept)
+    ow = open_work(data)
+    return dataclasses.replace(board, data=data, headline=headline(data, ow), roles=role_stats(data), open_work=ow)
+
+
+def data_version(session: Session) -> tuple:
+    """A cheap fingerprint of everything the figures are computed from, for caches to know when to recompute:
+    the newest audit entry's id, and the newest case's and step run's.
+
+    Every change the portal makes to a case, a step run, an SOP revision or the working calendar writes an audit
+    entry in the same transaction, and audit entries are appended one at a time in commit order with the next
+    id (the hash chain, :mod:`lib.base.audit_chain`), so the newest id moves with every such commit; the other two
+    catch rows written in bulk under one entry. Three lookups of a primary key's maximum, whatever the size."""
+    newest = [select(func.max(AuditEntry.id)).scalar_subquery(), select(func.max(Case.id)).scalar_subquery(),
+              select(func.max(StepRun.id)).scalar_subquery()]
+    return tuple(session.execute(select(*newest)).one())
 
 
 # --- JSON for scripts ---------------------------------------------------------------------------------

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,7 @@ from lib.base.worktime import to_wib
 from lib.casework import nik as nik_rules
 from lib.rentan import alur, validasi
 from lib.rentan.alur import BIDANG_SCOPE, RentanError  # noqa: F401  (part of this module's interface)
+from lib.rentan.upload import gc_paused
 
 WILAYAH_DEMO = ROOT / "data" / "reference" / "wilayah_demo.csv"
 SOURCES = ("DTKS", "P3KE", "DTSEN")
@@ -364,14 +366,7 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
         raise RentanError(_BUSY) from None
     except OperationalError:  # SQLite: another request is writing the same database; nothing was written
         raise RentanError(_BUSY) from None
-    # One Core executemany with every key present (the ORM bulk insert splits rows by which values are None
-    # into thousands of small batches): a 100,000-row village file imports in seconds (bench/RESULTS.md).
-    session.execute(insert(ValidasiBaris.__table__), [
-        {"batch_id": batch.id, "excel_row": r.excel_row, "nik": r.nik, "nama": r.nama,
-         "tanggal_lahir": r.tanggal_lahir, "jenis_kelamin": r.jenis_kelamin,
-         "alamat": r.alamat or None, "status": r.status, "keterangan": r.keterangan,
-         "warnings": list(r.warnings)}
-        for r in validation.valid_rows])
+    _insert_rows(session, batch.id, validation.valid_rows)
     by_nik = {c.nik: c for c in session.scalars(select(CalonPenerima).where(CalonPenerima.desa_kode == desa_kode))}
     updated = 0
     for r in validation.valid_rows:
@@ -382,6 +377,29 @@ def accept(session: Session, actor: Actor, checked: Checked) -> Accepted:
     answered = _answer_letters(session, actor, desa_kode, batch.id, upload.filename)
     session.flush()
     return Accepted(batch.id, len(validation.valid_rows), False, updated, answered)
+
+
+def _insert_rows(session: Session, batch_id: int, rows) -> None:
+    """The valid rows into ``validasi_baris`` with one executemany of the driver, in the session's transaction.
+
+    The values go as the column types would write them (a date as ISO text on SQLite, where SQLAlchemy's Date
+    stores that; the warnings as JSON text), in plain tuples: SQLAlchemy's per-row parameter building and type
+    processing took longer than the database's own insert of a 100,000-row village file (bench/RESULTS.md)."""
+    conn = session.connection()
+    iso = conn.dialect.name == "sqlite"
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = ("batch_id", "excel_row", "nik", "nama", "tanggal_lahir", "jenis_kelamin", "alamat", "status",
+               "keterangan", "warnings")
+    sql = (f"INSERT INTO {ValidasiBaris.__tablename__} ({', '.join(columns)}) "
+           f"VALUES ({', '.join([mark] * len(columns))})")
+    as_json: dict[tuple, str] = {}  # a few combinations of warning codes, each dumped once
+    with gc_paused():  # 100,000 new tuples would set off full collections over the file's rows (upload.py)
+        conn.exec_driver_sql(sql, [
+            (batch_id, r.excel_row, r.nik, r.nama,
+             r.tanggal_lahir.isoformat() if iso and r.tanggal_lahir is not None else r.tanggal_lahir,
+             r.jenis_kelamin, r.alamat or None, r.status, r.keterangan,
+             as_json.get(r.warnings) or as_json.setdefault(r.warnings, json.dumps(list(r.warnings))))
+            for r in rows])
 
 
 def _answer_letters(session: Session, actor: Actor, desa_kode: str, batch_id: int, filename: str) -> int:

@@ -205,21 +205,23 @@ def error_report(upload: Upload, validation) -> bytes:
     "Ringkasan" sheet with the counts and how to fix the file. ``validation`` is the
     :class:`lib.rentan.validasi.Validation` of ``upload``.
 
-    Written row by row with openpyxl's write-only workbook (nothing is kept per cell), one shared style object
-    per kind of cell: a 100,000-row report is written in a fraction of the time a normal workbook takes."""
-    wb = _xl().Workbook(write_only=True)
+    openpyxl's write-only workbook writes everything but the data rows (columns, header, dropdown, styles, the
+    summary sheet); the data rows, up to 100,000 of them, are written as the sheet's XML directly
+    (:func:`_rows_xml`) and put into the sheet: openpyxl spends several objects and calls on every cell, which
+    made the report slower to write than the file it reports on takes to read and check."""
+    x = _xl()
+    wb = x.Workbook(write_only=True)
     ws = wb.create_sheet((upload.sheet or "Data")[:31])
     width = max([len(upload.headings)] + [len(r.cells) for r in (*upload.rows, *upload.ignored)])
     data_rows = sorted((*upload.rows, *upload.ignored), key=lambda r: r.excel_row)
+    last = data_rows[-1].excel_row if data_rows else upload.header_row
     # Everything about the sheet but its cells goes first: a write-only sheet streams its rows.
-    _report_columns(ws, upload, width, data_rows[-1].excel_row if data_rows else upload.header_row)
+    _report_columns(ws, upload, width, last)
     cell, put = _cell_factory(ws), _row_writer(ws)
     _report_head(put, cell, upload, width)
-    _report_rows(put, cell, upload, validation, data_rows, width)
+    rows = _rows_xml(upload, validation, data_rows, width, _style_ids(wb, ws))
     _summary_sheet(wb.create_sheet("Ringkasan"), upload, validation)
-    return _xl().to_bytes(wb)
-
-
+    return _with_rows(x.to_bytes(wb), "xl/worksheets/sheet1.xml", rows, f"A1:{column_letter(width + 1)}{last}")
 def _report_columns(ws, upload: Upload, width: int, last: int) -> None:
     """The report sheet's column widths (the reason column after the ``width`` data columns), the NIK column as
     text, the frozen header, and the Status dropdown down to the ``last`` row."""
@@ -287,42 +289,113 @@ def _report_head(put, cell, upload: Upload, width: int) -> None:
         put(excel_row, [cell(v, "head") for v in cells])
 
 
-def _report_rows(put, cell, upload: Upload, validation, data_rows: list, width: int) -> None:
-    """The data rows (and the rows set aside) with their problems: a cell with an error red, with a warning yellow,
-    the NIK as text, the reasons in column ``width + 1``."""
+def _style_ids(wb, ws):
+    """``sid(kind, level=None)``: the number of the workbook's cell format (``s=""`` in the sheet's XML) of the
+    shared style :func:`_cell_factory` gives a cell of that kind and level."""
+    cell = _cell_factory(ws)
+    ids: dict[tuple[str, str | None], int] = {}
+
+    def sid(kind: str, level: str | None = None) -> int:
+        if (kind, level) not in ids:
+            ids[kind, level] = wb._cell_styles.add(cell(None, kind, level)._style)
+        return ids[kind, level]
+
+    return sid
+
+
+def _xml_text(value: str) -> str:
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<is><t xml:space="preserve">{text}</t></is>' if text != text.strip() else f"<is><t>{text}</t></is>"
+
+
+def _xml_cell(ref: str, value, style: int | None, to_excel) -> str:
+    """One ``<c>`` element: text inline, numbers and booleans as values, a date as its serial number."""
+    s = "" if style is None else f' s="{style}"'
+    if value.__class__ is str:
+        return f'<c r="{ref}"{s} t="inlineStr">{_xml_text(value)}</c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>' if value == value and abs(value) != float("inf") \
+            else f'<c r="{ref}"{s} t="inlineStr">{_xml_text(str(value))}</c>'
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f'<c r="{ref}"{s}><v>{to_excel(value)}</v></c>'
+    return f'<c r="{ref}"{s} t="inlineStr">{_xml_text(str(value))}</c>'
+
+
+def _rows_xml(upload: Upload, validation, data_rows: list, width: int, sid) -> list[str]:
+    """The data rows (and the rows set aside) as ``<row>`` elements, with their problems: a cell with an error red,
+    with a warning yellow, the NIK as text, the reasons in column ``width + 1``. Every text goes through
+    :func:`lib.base.sheets.safe_cell` and loses the control characters a spreadsheet refuses."""
+    from openpyxl.utils.datetime import to_excel
+
     x = _xl()
     nik_i = upload.columns["nik"].index
-    reason_col = width + 1
+    letters = [column_letter(j + 1) for j in range(width + 1)]
     safe, illegal = x.safe_cell, x.illegal
     by_row = {r.excel_row: r for r in validation.rows}
     date_types = (dt.date, dt.datetime)
+    plain_date = sid("date")
+    out = []
     for row in data_rows:
-        result = by_row.get(row.excel_row)
+        n = row.excel_row
+        result = by_row.get(n)
         problems = result.problems if result else ()
         worst: dict[int, str] = {}
         for p in problems:
             j = upload.columns[p.field].index
             worst[j] = "error" if p.level == "error" else worst.get(j, "warning")
-        values = []
+        parts = [f'<row r="{n}">']
         for j, v in enumerate(row.cells[:width]):
             level = worst.get(j) if worst else None
             if j == nik_i:
-                values.append(cell(_nik_text(v), "nik", level))
+                v, style = _nik_text(v), sid("nik", level)
             elif level:
-                values.append(cell(v, "date" if isinstance(v, date_types) else "plain", level))
+                style = sid("date" if isinstance(v, date_types) else "plain", level)
             elif v is None:
-                values.append(None)
-            elif v.__class__ is str:
-                values.append(safe(illegal.sub("", v)))
-            elif isinstance(v, date_types):
-                values.append(cell(v, "date"))
+                continue
             else:
-                values.append(v)
+                style = plain_date if isinstance(v, date_types) else None
+            if v is None:
+                if style is not None:
+                    parts.append(f'<c r="{letters[j]}{n}" s="{style}"/>')
+                continue
+            if v.__class__ is str:
+                v = safe(illegal.sub("", v))
+            parts.append(_xml_cell(f"{letters[j]}{n}", v, style, to_excel))
         if problems:
-            values.extend([None] * (reason_col - 1 - len(values)))
-            values.append(cell("\n".join(f"Kolom {p.column} ({p.heading}): {p.reason}" for p in problems), "reason",
-                               "error" if result.state == "invalid" else "warning"))
-        put(row.excel_row, values)
+            reasons = "\n".join(f"Kolom {p.column} ({p.heading}): {p.reason}" for p in problems)
+            level = "error" if result.state == "invalid" else "warning"
+            parts.append(_xml_cell(f"{letters[width]}{n}", safe(illegal.sub("", reasons)), sid("reason", level),
+                                   to_excel))
+        parts.append("</row>")
+        out.append("".join(parts))
+    return out
+
+
+def _with_rows(data: bytes, sheet: str, rows: list[str], dimension: str) -> bytes:
+    """The XLSX ``data`` with ``rows`` appended to the rows of its worksheet ``sheet`` and that sheet's
+    dimension set; every other part copied as it is."""
+    import io
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == sheet:
+                text = content.decode("utf-8")
+                text = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>', text, count=1)
+                if "</sheetData>" in text:
+                    head, tail = text.split("</sheetData>", 1)
+                    text = head + "".join(rows) + "</sheetData>" + tail
+                else:
+                    text = text.replace("<sheetData/>", "<sheetData>" + "".join(rows) + "</sheetData>", 1)
+                content = text.encode("utf-8")
+            dst.writestr(info.filename, content)
+    return out.getvalue()
 
 
 def _summary_sheet(ws, upload: Upload, validation) -> None:

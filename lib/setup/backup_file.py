@@ -27,14 +27,13 @@ import os
 import struct
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lib.base import config
 from lib.base.errors import UserError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FORMAT = "portal-sop-cadangan"
 FORMAT_VERSION = 1
@@ -107,6 +106,9 @@ def backup_key() -> bytes | None:
 
 
 def _derive(key: bytes, salt: bytes) -> AESGCM:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # loaded by the commands that encrypt
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return AESGCM(Scrypt(salt=salt, length=32, n=2 ** 14, r=8, p=1).derive(key))
 
 
@@ -159,6 +161,8 @@ def is_encrypted(path: Path) -> bool:
 def decrypt(path: Path, out: BinaryIO, key: bytes | None) -> None:
     """Write the plain archive of the encrypted backup ``path`` to ``out``; a wrong key or a damaged file is
     refused (what was written to ``out`` must then be thrown away)."""
+    from cryptography.exceptions import InvalidTag
+
     if key is None:
         raise BackupRefused(f"Berkas cadangan {path.name} terenkripsi: set PORTAL_BACKUP_KEY dengan kunci yang "
                             "dipakai saat membuatnya.")

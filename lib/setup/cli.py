@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lib.base import audit_chain
 from lib.base.db import database_url, owner_database_url, session_factory
 from lib.base.fmt import angka
-from lib.setup import backup, health, restore
+from lib.setup import backup
 from lib.setup.backup_file import backup_key
+
+if TYPE_CHECKING:
+    from lib.setup.restore import RestoreReport
 
 
 def _emit(data, as_json: bool, text: str) -> None:
@@ -33,7 +37,7 @@ def cmd_backup(args) -> None:
     _emit(data, args.json, "\n".join(lines))
 
 
-def _table_lines(report: restore.RestoreReport) -> list[str]:
+def _table_lines(report: RestoreReport) -> list[str]:
     width = max((len(t.name) for t in report.tables), default=5)
     lines = [f"{'tabel':<{width}}  {'baris asal':>10}  {'baris tujuan':>12}  {'checksum (SHA-256)':<18}  cocok"]
     for t in report.tables:
@@ -50,7 +54,7 @@ def _audit_line(url: str) -> tuple[bool, str]:
     return False, f"Log audit: rantai hash PUTUS pada id {report.broken.id}: {report.broken.message}."
 
 
-def _report(report: restore.RestoreReport, url: str, as_json: bool, head_line: str) -> int:
+def _report(report: RestoreReport, url: str, as_json: bool, head_line: str) -> int:
     intact, audit_text = _audit_line(url)
     data = report.as_dict() | {"audit_intact": intact}
     lines = [head_line, *_table_lines(report), audit_text]
@@ -61,6 +65,8 @@ def _report(report: restore.RestoreReport, url: str, as_json: bool, head_line: s
 
 
 def cmd_restore(args) -> int:
+    from lib.setup import restore  # Alembic: loaded by the commands that need it, not by every command
+
     url = owner_database_url()
     report = restore.restore(args.file, url, backup_key(), args.replace)
     verb = "diganti seluruhnya dengan" if report.replaced else "dipulihkan dari"
@@ -69,12 +75,16 @@ def cmd_restore(args) -> int:
 
 
 def cmd_db_move(args) -> int:
+    from lib.setup import restore
+
     report = restore.move(database_url(), args.to)
     return _report(report, args.to, args.json, f"Basis data {backup.where(database_url())} disalin ke {report.target}; "
                                       "setiap tabel dibaca ulang dan dicocokkan:")
 
 
 def cmd_check(args) -> int:
+    from lib.setup import health
+
     checks = health.run(database_url())
     labels = {"basis_data": "Basis data", "revisi_skema": "Revisi skema", "migrasi_tertunda": "Migrasi tertunda",
               "kunci_cookie": "Kunci cookie"}

@@ -8,13 +8,15 @@ browser is never overwritten by a file.
 """
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -26,13 +28,18 @@ from lib.base.kalender import CALENDAR_KEY
 from lib.base.worktime import CalendarSettings
 from lib.catalogue import model as catalog
 from lib.catalogue import revisions  # noqa: F401  (declares the sop_revision workflow)
-from lib.catalogue.store import current_revision
+from lib.catalogue.store import newest_revisions, remember
 from lib.setup import db_roles
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = ROOT / "lib" / "migrations"
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # Alembic loads in a third of a second: only when a migration may run
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["url"] = url
@@ -43,15 +50,48 @@ class SchemaPrivilegeError(UserError):
     """The schema needs creating or upgrading and the role connected may not change it (the runtime role)."""
 
 
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration's revision, read from the files in ``lib/migrations/versions`` without loading
+    Alembic; None when they do not form one chain with one head (Alembic then decides)."""
+    ids, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                found[node.targets[0].id] = node.value
+        try:
+            revision = ast.literal_eval(found["revision"])
+            parent = ast.literal_eval(found["down_revision"])
+        except (KeyError, ValueError):
+            return None
+        ids.add(revision)
+        parents.update(parent if isinstance(parent, (tuple, list)) else [parent])
+    heads = ids - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def at_head(conn: Connection) -> bool:
+    """Whether the database's schema is already at :func:`head_revision` (a read the runtime role may do)."""
+    head = head_revision()
+    if head is None or not inspect(conn).has_table("alembic_version"):
+        return False
+    return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [head]
+
+
 def migrate(url: str) -> None:
     """Create or upgrade the schema to the newest migration. At the newest one already it only reads the
-    version, which the runtime role may do; changing the schema needs the owner of the tables."""
+    version, which the runtime role may do, and leaves Alembic unloaded; changing the schema needs the owner of
+    the tables."""
     engine = get_engine(url)
     try:
         with engine.begin() as conn:
-            cfg = alembic_config(url)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            if not at_head(conn):
+                from alembic import command
+
+                cfg = alembic_config(url)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
             db_roles.narrow_after_migration(conn)
     except ProgrammingError as err:
         if getattr(err.orig, "sqlstate", None) != "42501":  # insufficient_privilege
@@ -97,19 +137,21 @@ def sync_catalog(session: Session, directory: Path | str = catalog.CATALOG_DIR) 
     """Load every catalogue file into SOP revisions (see the module docstring)."""
     report = SyncReport()
     now = dt.datetime.now(dt.timezone.utc)
-    for doc_id, doc in catalog.load_catalog(directory).items():
+    docs = catalog.load_catalog(directory)
+    known = set(session.scalars(select(Sop.id)))
+    in_force, newest = newest_revisions(session, in_force=True), newest_revisions(session)  # two queries for all
+    for doc_id, doc in docs.items():
         data = catalog.to_data(doc)
         digest = catalog.content_hash(data)
-        if session.get(Sop, doc_id) is None:
+        if doc_id not in known:
             session.add(Sop(id=doc_id, jenis=doc.jenis, created_at=now))
             session.flush()
             _add_revision(session, doc_id, 1, data, digest, now, "Dimuat dari katalog (data/sop)", "dokumen baru")
             report.added.append(doc_id)
             continue
-        current = current_revision(session, doc_id)
-        latest = session.scalars(select(SopRevision).where(SopRevision.sop_id == doc_id)
-                                 .order_by(SopRevision.revision_no.desc()).limit(1)).first()
+        current, latest = in_force.get(doc_id), newest.get(doc_id)
         if current is not None and current.content_hash == digest:
+            remember(digest, doc)  # the revision in force holds this very content: no second validation
             report.unchanged.append(doc_id)
             continue
         if latest is not None and latest.source != "file":

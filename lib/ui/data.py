@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.base import config
-from lib.base.db import database_url, session_factory
+from lib.base.db import database_url, session_factory, utcnow
 from lib.catalogue import store
 from lib.measure import kpi
 from lib.setup import database as setup
@@ -35,15 +35,50 @@ def documents() -> dict[str, store.ActiveDocument]:
     return _documents(url, _catalog_version(url))
 
 
-@st.cache_resource(ttl=60, max_entries=64, show_spinner=False)
-def kpi_dashboard(start, end, sop_ids: tuple, bidang, role):
-    """Every dashboard figure for a filter, computed at most once a minute per filter (shared read-only)."""
-    with session_factory(database_url())() as session:
+def _data_version(url: str) -> tuple:
+    with session_factory(url)() as session:
+        return kpi.data_version(session)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _kpi_board(url: str, start, end, sop_ids: tuple, bidang, role, version: tuple):
+    with session_factory(url)() as session:
         return kpi.dashboard(session, start, end, list(sop_ids), bidang, role)
 
 
-@st.cache_resource(ttl=60, max_entries=64, show_spinner=False)
-def kpi_history(start, end, sop_ids: tuple, bidang, role):
-    """The runs of a longer window, for the trend and the step × month table."""
-    with session_factory(database_url())() as session:
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _kpi_board_now(url: str, start, end, sop_ids: tuple, bidang, role, version: tuple, minute: int):
+    board = _kpi_board(url, start, end, sop_ids, bidang, role, version)
+    return board if minute == _minute(board.data.now) else kpi.at(board, utcnow())
+
+
+def _minute(t) -> int:
+    return int(t.timestamp() // 60)
+
+
+def kpi_dashboard(start, end, sop_ids: tuple, bidang, role):
+    """Every dashboard figure for a filter (shared read-only). Computed once per filter and data version
+    (:func:`lib.measure.kpi.data_version`, a cheap query): a write recomputes them; in a later minute without
+    writes only the figures of open work are brought up to date (:func:`lib.measure.kpi.at`)."""
+    url = database_url()
+    version = _data_version(url)
+    return _kpi_board_now(url, start, end, sop_ids, bidang, role, version, _minute(utcnow()))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _kpi_history(url: str, start, end, sop_ids: tuple, bidang, role, version: tuple):
+    with session_factory(url)() as session:
         return kpi.load(session, start, end, list(sop_ids), bidang, role)
+
+
+def kpi_history(start, end, sop_ids: tuple, bidang, role):
+    """The runs of a longer window, for the trend and the step × month table (per filter and data version)."""
+    url = database_url()
+    return _kpi_history(url, start, end, sop_ids, bidang, role, _data_version(url))
+
+
+def clear_kpi() -> None:
+    """Forget every cached dashboard figure (they are kept per database, filter and data version)."""
+    _kpi_board.clear()
+    _kpi_board_now.clear()
+    _kpi_history.clear()

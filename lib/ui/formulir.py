@@ -58,5 +58,7 @@ def checklist(sop: SOP, key: str) -> dict[str, bool]:
         label = d.label + (" (opsional)" if d.opsional else "")
         helptext = d.syarat or (f"Wajib bila {d.wajib_jika.isian.replace('_', ' ')} lebih dari "
                                 f"{d.wajib_jika.lebih_dari:,.0f}".replace(",", ".") if d.wajib_jika else None)
-        ticked[d.kode] = cols[i % 2].checkbox(label + (f" — {helptext}" if helptext else ""), key=f"{key}-{d.kode}")
+        # its own part of the form's keys: a checklist item may share its code with a field (``email``)
+        ticked[d.kode] = cols[i % 2].checkbox(label + (f" — {helptext}" if helptext else ""),
+                                              key=f"{key}-kelengkapan-{d.kode}")
     return ticked

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 from array import array
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, bindparam, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from lib.base import audit, workflow
@@ -272,19 +273,36 @@ def _db_times(micros: np.ndarray, dialect: str) -> list:
     """µs since the epoch (``_NO_TIME``: None) as the database takes them in bulk: on SQLite the text the UTC
     column type writes (``2025-03-27 08:00:00.000000``, naive UTC), elsewhere aware UTC datetimes."""
     values = micros.astype("datetime64[us]")
-    missing = np.isnat(values).tolist()
+    missing = np.isnat(values)
     if dialect == "sqlite":
-        text = np.char.replace(np.datetime_as_string(values, unit="us"), "T", " ").tolist()
-        return [None if m else t for t, m in zip(text, missing)]
-    aware = pd.DatetimeIndex(values).tz_localize("UTC").to_pydatetime().tolist()
-    return [None if m else t for t, m in zip(aware, missing)]
+        text = np.datetime_as_string(values, unit="us")
+        if len(text) and text.dtype.itemsize == 26 * 4:  # the "T" between date and time becomes a space
+            text.view(np.uint32).reshape(len(text), 26)[:, 10] = ord(" ")
+        else:
+            text = np.char.replace(text, "T", " ")
+        out = text.astype(object)
+    else:
+        out = pd.DatetimeIndex(values).tz_localize("UTC").to_pydatetime()
+    out[missing] = None
+    return out.tolist()
 
 
-def _insert(session: Session, table, time_columns: tuple[str, ...], returning=None):
-    stmt = insert(table)
-    if session.get_bind().dialect.name == "sqlite":  # stored text, without a Python conversion per value
-        stmt = stmt.values({c: bindparam(c, type_=String()) for c in time_columns})
-    return stmt.returning(returning, sort_by_parameter_order=True) if returning is not None else stmt
+def _insert_many(session: Session, table, columns: list[str], rows: list[tuple]) -> None:
+    """One executemany of ``rows`` (tuples in the order of ``columns``). On SQLite the statement Core compiles
+    goes to the driver as it is, with the times already in stored form (see :func:`_db_times`): no
+    conversion per value; elsewhere through Core, whose UTC column type converts the aware datetimes."""
+    if session.get_bind().dialect.name == "sqlite":
+        compiled = insert(table).compile(dialect=session.get_bind().dialect, column_keys=columns)
+        assert list(compiled.positiontup) == columns
+        session.connection().exec_driver_sql(str(compiled), rows)
+    else:
+        session.execute(insert(table), [dict(zip(columns, r)) for r in rows])
+
+
+_CASE_COLUMNS = ["sop_id", "revision_id", "register_no", "year", "seq", "state", "data", "created_at", "closed_at",
+                 "version"]
+_RUN_COLUMNS = ["case_id", "step_no", "attempt", "available_at", "started_at", "completed_at", "actor_id", "outcome",
+                "note"]
 
 
 def _write_cases(session: Session, log: _Log, revisions: dict[str, int], n_steps: dict[str, int],
@@ -296,17 +314,19 @@ def _write_cases(session: Session, log: _Log, revisions: dict[str, int], n_steps
     closed = np.where(done, last_done, _NO_TIME)
     years = first.astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64) + 1970
     states = {True: workflow.bulk_state("case", "impor_selesai"), False: workflow.bulk_state("case", "impor_berjalan")}
-    stmt = _insert(session, Case.__table__, ("created_at", "closed_at"), Case.__table__.c.id)
-    ids = []
+    data = json.dumps({"sumber": "impor log"}) if dialect == "sqlite" else {"sumber": "impor log"}
+    ids: dict[str, int] = {}
     for i in range(0, len(log.register), _CHUNK):
         part = slice(i, i + _CHUNK)
-        rows = [{"sop_id": sop, "revision_id": revisions[sop], "register_no": reg, "year": year, "seq": 0,
-                 "state": states[d], "data": {"sumber": "impor log"}, "created_at": a, "closed_at": b, "version": 1}
-                for sop, reg, year, d, a, b in zip(log.sop[part], log.register[part], years[part].tolist(),
-                                                   done[part].tolist(), _db_times(first[part], dialect),
-                                                   _db_times(closed[part], dialect))]
-        ids.extend(session.execute(stmt, rows).scalars())
-    return np.array(ids, dtype=np.int64)
+        registers = log.register[part]
+        _insert_many(session, Case.__table__, _CASE_COLUMNS, [
+            (sop, revisions[sop], reg, year, 0, states[d], data, a, b, 1)
+            for sop, reg, year, d, a, b in zip(log.sop[part], registers, years[part].tolist(), done[part].tolist(),
+                                               _db_times(first[part], dialect), _db_times(closed[part], dialect))])
+        for j in range(0, len(registers), 1000):
+            ids.update(session.execute(select(Case.register_no, Case.id)
+                                       .where(Case.register_no.in_(registers[j:j + 1000]))).all())
+    return np.array([ids[r] for r in log.register], dtype=np.int64)
 
 
 def import_csv(session: Session, source: str | TextIO, default_sop: str | None = None) -> dict:
@@ -354,20 +374,18 @@ def _write(session: Session, log: _Log, revisions: dict[str, int], n_steps: dict
     previous[starts] = first
     available = np.minimum(previous, own)
     users = dict(session.execute(select(User.username, User.id)).all())
-    actor = [users.get(r) for r in log.resources]
-    note = [None if uid or not r else f"sumber: {r}" for r, uid in zip(log.resources, actor)]
+    actor = np.array([users.get(r) for r in log.resources] + [None], dtype=object)[:-1]
+    note = np.array([None if uid or not r else f"sumber: {r}" for r, uid in zip(log.resources, actor)] + [None],
+                    dtype=object)[:-1]
     resource = np.frombuffer(log.resource, dtype=np.int64)[order]
     outcome = np.frombuffer(log.outcome, dtype=np.int64)[order]
+    outcomes = np.array(log.outcomes + [None], dtype=object)[:-1]
     case_ids = ids[case]
     dialect = session.get_bind().dialect.name
-    stmt = _insert(session, StepRun.__table__, ("available_at", "started_at", "completed_at"))
     for i in range(0, n, _CHUNK):
         part = slice(i, i + _CHUNK)
-        res = resource[part].tolist()
-        session.execute(stmt, [
-            {"case_id": c, "step_no": s, "attempt": a, "available_at": av, "started_at": st, "completed_at": co,
-             "actor_id": actor[r], "outcome": log.outcomes[o], "note": note[r]}
-            for c, s, a, av, st, co, r, o in zip(
-                case_ids[part].tolist(), step[part].tolist(), attempt[part].tolist(),
-                _db_times(available[part], dialect), _db_times(started[part], dialect),
-                _db_times(completed[part], dialect), res, outcome[part].tolist())])
+        res = resource[part]
+        _insert_many(session, StepRun.__table__, _RUN_COLUMNS, list(zip(
+            case_ids[part].tolist(), step[part].tolist(), attempt[part].tolist(), _db_times(available[part], dialect),
+            _db_times(started[part], dialect), _db_times(completed[part], dialect), actor[res].tolist(),
+            outcomes[outcome[part]].tolist(), note[res].tolist())))

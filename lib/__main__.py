@@ -222,14 +222,14 @@ def cmd_events_import(args) -> None:
     from lib.measure import eventlog  # the measuring modules load pandas: only for the commands that use them
 
     try:
-        text = open(args.file, encoding="utf-8-sig").read()
+        source = open(args.file, encoding="utf-8-sig", newline="")  # read as it is imported, not all at once
     except OSError as err:
         raise CliError(f"Berkas “{args.file}” tidak dapat dibaca ({err.strerror}).") from None
+    try:
+        with source, _ready_db().begin() as session:
+            counts = eventlog.import_csv(session, source, args.sop)
     except UnicodeDecodeError:
         raise CliError(f"Berkas “{args.file}” bukan teks UTF-8 (simpan sebagai CSV UTF-8).") from None
-    try:
-        with _ready_db().begin() as session:
-            counts = eventlog.import_csv(session, text, args.sop)
     except eventlog.EventLogError as err:
         if args.json:
             print(json.dumps({"imported": False, "errors": [{"row": r, "column": c, "message": m}

@@ -124,3 +124,43 @@ def test_the_cli_round_trip_and_its_errors(tmp_path):
     assert xes.returncode == 0 and "<trace>" in xes.stdout
     again = run("events", "import", str(src))
     assert again.returncode == 2 and "sudah ada" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_every_bad_case_is_named_and_the_import_stays_all_or_nothing(db):
+    with db.begin() as s:
+        eventlog.import_csv(s, "case_id,sop_id,step_no,completed_at\nE-1,kartu-ak1,1,2025-01-01T00:00:00Z\n")
+    text = ("case_id,sop_id,step_no,started_at,completed_at\n"
+            "A,kartu-ak1,1,,2025-01-01T00:00:00Z\n"
+            "A,klaim-jht,1,,2025-01-01T00:10:00Z\n"
+            "A,kartu-ak1,2,,2025-01-01T00:20:00Z\n"
+            "E-1,kartu-ak1,1,,2025-01-01T00:00:00Z\n"
+            "B,kartu-ak1,1,,2025-01-01T00:00:00Z,surplus,klaim-jht\n")
+    with pytest.raises(eventlog.EventLogError) as err, db.begin() as s:
+        eventlog.import_csv(s, text)
+    assert [(ln, col) for ln, col, _ in err.value.errors] == [(3, "sop_id"), (5, "case_id")]
+    with db() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+        assert s.scalar(select(func.count()).select_from(StepRun)) == 1
+
+
+def test_runs_are_ordered_by_completion_and_measured_from_the_previous_one(db):
+    text = ("case_id,sop_id,step_no,started_at,completed_at,resource,outcome\n"
+            "X-1,kartu-ak1,2,,2025-03-27T01:04:00.500Z,rina,tidak lengkap\n"
+            "X-1,kartu-ak1,1,2025-03-27T08:00:00+07:00,2025-03-27T08:04:00+07:00,petugas lama,\n"
+            "X-1,kartu-ak1,1,2025-03-27T01:02:00Z,2025-03-27T01:10:00Z,rina,selesai\n"
+            "X-2,kartu-ak1,6,2025-12-31T23:00:00Z,2025-12-31T23:30:00Z,,\n")
+    with db.begin() as s:
+        assert eventlog.import_csv(s, text) == {"cases": 2, "step_runs": 4}
+    with db() as s:
+        got = s.execute(select(Case.register_no, Case.year, Case.state, Case.created_at, Case.closed_at)
+                        .order_by(Case.id)).all()
+        runs = s.execute(select(StepRun.step_no, StepRun.attempt, StepRun.available_at, StepRun.started_at,
+                                StepRun.outcome, StepRun.note).order_by(StepRun.id)).all()
+    t = partial(dt.datetime, tzinfo=dt.timezone.utc)
+    assert [tuple(r) for r in got] == [("X-1", 2025, "berjalan", t(2025, 3, 27, 1, 0), None),
+                                       ("X-2", 2025, "selesai", t(2025, 12, 31, 23, 0), t(2025, 12, 31, 23, 30))]
+    assert [tuple(r) for r in runs] == [
+        (1, 1, t(2025, 3, 27, 1, 0), t(2025, 3, 27, 1, 0), None, "sumber: petugas lama"),
+        (2, 1, t(2025, 3, 27, 1, 4), None, "tidak lengkap", None),
+        (1, 2, t(2025, 3, 27, 1, 2), t(2025, 3, 27, 1, 2), "selesai", None),
+        (6, 1, t(2025, 12, 31, 23, 0), t(2025, 12, 31, 23, 0), None, None)]

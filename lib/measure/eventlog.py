@@ -13,11 +13,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
-from dataclasses import dataclass
+from array import array
+from dataclasses import dataclass, field
+from typing import TextIO
 from xml.sax.saxutils import quoteattr
 
-from sqlalchemy import select
+import numpy as np
+import pandas as pd
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from lib.base import audit, workflow
@@ -25,7 +30,7 @@ from lib.base.db import Case, StepRun, User
 from lib.base.errors import UserError
 from lib.casework.cases import sop_of
 from lib.catalogue import model as catalog
-from lib.catalogue.store import active_documents, current_revision
+from lib.catalogue.store import active_documents
 
 XES_COLUMNS = ["case:concept:name", "concept:name", "time:timestamp", "start_timestamp", "org:resource",
                "sop_id", "step_no", "attempt", "outcome"]
@@ -111,105 +116,276 @@ def _resource_from_note(note: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-def _parse_time(text: str) -> dt.datetime:
+_STEP_NO = re.compile(r"^\s*(\d+)")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_MICROSECOND = dt.timedelta(microseconds=1)
+#: An empty time in the columns of µs since the epoch (numpy reads it as NaT).
+_NO_TIME = -(2 ** 63)
+#: Rows (or cases) per INSERT executemany: bounded memory whatever the file's size.
+_CHUNK = 20_000
+
+
+def _parse_time(text: str) -> int:
+    """An ISO 8601 instant with a zone as microseconds since the epoch (UTC)."""
     t = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if t.tzinfo is None:
         raise ValueError("waktu tanpa zona; tulis misalnya 2025-03-27T08:00:00Z atau +07:00")
-    return t.astimezone(dt.timezone.utc)
+    return (t - _EPOCH) // _MICROSECOND
 
 
 @dataclass
-class _Row:
-    line: int
-    case_id: str
-    sop_id: str
-    step_no: int
-    started_at: dt.datetime | None
-    completed_at: dt.datetime
-    resource: str
-    outcome: str | None
+class _Log:
+    """The checked rows of a file, column by column (a million rows fit in tens of MB)."""
+    register: list[str] = field(default_factory=list)  # per case, in order of first appearance
+    sop: list[str] = field(default_factory=list)  # per case: the SOP of its first row
+    first_line: list[int] = field(default_factory=list)  # per case
+    second_line: list[int] = field(default_factory=list)  # per case (0: one row only)
+    mixed: list[bool] = field(default_factory=list)  # per case: rows of more than one SOP
+    case: array = field(default_factory=lambda: array("q"))  # per row: index of its case
+    step: array = field(default_factory=lambda: array("q"))
+    started: array = field(default_factory=lambda: array("q"))  # µs since the epoch, or _NO_TIME
+    completed: array = field(default_factory=lambda: array("q"))
+    line: array = field(default_factory=lambda: array("q"))
+    resource: array = field(default_factory=lambda: array("q"))  # index into ``resources``
+    outcome: array = field(default_factory=lambda: array("q"))  # index into ``outcomes``
+    resources: list[str] = field(default_factory=list)
+    outcomes: list[str | None] = field(default_factory=list)
+    _cases: dict[str, int] = field(default_factory=dict)
+    _resources: dict[str, int] = field(default_factory=dict)
+    _outcomes: dict[str | None, int] = field(default_factory=dict)
+
+    def add(self, case_id: str, sop_id: str, line: int, step_no: int, started: int, completed: int, resource: str,
+            outcome: str | None) -> None:
+        ci = self._cases.get(case_id)
+        if ci is None:
+            ci = self._cases[case_id] = len(self.register)
+            self.register.append(case_id)
+            self.sop.append(sop_id)
+            self.first_line.append(line)
+            self.second_line.append(0)
+            self.mixed.append(False)
+        else:
+            if not self.second_line[ci]:
+                self.second_line[ci] = line
+            if sop_id != self.sop[ci]:
+                self.mixed[ci] = True
+        ri = self._resources.get(resource)
+        if ri is None:
+            ri = self._resources[resource] = len(self.resources)
+            self.resources.append(resource)
+        oi = self._outcomes.get(outcome)
+        if oi is None:
+            oi = self._outcomes[outcome] = len(self.outcomes)
+            self.outcomes.append(outcome)
+        self.case.append(ci)
+        self.step.append(step_no)
+        self.started.append(started)
+        self.completed.append(completed)
+        self.line.append(line)
+        self.resource.append(ri)
+        self.outcome.append(oi)
 
 
-def _read(text: str, default_sop: str | None, docs: dict) -> list[_Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    names = {XES_TO_PLAIN.get(h, h) for h in header}
-    if "concept:name" in header and "step_no" not in header:
-        names.add("step_no")
+def _columns(header: list[str], default_sop: str | None) -> dict[str, int]:
+    """Where each column is (the last of equal names wins, as in a dict of the row); refuses a file without
+    the required ones."""
+    names = [XES_TO_PLAIN.get(h.strip(), h.strip()) for h in header]
+    if "concept:name" in {h.strip() for h in header} and "step_no" not in names:
+        names.append("step_no")  # counted as present: the step is read from concept:name
     needed = {"case_id", "step_no", "completed_at"} | ({"sop_id"} if not default_sop else set())
-    missing = sorted(needed - names)
+    missing = sorted(needed - set(names))
     if missing:
         raise EventLogError([(1, ", ".join(missing), "kolom wajib tidak ada")])
-    errors, rows = [], []
-    for line, raw in enumerate(reader, start=2):
-        rec = {XES_TO_PLAIN.get(k.strip(), k.strip()): (v or "").strip() for k, v in raw.items() if k}
-        sop_id = rec.get("sop_id") or default_sop or ""
-        doc = docs.get(sop_id)
-        if doc is None or doc.jenis != "sop":
+    return {name: i for i, name in enumerate(names[:len(header)]) if header[i]}
+
+
+def _read(source: str | TextIO, default_sop: str | None, docs: dict) -> _Log:
+    """Check every row (see the module docstring); raises EventLogError naming each bad row's line and column."""
+    reader = csv.reader(io.StringIO(source) if isinstance(source, str) else source)
+    col = _columns(next(reader, []), default_sop)
+    width = max(col.values(), default=-1) + 1
+    i_case, i_sop, i_step, i_name, i_done, i_start, i_res, i_out = (
+        col.get(k, width) for k in ("case_id", "sop_id", "step_no", "concept:name", "completed_at", "started_at",
+                                    "resource", "outcome"))
+    n_steps = {k: len(d.langkah) for k, d in docs.items() if d.jenis == "sop"}
+    log, errors = _Log(), []
+    line = 1
+    for row in reader:
+        if not row:
+            continue  # a blank line is no row (and no line number), as csv.DictReader reads it
+        line += 1
+        if len(row) <= width:
+            row += [""] * (width + 1 - len(row))
+        else:
+            row[width] = ""  # where absent columns are read: a cell past the header is no column
+        sop_id = row[i_sop].strip() or default_sop or ""
+        last = n_steps.get(sop_id)
+        if last is None:
             errors.append((line, "sop_id", f"SOP “{sop_id}” tidak ada"))
             continue
-        step_text = rec.get("step_no") or rec.get("concept:name", "")
-        m = re.match(r"^\s*(\d+)", step_text)
-        if not m or not 1 <= int(m.group(1)) <= len(doc.langkah):
+        step_text = row[i_step].strip() or row[i_name].strip()
+        if step_text.isdecimal():
+            step_no = int(step_text)
+        else:
+            m = _STEP_NO.match(step_text)
+            step_no = int(m.group(1)) if m else 0
+        if not 1 <= step_no <= last:
             errors.append((line, "step_no", f"langkah “{step_text}” tidak ada pada {sop_id}"))
             continue
-        if not rec.get("case_id"):
+        case_id = row[i_case].strip()
+        if not case_id:
             errors.append((line, "case_id", "kosong"))
             continue
+        start_text = row[i_start].strip()
         try:
-            completed = _parse_time(rec.get("completed_at", ""))
-            started = _parse_time(rec["started_at"]) if rec.get("started_at") else None
-        except (ValueError, KeyError) as err:
+            completed = _parse_time(row[i_done])
+            started = _parse_time(start_text) if start_text else _NO_TIME
+        except ValueError as err:
             errors.append((line, "completed_at/started_at", f"waktu tidak sah ({err})"))
             continue
-        if started and started > completed:
+        if started > completed:
             errors.append((line, "started_at", "mulai sesudah selesai"))
             continue
-        rows.append(_Row(line, rec["case_id"], sop_id, int(m.group(1)), started, completed, rec.get("resource", ""),
-                         rec.get("outcome") or None))
+        if not errors:  # after the first error only the rest of the errors are wanted
+            log.add(case_id, sop_id, line, step_no, started, completed, row[i_res].strip(), row[i_out].strip() or None)
     if errors:
         raise EventLogError(errors)
-    return rows
+    return log
 
 
-def import_csv(session: Session, text: str, default_sop: str | None = None) -> dict:
-    """Import historical step runs (see the module docstring). Returns counts; raises EventLogError."""
-    docs = {k: v.doc for k, v in active_documents(session).items()}
-    rows = _read(text, default_sop, docs)
-    by_case: dict[str, list[_Row]] = {}
-    for r in rows:
-        by_case.setdefault(r.case_id, []).append(r)
+def _check_cases(session: Session, log: _Log) -> None:
+    """One SOP per case, and no case that is already in the database."""
+    existing: set[str] = set()
+    for i in range(0, len(log.register), 1000):
+        chunk = log.register[i:i + 1000]
+        existing.update(session.scalars(select(Case.register_no).where(Case.register_no.in_(chunk))))
     errors = []
-    for case_id, items in by_case.items():
-        if len({r.sop_id for r in items}) > 1:
-            errors.append((items[1].line, "sop_id", f"berkas {case_id} memakai lebih dari satu SOP"))
-        if session.scalar(select(Case.id).where(Case.register_no == case_id)) is not None:
-            errors.append((items[0].line, "case_id", f"berkas {case_id} sudah ada di basis data"))
+    for ci, case_id in enumerate(log.register):
+        if log.mixed[ci]:
+            errors.append((log.second_line[ci], "sop_id", f"berkas {case_id} memakai lebih dari satu SOP"))
+        if case_id in existing:
+            errors.append((log.first_line[ci], "case_id", f"berkas {case_id} sudah ada di basis data"))
     if errors:
         raise EventLogError(errors)
-    users = {u.username: u.id for u in session.scalars(select(User))}
-    n_runs = 0
-    for case_id, items in by_case.items():
-        items.sort(key=lambda r: (r.completed_at, r.line))
-        rev = current_revision(session, items[0].sop_id)
-        first = items[0].started_at or items[0].completed_at
-        done = items[-1].step_no == len(docs[items[0].sop_id].langkah)
-        case = Case(sop_id=items[0].sop_id, revision_id=rev.id, register_no=case_id, year=first.year, seq=0,
-                    data={"sumber": "impor log"}, created_at=first,
-                    closed_at=items[-1].completed_at if done else None, version=1)
-        workflow.create_many(session, None, [case], "impor_selesai" if done else "impor_berjalan")
-        attempts: dict[int, int] = {}
-        available = first
-        for r in items:
-            attempts[r.step_no] = attempts.get(r.step_no, 0) + 1
-            uid = users.get(r.resource)
-            session.add(StepRun(case_id=case.id, step_no=r.step_no, attempt=attempts[r.step_no],
-                                available_at=min(available, r.started_at or r.completed_at),
-                                started_at=r.started_at, completed_at=r.completed_at, actor_id=uid,
-                                outcome=r.outcome,
-                                note=None if uid or not r.resource else f"sumber: {r.resource}"))
-            available = r.completed_at
-            n_runs += 1
-    audit.record(session, None, "impor_log", "step_runs", None, f"{len(by_case)} berkas, {n_runs} langkah",
+
+
+def _db_times(micros: np.ndarray, dialect: str) -> list:
+    """µs since the epoch (``_NO_TIME``: None) as the database takes them in bulk: on SQLite the text the UTC
+    column type writes (``2025-03-27 08:00:00.000000``, naive UTC), elsewhere aware UTC datetimes."""
+    values = micros.astype("datetime64[us]")
+    missing = np.isnat(values)
+    if dialect == "sqlite":
+        text = np.datetime_as_string(values, unit="us")
+        if len(text) and text.dtype.itemsize == 26 * 4:  # the "T" between date and time becomes a space
+            text.view(np.uint32).reshape(len(text), 26)[:, 10] = ord(" ")
+        else:
+            text = np.char.replace(text, "T", " ")
+        out = text.astype(object)
+    else:
+        out = pd.DatetimeIndex(values).tz_localize("UTC").to_pydatetime()
+    out[missing] = None
+    return out.tolist()
+
+
+def _insert_many(session: Session, table, columns: list[str], rows: list[tuple]) -> None:
+    """One executemany of ``rows`` (tuples in the order of ``columns``). On SQLite the statement Core compiles
+    goes to the driver as it is, with the times already in stored form (see :func:`_db_times`): no
+    conversion per value; elsewhere through Core, whose UTC column type converts the aware datetimes."""
+    if session.get_bind().dialect.name == "sqlite":
+        compiled = insert(table).compile(dialect=session.get_bind().dialect, column_keys=columns)
+        assert list(compiled.positiontup) == columns
+        session.connection().exec_driver_sql(str(compiled), rows)
+    else:
+        session.execute(insert(table), [dict(zip(columns, r)) for r in rows])
+
+
+_CASE_COLUMNS = ["sop_id", "revision_id", "register_no", "year", "seq", "state", "data", "created_at", "closed_at",
+                 "version"]
+_RUN_COLUMNS = ["case_id", "step_no", "attempt", "available_at", "started_at", "completed_at", "actor_id", "outcome",
+                "note"]
+
+
+def _write_cases(session: Session, log: _Log, revisions: dict[str, int], n_steps: dict[str, int],
+                 first: np.ndarray, last_step: np.ndarray, last_done: np.ndarray) -> np.ndarray:
+    """Insert the cases (created at their first start, closed at their last step's completion when that is
+    the SOP's last step); returns their ids in the order of ``log.register``."""
+    dialect = session.get_bind().dialect.name
+    done = last_step == np.array([n_steps[s] for s in log.sop], dtype=np.int64)
+    closed = np.where(done, last_done, _NO_TIME)
+    years = first.astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64) + 1970
+    states = {True: workflow.bulk_state("case", "impor_selesai"), False: workflow.bulk_state("case", "impor_berjalan")}
+    data = json.dumps({"sumber": "impor log"}) if dialect == "sqlite" else {"sumber": "impor log"}
+    ids: dict[str, int] = {}
+    for i in range(0, len(log.register), _CHUNK):
+        part = slice(i, i + _CHUNK)
+        registers = log.register[part]
+        _insert_many(session, Case.__table__, _CASE_COLUMNS, [
+            (sop, revisions[sop], reg, year, 0, states[d], data, a, b, 1)
+            for sop, reg, year, d, a, b in zip(log.sop[part], registers, years[part].tolist(), done[part].tolist(),
+                                               _db_times(first[part], dialect), _db_times(closed[part], dialect))])
+        for j in range(0, len(registers), 1000):
+            ids.update(session.execute(select(Case.register_no, Case.id)
+                                       .where(Case.register_no.in_(registers[j:j + 1000]))).all())
+    return np.array([ids[r] for r in log.register], dtype=np.int64)
+
+
+def import_csv(session: Session, source: str | TextIO, default_sop: str | None = None) -> dict:
+    """Import historical step runs (see the module docstring) from CSV text or an open text file. Returns the
+    counts; raises EventLogError (and writes nothing) when a row or a case is bad."""
+    active = active_documents(session)
+    docs = {k: v.doc for k, v in active.items()}
+    log = _read(source, default_sop, docs)
+    _check_cases(session, log)
+    n = len(log.line)
+    if n:
+        _write(session, log, {k: v.revision_id for k, v in active.items()},
+               {k: len(d.langkah) for k, d in docs.items() if d.jenis == "sop"})
+    audit.record(session, None, "impor_log", "step_runs", None, f"{len(log.register)} berkas, {n} langkah",
                  username="sistem")
-    return {"cases": len(by_case), "step_runs": n_runs}
+    return {"cases": len(log.register), "step_runs": n}
+
+
+def _write(session: Session, log: _Log, revisions: dict[str, int], n_steps: dict[str, int]) -> None:
+    """Each case's runs in order of completion (ties: file order): attempt = how often its step ran so far,
+    available = the previous run's completion (the first run: its case's creation), never after the run's
+    own start (or completion)."""
+    case, step, line = (np.frombuffer(a, dtype=np.int64) for a in (log.case, log.step, log.line))
+    started, completed = np.frombuffer(log.started, dtype=np.int64), np.frombuffer(log.completed, dtype=np.int64)
+    order = np.lexsort((line, completed, case))
+    case, step, started, completed = case[order], step[order], started[order], completed[order]
+    n = len(order)
+    new_case = np.ones(n, dtype=bool)
+    new_case[1:] = case[1:] != case[:-1]
+    starts = np.flatnonzero(new_case)
+    ends = np.append(starts[1:], n) - 1
+    own = np.where(started != _NO_TIME, started, completed)
+    first = own[starts]
+    ids = _write_cases(session, log, revisions, n_steps, first, step[ends], completed[ends])
+    key = case * (int(step.max()) + 1) + step
+    by_step = np.argsort(key, kind="stable")
+    k = key[by_step]
+    new_key = np.ones(n, dtype=bool)
+    new_key[1:] = k[1:] != k[:-1]
+    pos = np.arange(n)
+    attempt = np.empty(n, dtype=np.int64)
+    attempt[by_step] = pos - np.maximum.accumulate(np.where(new_key, pos, 0)) + 1
+    previous = np.empty(n, dtype=np.int64)
+    previous[1:] = completed[:-1]
+    previous[starts] = first
+    available = np.minimum(previous, own)
+    users = dict(session.execute(select(User.username, User.id)).all())
+    actor = np.array([users.get(r) for r in log.resources] + [None], dtype=object)[:-1]
+    note = np.array([None if uid or not r else f"sumber: {r}" for r, uid in zip(log.resources, actor)] + [None],
+                    dtype=object)[:-1]
+    resource = np.frombuffer(log.resource, dtype=np.int64)[order]
+    outcome = np.frombuffer(log.outcome, dtype=np.int64)[order]
+    outcomes = np.array(log.outcomes + [None], dtype=object)[:-1]
+    case_ids = ids[case]
+    dialect = session.get_bind().dialect.name
+    for i in range(0, n, _CHUNK):
+        part = slice(i, i + _CHUNK)
+        res = resource[part]
+        _insert_many(session, StepRun.__table__, _RUN_COLUMNS, list(zip(
+            case_ids[part].tolist(), step[part].tolist(), attempt[part].tolist(), _db_times(available[part], dialect),
+            _db_times(started[part], dialect), _db_times(completed[part], dialect), actor[res].tolist(),
+            outcomes[outcome[part]].tolist(), note[res].tolist())))

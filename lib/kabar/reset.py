@@ -10,7 +10,8 @@
   account active (else :data:`INVALID`, with nothing changed but the audit entry); then the password
   changes, this token and every other open one of the account are used up, every session of the account
   ends and its failed logins are forgotten. A refused token counts as a failure of its client address.
-* Every request, every reset and every refused token is in the audit log (never the token itself).
+* Every request, every reset and every refused token is in the audit log (never the token itself). Rows a day
+  past their expiry are deleted at the next request.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lib.base import accounts, audit, config, sessions, throttle
@@ -72,6 +73,7 @@ def request(session: Session, who: str, address: str | None = None,
         audit.record(session, None, "minta_atur_ulang_sandi", "user", user.id if user else None,
                      f"tidak dikirim: {why}; dari {address}", username=who[:64])
         return None
+    session.execute(delete(PasswordReset).where(PasswordReset.expires_at < now - dt.timedelta(days=1)))
     token = secrets.token_urlsafe(32)
     session.add(PasswordReset(id=token_id(token), user_id=user.id, created_at=now,
                               expires_at=now + dt.timedelta(minutes=VALID_MINUTES), client_address=address))

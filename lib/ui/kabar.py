@@ -14,16 +14,16 @@ _LOG = logging.getLogger("portal")
 PAGE = kotak.PAGE
 
 
-def bell(actor: Actor) -> None:
-    """*Kotak masuk* with the number of unopened entries, at the top of the sidebar."""
-    target = nav.page(PAGE)
-    if target is None or actor.is_anonymous:
-        return
-    with context.db()() as session:
-        n = kotak.unread(session, actor)
-    with st.sidebar:
-        st.page_link(target, label=f"Kotak masuk ({n})" if n else "Kotak masuk",
-                     icon=":material/notifications_active:" if n else ":material/notifications:")
+def bell(actor: Actor) -> tuple[str, str]:
+    """The menu entry of *Kotak masuk* near the top of the sidebar: its title with the number of unopened
+    entries, ``Kotak masuk (3)``, and a ringing bell while there are some."""
+    n = 0
+    if not actor.is_anonymous:
+        with context.db()() as session:
+            n = kotak.unread(session, actor)
+    if n:
+        return f"Kotak masuk ({n})", ":material/notifications_active:"
+    return "Kotak masuk", ":material/notifications:"
 
 
 def open_entry(actor: Actor, entry: kotak.Entry) -> None:

@@ -339,3 +339,16 @@ def test_a_file_sent_back_to_an_earlier_step_comes_back_to_its_holder_as_returne
         assert [(e.jenis, e.kunci) for e in back] == [("dikembalikan", f"langkah:{view.id}:1:2")]
         assert kotak.KINDS[back[0].jenis] == "Berkas kembali kepada Anda"
         assert kotak.entries(s, who(db, "hendra"), T0) == []
+
+
+def test_the_digest_tells_an_entry_again_only_when_its_status_rose(db):
+    _kasi_step(db)  # the Kasi's paraf: 5 working minutes from T0
+    seen = []
+    for minutes in (1, 2, 3, 4, 6, 7):
+        now = T0 + dt.timedelta(minutes=minutes)
+        with db.begin() as s:
+            due = [d for d in ringkasan.pending(s, now) if d.username == "dewi"]
+            seen.append([e.status for d in due for e in d.items])
+            for d in due:
+                kotak.mark_sent(s, d.user_id, list(d.items), now)
+    assert seen == [["baru"], [], ["segera"], [], ["terlambat"], []]

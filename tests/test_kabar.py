@@ -223,7 +223,7 @@ def _request(db, who_, address="10.0.0.9", now=None):
 
 
 def _link_token(mail) -> str:
-    link = re.search(r"https://portal\.dinas\.example/masuk\?reset=\S+", mail.get_body(("plain",)).get_content())
+    link = re.search(r"https://portal\.dinas\.example/\?reset=\S+", mail.get_body(("plain",)).get_content())
     assert link, "no reset link in the e-mail"
     return urllib.parse.parse_qs(urllib.parse.urlparse(link.group(0)).query)["reset"][0]
 

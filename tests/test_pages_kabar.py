@@ -64,6 +64,23 @@ def test_the_e_mails_link_opens_the_object_through_the_inbox_and_marks_it_read(a
     assert "sudah selesai atau tidak lagi menunggu Anda" in [i.value for i in gone.info][0]
 
 
+def test_the_e_mails_link_for_a_visitor_asks_to_log_in_then_marks_the_entry_read_and_links_the_object(app_db):
+    open_app(user=None)
+    case_id = _registered_file()
+    at = open_app(user=None)
+    at.query_params["buka"] = f"langkah:{case_id}:4:1"
+    at._page_hash = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == "kotak-masuk"][0]
+    at.run()
+    at.text_input(key="login_username").input("kasi")
+    at.text_input(key="login_password").input("demo1234")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert [p.proto.label for p in at.get("page_link") if p.proto.label.startswith("Buka: ")], "no link to the file"
+    with session_factory(database_url())() as s:
+        assert s.scalars(select(InboxMark.kunci).where(InboxMark.dibaca_pada.is_not(None))).all() == [
+            f"langkah:{case_id}:4:1"]
+
+
 def test_the_digest_is_turned_off_on_akun_saya(app_db):
     at = open_app("akun", user="kasi")
     toggle = at.toggle(key="akun_ringkasan")
@@ -82,7 +99,7 @@ def test_lupa_kata_sandi_sends_a_link_whose_page_sets_a_new_password(app_db, smt
         assert [s.value for s in at.success] == [reset.SAME_ANSWER]  # the same answer for both
     assert len(smtp.messages) == 1
     body = smtp.messages[0].get_body(("plain",)).get_content()
-    token = urllib.parse.parse_qs(urllib.parse.urlparse(re.search(r"\S+/masuk\?reset=\S+", body).group(0)).query)
+    token = urllib.parse.parse_qs(urllib.parse.urlparse(re.search(r"\S+/\?reset=\S+", body).group(0)).query)
     link = open_app(user=None)
     link.query_params["reset"] = token["reset"][0]
     link.run()

@@ -2,7 +2,7 @@
 
 * :func:`request` — someone types a username or an e-mail address on the login page. When it names an active
   account with an e-mail address, a random token is made, only its SHA-256 is kept (``reset_sandi``), and the
-  message with the link ``PORTAL_BASE_URL/masuk?reset=<token>`` is returned for the caller to send after the
+  message with the link ``PORTAL_BASE_URL/?reset=<token>`` is returned for the caller to send after the
   commit. The page says :data:`SAME_ANSWER` whatever happened: whether the account exists never shows.
 * Requests are throttled like logins (lib/base/throttle.py: per name typed and per client address, a delay
   that doubles), every request counts; a held-back request sends nothing, with the same answer.
@@ -84,7 +84,7 @@ def request(session: Session, who: str, address: str | None = None,
 
 
 def link(token: str) -> str:
-    return f"{config.base_url()}/masuk?reset={token}"
+    return f"{config.base_url()}/?reset={token}"
 
 
 def _message(user: User, token: str) -> EmailMessage:

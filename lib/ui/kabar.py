@@ -26,10 +26,14 @@ def bell(actor: Actor) -> tuple[str, str]:
     return "Kotak masuk", ":material/notifications:"
 
 
-def open_entry(actor: Actor, entry: kotak.Entry) -> None:
-    """Mark the entry read and go to its object."""
+def mark_read(actor: Actor, entry: kotak.Entry) -> None:
     with context.db().begin() as session:
         kotak.mark_read(session, actor, entry.kunci)
+
+
+def open_entry(actor: Actor, entry: kotak.Entry) -> None:
+    """Mark the entry read and go to its object."""
+    mark_read(actor, entry)
     if entry.record_id:
         nav.open_with_id(entry.page, entry.record_id)
     else:
@@ -59,7 +63,7 @@ def forgot_password() -> None:
 
 
 def reset_form(token: str) -> bool:
-    """The page the e-mail's link opens (``/masuk?reset=…``): a new password. True when it was set."""
+    """The page the e-mail's link opens (``/?reset=…``): a new password. True when it was set."""
     with context.db()() as session:
         username = reset.username_of(session, token)
     st.subheader("Atur ulang kata sandi", anchor=False)

@@ -114,3 +114,4 @@ def test_lupa_kata_sandi_sends_a_link_whose_page_sets_a_new_password(app_db, smt
     again.query_params["reset"] = token["reset"][0]
     again.run()
     assert reset.INVALID in [e.value for e in again.error]  # used once, never again
+    assert again.text_input(key="login_username") and again.text_input(key="lupa_sandi_nama")  # and what now

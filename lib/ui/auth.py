@@ -149,12 +149,15 @@ class Gate:
         return actor
 
     def _reset_box(self, token: str) -> bool:
-        """The e-mail's reset link: the new-password form; True (go on to the login form) once it is set."""
+        """The e-mail's reset link: the new-password form; True (go on to the login form) once the password is
+        set or when the link opens nothing."""
         with st.container(border=True):
-            if not kabar.reset_form(token):
-                return False
-        del st.query_params["reset"]
-        st.success("Kata sandi baru tersimpan dan semua sesi akun ini diakhiri. Silakan masuk.")
+            done = kabar.reset_form(token)
+        if done is None:
+            return False
+        if done:
+            del st.query_params["reset"]
+            st.success("Kata sandi baru tersimpan dan semua sesi akun ini diakhiri. Silakan masuk.")
         return True
 
     def _login_box(self, target_title: str | None) -> Actor | None:

@@ -62,8 +62,9 @@ def forgot_password() -> None:
         st.success(reset.SAME_ANSWER)
 
 
-def reset_form(token: str) -> bool:
-    """The page the e-mail's link opens (``/?reset=…``): a new password. True when it was set."""
+def reset_form(token: str) -> bool | None:
+    """The page the e-mail's link opens (``/?reset=…``): a new password. True when it was set, False when the
+    link opens nothing (the login form follows), None while the form waits."""
     with context.db()() as session:
         username = reset.username_of(session, token)
     st.subheader("Atur ulang kata sandi", anchor=False)
@@ -77,16 +78,16 @@ def reset_form(token: str) -> bool:
         again = st.text_input("Ulangi kata sandi baru", type="password", autocomplete="new-password")
         submitted = st.form_submit_button("Simpan kata sandi baru", type="primary")
     if not submitted:
-        return False
+        return None
     if new != again:
         st.error("Kata sandi baru dan ulangannya tidak sama.")
-        return False
+        return None
     try:
         with context.db().begin() as session:
             outcome = reset.reset(session, token, new, context.client_address())
     except accounts.AccountError as err:
         st.error(str(err))
-        return False
+        return None
     if not outcome.ok:
         st.error(outcome.message)
         return False

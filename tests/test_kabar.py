@@ -352,3 +352,11 @@ def test_the_digest_tells_an_entry_again_only_when_its_status_rose(db):
             for d in due:
                 kotak.mark_sent(s, d.user_id, list(d.items), now)
     assert seen == [["baru"], [], ["segera"], [], ["terlambat"], []]
+
+
+def test_an_entry_opened_in_the_inbox_is_no_news_to_the_digest_until_it_is_due_soon(db):
+    view = _kasi_step(db)
+    act(db, "dewi", kotak.mark_read, f"langkah:{view.id}:4:1")
+    with db() as s:
+        assert ringkasan.pending(s, T0 + dt.timedelta(minutes=1)) == []
+        assert [e.status for d in ringkasan.pending(s, T0 + dt.timedelta(minutes=3)) for e in d.items] == ["segera"]

@@ -48,6 +48,7 @@ except (config.ConfigError, catalog.CatalogError) as err:
     st.stop()
 
 actor = gate.actor()
+bell_title, bell_icon = kabar.bell(actor)
 
 
 def _login_page() -> None:
@@ -57,6 +58,7 @@ def _login_page() -> None:
 specs = [
     nav.PageSpec("beranda", "Beranda", beranda.render, "view_catalogue", "Portal", ":material/home:",
                  default_for_users=True),
+    nav.PageSpec(kabar.PAGE, bell_title, kotak_masuk.render, "manage_own_account", "Portal", bell_icon),
     nav.PageSpec("masuk", "Masuk", _login_page, None, "Portal", ":material/login:", default_for_anonymous=True),
     nav.PageSpec("skm", "Survei Kepuasan", skm.render, None, "Portal", ":material/sentiment_satisfied:"),
     nav.PageSpec("kalkulator-iuran", "Kalkulator iuran BPU", kalkulator_iuran.render, None, "Portal",
@@ -76,8 +78,6 @@ specs = [
     nav.PageSpec("evaluasi", "Evaluasi Triwulan", evaluasi.render, "view_reviews", "Evaluasi", ":material/fact_check:"),
     nav.PageSpec("skm-hasil", "Hasil SKM", skm_hasil.render, "view_skm_results", "Evaluasi", ":material/bar_chart:"),
     *nav.catalogue_specs(docs, sop.page_for),
-    nav.PageSpec(kabar.PAGE, "Kotak masuk", kotak_masuk.render, "manage_own_account", "Akun",
-                 ":material/notifications:"),
     nav.PageSpec("akun", "Akun saya", akun.render, "manage_own_account", "Akun", ":material/person:"),
     nav.PageSpec("admin-pengguna", "Pengguna", admin_pengguna.render, "manage_users", "Administrasi",
                  ":material/group:"),
@@ -113,7 +113,6 @@ if actor.is_anonymous:
     st.stop()
 
 context.set_actor(actor)
-kabar.bell(actor)
 if gate.sidebar(actor):
     auth.logged_out_notice()
     st.stop()

@@ -223,7 +223,7 @@ def _request(db, who_, address="10.0.0.9", now=None):
 
 
 def _link_token(mail) -> str:
-    link = re.search(r"https://portal\.dinas\.example/masuk\?reset=\S+", mail.get_body(("plain",)).get_content())
+    link = re.search(r"https://portal\.dinas\.example/\?reset=\S+", mail.get_body(("plain",)).get_content())
     assert link, "no reset link in the e-mail"
     return urllib.parse.parse_qs(urllib.parse.urlparse(link.group(0)).query)["reset"][0]
 
@@ -306,3 +306,57 @@ def test_the_demo_kasi_has_an_overdue_and_a_due_soon_step_and_the_dry_run_lists_
     assert all(i["jenis"] == "langkah" and i["halaman"].startswith("/berkas?id=") for i in kasi["items"])
     with factory() as s:
         assert s.scalars(select(InboxMark)).all() == []  # a dry run records nothing
+
+
+def test_a_desa_letter_past_its_deadline_waits_for_the_cohorts_staff_until_the_answer_is_recorded(db):
+    from lib.rentan import desa as rentan
+    from lib.rentan import kohort
+
+    today = dt.date(2026, 11, 23)
+    now = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.timezone.utc)
+    with db.begin() as s:
+        rentan.seed_demo(s)
+        assert kohort.seed_demo(s, today=today)  # Jatiharjo's answer is overdue, Karang Dalo's is not yet
+        kid = kohort.all_kohort(s)[0].id
+    with db() as s:
+        letters = [e for e in kotak.entries(s, who(db, "rina"), now) if e.jenis == "surat_desa"]
+        assert [(e.judul.split(":")[0], e.status) for e in letters] == [("Desa jatiharjo", "terlambat")]
+        assert not [e for e in kotak.entries(s, who(db, "dewi"), now) if e.jenis == "surat_desa"]  # not hers
+    act(db, "rina", kohort.record_answer, kid, "jatiharjo", today, "dijawab lewat telepon")
+    with db() as s:
+        assert not [e for e in kotak.entries(s, who(db, "rina"), now) if e.jenis == "surat_desa"]
+
+
+def test_a_file_sent_back_to_an_earlier_step_comes_back_to_its_holder_as_returned(db):
+    view = act(db, "rina", cases.open_case, "rekomendasi-paspor", "Sari", None, None, now=T0)
+    view = act(db, "rina", cases.complete_step, view.id, 1, view.version, now=T0)
+    with db() as s:
+        assert [e.jenis for e in kotak.entries(s, who(db, "hendra"), T0)] == ["langkah"]
+    act(db, "hendra", cases.complete_step, view.id, 2, view.version, outcome="tidak", note="Tanpa surat pemohon.",
+        now=T0)
+    with db() as s:
+        back = kotak.entries(s, who(db, "rina"), T0)
+        assert [(e.jenis, e.kunci) for e in back] == [("dikembalikan", f"langkah:{view.id}:1:2")]
+        assert kotak.KINDS[back[0].jenis] == "Berkas kembali kepada Anda"
+        assert kotak.entries(s, who(db, "hendra"), T0) == []
+
+
+def test_the_digest_tells_an_entry_again_only_when_its_status_rose(db):
+    _kasi_step(db)  # the Kasi's paraf: 5 working minutes from T0
+    seen = []
+    for minutes in (1, 2, 3, 4, 6, 7):
+        now = T0 + dt.timedelta(minutes=minutes)
+        with db.begin() as s:
+            due = [d for d in ringkasan.pending(s, now) if d.username == "dewi"]
+            seen.append([e.status for d in due for e in d.items])
+            for d in due:
+                kotak.mark_sent(s, d.user_id, list(d.items), now)
+    assert seen == [["baru"], [], ["segera"], [], ["terlambat"], []]
+
+
+def test_an_entry_opened_in_the_inbox_is_no_news_to_the_digest_until_it_is_due_soon(db):
+    view = _kasi_step(db)
+    act(db, "dewi", kotak.mark_read, f"langkah:{view.id}:4:1")
+    with db() as s:
+        assert ringkasan.pending(s, T0 + dt.timedelta(minutes=1)) == []
+        assert [e.status for d in ringkasan.pending(s, T0 + dt.timedelta(minutes=3)) for e in d.items] == ["segera"]

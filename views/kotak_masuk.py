@@ -3,7 +3,7 @@ import streamlit as st
 
 from lib.base import fmt
 from lib.kabar import kotak
-from lib.ui import context, kabar, widgets
+from lib.ui import auth, context, kabar, nav, widgets
 
 BADGES = {"terlambat": ":red-badge[Terlambat]", "segera": ":orange-badge[Segera jatuh tempo]",
           "baru": ":blue-badge[Baru]"}
@@ -17,11 +17,7 @@ def render() -> None:
     with context.db()() as session:
         entries = kotak.entries(session, me)
     if wanted:
-        entry = next((e for e in entries if e.kunci == wanted), None)
-        if entry is not None:
-            kabar.open_entry(me, entry)
-        del st.query_params["buka"]
-        st.info("Pekerjaan dari tautan itu sudah selesai atau tidak lagi menunggu Anda.")
+        _opened(me, next((e for e in entries if e.kunci == wanted), None))
     if not entries:
         st.info("Kotak masuk kosong: tidak ada pekerjaan yang menunggu Anda.")
         return
@@ -38,3 +34,17 @@ def render() -> None:
                          + ("" if e.dibaca else " · belum dibuka"))
             if right.button("Buka", key=f"buka-{e.kunci}", type="secondary" if e.dibaca else "primary"):
                 kabar.open_entry(me, e)
+
+
+def _opened(me, entry) -> None:
+    """An e-mail's link (``?buka=``): mark the entry read and open its object; right after logging in, show
+    a link to it instead (switching pages now would lose the new session's cookie)."""
+    if entry is None:
+        del st.query_params["buka"]
+        st.info("Pekerjaan dari tautan itu sudah selesai atau tidak lagi menunggu Anda.")
+        return
+    if not auth.just_logged_in():
+        kabar.open_entry(me, entry)
+    kabar.mark_read(me, entry)
+    st.page_link(nav.page(entry.page), label=f"Buka: {entry.judul}", icon=":material/open_in_new:",
+                 query_params={"id": entry.record_id} if entry.record_id else None)

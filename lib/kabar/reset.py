@@ -2,7 +2,7 @@
 
 * :func:`request` — someone types a username or an e-mail address on the login page. When it names an active
   account with an e-mail address, a random token is made, only its SHA-256 is kept (``reset_sandi``), and the
-  message with the link ``PORTAL_BASE_URL/masuk?reset=<token>`` is returned for the caller to send after the
+  message with the link ``PORTAL_BASE_URL/?reset=<token>`` is returned for the caller to send after the
   commit. The page says :data:`SAME_ANSWER` whatever happened: whether the account exists never shows.
 * Requests are throttled like logins (lib/base/throttle.py: per name typed and per client address, a delay
   that doubles), every request counts; a held-back request sends nothing, with the same answer.
@@ -10,7 +10,8 @@
   account active (else :data:`INVALID`, with nothing changed but the audit entry); then the password
   changes, this token and every other open one of the account are used up, every session of the account
   ends and its failed logins are forgotten. A refused token counts as a failure of its client address.
-* Every request, every reset and every refused token is in the audit log (never the token itself).
+* Every request, every reset and every refused token is in the audit log (never the token itself). Rows a day
+  past their expiry are deleted at the next request.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lib.base import accounts, audit, config, sessions, throttle
@@ -72,6 +73,7 @@ def request(session: Session, who: str, address: str | None = None,
         audit.record(session, None, "minta_atur_ulang_sandi", "user", user.id if user else None,
                      f"tidak dikirim: {why}; dari {address}", username=who[:64])
         return None
+    session.execute(delete(PasswordReset).where(PasswordReset.expires_at < now - dt.timedelta(days=1)))
     token = secrets.token_urlsafe(32)
     session.add(PasswordReset(id=token_id(token), user_id=user.id, created_at=now,
                               expires_at=now + dt.timedelta(minutes=VALID_MINUTES), client_address=address))
@@ -82,7 +84,7 @@ def request(session: Session, who: str, address: str | None = None,
 
 
 def link(token: str) -> str:
-    return f"{config.base_url()}/masuk?reset={token}"
+    return f"{config.base_url()}/?reset={token}"
 
 
 def _message(user: User, token: str) -> EmailMessage:

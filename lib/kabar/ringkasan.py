@@ -3,7 +3,8 @@ in their inbox since their last digest.
 
 A user gets a digest when the account is active, has an e-mail address and has not turned the digest off on
 *Akun saya* (``users.kabar_email``), and something in their inbox (:func:`lib.kabar.kotak.entries`) is new to
-the digest or has risen in status (``baru`` → ``segera`` → ``terlambat``) since it last told them. What each
+the digest or has risen in status (``baru`` → ``segera`` → ``terlambat``) since it last told them (an entry
+the user already opened in the inbox is no news while it is ``baru``). What each
 message told is recorded per user and entry (``kotak_masuk_tanda.dikirim_status``) right after that message
 was accepted by the SMTP server, so a second run right after the first sends nothing, and a server that
 cannot be reached loses nothing: the entries stay pending for the next run. ``dry_run`` computes the same
@@ -55,7 +56,8 @@ def pending(session: Session, now: dt.datetime | None = None) -> list[Digest]:
         actor = accounts.load_actor(session, user.username)
         told = kotak.sent_status(session, user.id)
         items = tuple(e for e in kotak.entries(session, actor, now)
-                      if kotak.RANK[e.status] > kotak.RANK.get(told.get(e.kunci), 0))
+                      if kotak.RANK[e.status] > kotak.RANK.get(told.get(e.kunci), 0)
+                      and not (e.dibaca and e.status == "baru"))  # opened already: new to nobody
         if items:
             out.append(Digest(user.id, user.username, user.name, user.email, items))
     return out

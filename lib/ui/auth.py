@@ -43,6 +43,13 @@ _ENDED = "_portal_session_ended"
 #: The cookie field that carries the token.
 SID = "sid"
 _LIBRARY_KEYS = ("authentication_status", "username", "name", "roles", "email")
+#: True during the run in which the login form succeeded (the cookie is still on its way to the browser).
+_JUST_LOGGED_IN = "_portal_just_logged_in"
+
+
+def just_logged_in() -> bool:
+    """Whether this run is the one of the login: a page must not switch pages now (the cookie would be lost)."""
+    return bool(st.session_state.get(_JUST_LOGGED_IN))
 
 
 def client() -> tuple[str, str | None]:
@@ -72,6 +79,7 @@ class Gate:
     # --- who is here -------------------------------------------------------------------------------------
     def actor(self) -> Actor:
         """The logged-in user (from this tab's session or the cookie), or the anonymous visitor."""
+        st.session_state[_JUST_LOGGED_IN] = False
         token = st.session_state.get(SESSION_TOKEN)
         cookie = None
         if not token:
@@ -137,15 +145,19 @@ class Gate:
         self._set_cookie(actor.username, st.session_state[SESSION_TOKEN])
         st.session_state[_ENDED] = None
         st.session_state["logout"] = None
+        st.session_state[_JUST_LOGGED_IN] = True
         return actor
 
     def _reset_box(self, token: str) -> bool:
-        """The e-mail's reset link: the new-password form; True (go on to the login form) once it is set."""
+        """The e-mail's reset link: the new-password form; True (go on to the login form) once the password is
+        set or when the link opens nothing."""
         with st.container(border=True):
-            if not kabar.reset_form(token):
-                return False
-        del st.query_params["reset"]
-        st.success("Kata sandi baru tersimpan dan semua sesi akun ini diakhiri. Silakan masuk.")
+            done = kabar.reset_form(token)
+        if done is None:
+            return False
+        if done:
+            del st.query_params["reset"]
+            st.success("Kata sandi baru tersimpan dan semua sesi akun ini diakhiri. Silakan masuk.")
         return True
 
     def _login_box(self, target_title: str | None) -> Actor | None:

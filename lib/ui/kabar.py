@@ -14,22 +14,26 @@ _LOG = logging.getLogger("portal")
 PAGE = kotak.PAGE
 
 
-def bell(actor: Actor) -> None:
-    """*Kotak masuk* with the number of unopened entries, at the top of the sidebar."""
-    target = nav.page(PAGE)
-    if target is None or actor.is_anonymous:
-        return
-    with context.db()() as session:
-        n = kotak.unread(session, actor)
-    with st.sidebar:
-        st.page_link(target, label=f"Kotak masuk ({n})" if n else "Kotak masuk",
-                     icon=":material/notifications_active:" if n else ":material/notifications:")
+def bell(actor: Actor) -> tuple[str, str]:
+    """The menu entry of *Kotak masuk* near the top of the sidebar: its title with the number of unopened
+    entries, ``Kotak masuk (3)``, and a ringing bell while there are some."""
+    n = 0
+    if not actor.is_anonymous:
+        with context.db()() as session:
+            n = kotak.unread(session, actor)
+    if n:
+        return f"Kotak masuk ({n})", ":material/notifications_active:"
+    return "Kotak masuk", ":material/notifications:"
+
+
+def mark_read(actor: Actor, entry: kotak.Entry) -> None:
+    with context.db().begin() as session:
+        kotak.mark_read(session, actor, entry.kunci)
 
 
 def open_entry(actor: Actor, entry: kotak.Entry) -> None:
     """Mark the entry read and go to its object."""
-    with context.db().begin() as session:
-        kotak.mark_read(session, actor, entry.kunci)
+    mark_read(actor, entry)
     if entry.record_id:
         nav.open_with_id(entry.page, entry.record_id)
     else:
@@ -58,8 +62,9 @@ def forgot_password() -> None:
         st.success(reset.SAME_ANSWER)
 
 
-def reset_form(token: str) -> bool:
-    """The page the e-mail's link opens (``/masuk?reset=…``): a new password. True when it was set."""
+def reset_form(token: str) -> bool | None:
+    """The page the e-mail's link opens (``/?reset=…``): a new password. True when it was set, False when the
+    link opens nothing (the login form follows), None while the form waits."""
     with context.db()() as session:
         username = reset.username_of(session, token)
     st.subheader("Atur ulang kata sandi", anchor=False)
@@ -73,16 +78,16 @@ def reset_form(token: str) -> bool:
         again = st.text_input("Ulangi kata sandi baru", type="password", autocomplete="new-password")
         submitted = st.form_submit_button("Simpan kata sandi baru", type="primary")
     if not submitted:
-        return False
+        return None
     if new != again:
         st.error("Kata sandi baru dan ulangannya tidak sama.")
-        return False
+        return None
     try:
         with context.db().begin() as session:
             outcome = reset.reset(session, token, new, context.client_address())
     except accounts.AccountError as err:
         st.error(str(err))
-        return False
+        return None
     if not outcome.ok:
         st.error(outcome.message)
         return False

@@ -15,8 +15,8 @@ BELL = re.compile(r"^Kotak masuk(?: \((\d+)\))?$")
 
 
 def bell_count(page) -> int:
-    """The number by the bell in the sidebar (0 when it shows none)."""
-    link = page.locator("[data-testid='stSidebar'] [data-testid='stPageLink']").filter(has_text="Kotak masuk")
+    """The number by the bell in the sidebar's menu (0 when it shows none)."""
+    link = page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Kotak masuk")
     link.first.wait_for()
     text = link.first.inner_text().strip().split("\n")[-1].strip()
     match = BELL.match(text)

@@ -315,6 +315,13 @@ def test_the_kabid_names_the_kasi_plh_on_its_page_and_both_see_it_in_tugas_saya(
         tugas = open_app("tugas", user=user)
         assert not tugas.exception, tugas.exception
         assert any(label in i.value for i in tugas.info), (user, [i.value for i in tugas.info])
+    # The kabid ends it early: from then on the kasi is no Plh.
+    at = open_app("plh", user="kabid")
+    next(b for b in at.button if b.label == "Akhiri Plh sekarang").click().run()
+    assert any("Penunjukan Plh diakhiri." in s.value for s in at.success), at.success
+    tugas = open_app("tugas", user="kasi")
+    assert not any(label in i.value for i in tugas.info)
+    assert not any(label in m.value for m in tugas.markdown)
 
 
 def test_the_kabid_reassigns_a_stalled_step_on_the_case_page_and_both_see_it(app_db):

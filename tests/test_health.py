@@ -8,6 +8,7 @@ from alembic.script import ScriptDirectory
 from lib.setup import database as setup
 
 from .cli import run
+from .test_kabar import smtp  # noqa: F401  (a fixture: a real SMTP server on localhost)
 
 HEAD = ScriptDirectory.from_config(setup.alembic_config("sqlite://")).get_current_head()
 GOOD_KEY = "k" * 8 + "-kunci-cookie-yang-cukup-panjang-0123456789"
@@ -50,3 +51,14 @@ def test_an_unreachable_database_fails_the_check_and_nothing_is_created(tmp_path
     assert code == 1 and not checks["basis_data"]["ok"] and not missing.exists()
     code, checks, _ = check("postgresql://postgres@127.0.0.1:1/portal?connect_timeout=3")
     assert code == 1 and "tidak dapat dihubungi" in checks["basis_data"]["detail"]
+
+
+def test_the_mail_server_is_checked_when_one_is_configured(ready_db, smtp):  # noqa: F811
+    code, checks, text = check(ready_db)
+    assert code == 0 and checks["server_surel"]["ok"] and "menjawab" in checks["server_surel"]["detail"]
+    code, checks, text = check(ready_db, PORTAL_SMTP_PORT="1")  # nothing listens there
+    mail = checks["server_surel"]
+    assert code == 1 and not mail["ok"] and "tidak dapat dihubungi" in mail["detail"]
+    assert "[MASALAH] Server surel" in text
+    code, checks, _ = check(ready_db, PORTAL_SMTP_HOST="")
+    assert code == 0 and "tidak diatur" in checks["server_surel"]["detail"]

@@ -87,7 +87,7 @@ def cmd_check(args) -> int:
 
     checks = health.run(database_url())
     labels = {"basis_data": "Basis data", "revisi_skema": "Revisi skema", "migrasi_tertunda": "Migrasi tertunda",
-              "kunci_cookie": "Kunci cookie"}
+              "kunci_cookie": "Kunci cookie", "server_surel": "Server surel"}
     lines = [f"[{'OK' if c.ok else 'MASALAH'}] {labels[c.name]}: {c.detail}" for c in checks]
     ok = all(c.ok for c in checks)
     lines.append("Semua pemeriksaan lulus." if ok else "Ada yang perlu dibereskan (lihat MASALAH di atas).")

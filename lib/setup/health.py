@@ -1,6 +1,7 @@
 """The health of a deployment, for ``python -m lib check``: whether the database answers, its schema revision,
-the migrations not yet applied and whether the cookie key is sound. It changes nothing (it never creates a
-database or runs a migration). The portal sends no e-mail, so there is no mail server to check.
+the migrations not yet applied, whether the cookie key is sound and, when one is configured, whether the mail
+server (``PORTAL_SMTP_*``: the digest, the password reset, the applicants' status e-mails) accepts a connection and
+the login. It changes nothing (it never creates a database, runs a migration or sends a message).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lib.base import config
 from lib.base.db import get_engine
+from lib.kabar import surel
 from lib.setup.backup import sqlite_path, where
 from lib.setup.database import alembic_config
 
@@ -72,10 +74,23 @@ def _cookie_key() -> Check:
     return Check("kunci_cookie", True, f"diatur ({len(key)} karakter)")
 
 
+def _mail_server() -> Check:
+    if not (config.setting("PORTAL_SMTP_HOST") or "").strip():
+        return Check("server_surel", True, "tidak diatur: ringkasan surel, lupa kata sandi dan kabar ke pemohon "
+                                           "tidak dikirim")
+    try:
+        settings = surel.smtp_settings()
+        with surel.Connection(settings):
+            pass
+    except surel.SurelError as err:
+        return Check("server_surel", False, str(err))
+    return Check("server_surel", True, f"{settings.host}:{settings.port} menjawab ({settings.tls})")
+
+
 def run(url: str) -> list[Check]:
     """Every check, in the order they are printed."""
     database, revision = _database(url)
-    return [database, *_schema(database.ok, revision), _cookie_key()]
+    return [database, *_schema(database.ok, revision), _cookie_key(), _mail_server()]
 
 
 def as_dict(checks: list[Check]) -> dict:

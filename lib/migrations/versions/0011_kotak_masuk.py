@@ -40,5 +40,5 @@ def downgrade() -> None:
     op.drop_index("ix_reset_sandi_user", table_name="reset_sandi")
     op.drop_table("reset_sandi")
     op.drop_table("kotak_masuk_tanda")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("kabar_email")
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch would copy ``users``, which every table refers to.
+    op.execute("ALTER TABLE users DROP COLUMN kabar_email")

@@ -39,10 +39,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("workflow_history") as batch:
-        batch.drop_column("capacity")
-    with op.batch_alter_table("step_runs") as batch:
-        batch.drop_column("escalated_to")
-        batch.drop_column("escalated_at")
-        batch.drop_column("capacity")
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch would copy the tables and lose their triggers.
+    for table, column in (("workflow_history", "capacity"), ("step_runs", "escalated_to"),
+                          ("step_runs", "escalated_at"), ("step_runs", "capacity")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     op.drop_table("delegations")

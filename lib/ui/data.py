@@ -5,7 +5,9 @@ import streamlit as st
 
 from lib.base import config
 from lib.base.db import database_url, session_factory, utcnow
+from lib.base.permissions import Actor, require
 from lib.catalogue import store
+from lib.evaluation import skm_data, skm_hasil
 from lib.measure import kpi
 from lib.setup import database as setup
 
@@ -82,3 +84,19 @@ def clear_kpi() -> None:
     _kpi_board.clear()
     _kpi_board_now.clear()
     _kpi_history.clear()
+
+
+def skm_report(actor: Actor, sop_id: str | None, start, end, weight: str, labels: dict[str, str]):
+    """The SKM results of a filter (:func:`lib.evaluation.skm_hasil.report`), computed once per filter and data
+    version (:func:`lib.evaluation.skm_data.data_version`); the permission is checked for every viewer."""
+    require(actor, "view_skm_results")
+    url = database_url()
+    with session_factory(url)() as session:
+        version = skm_data.data_version(session)
+    return _skm_report(url, sop_id, start, end, weight, tuple(labels.items()), version, actor)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _skm_report(url: str, sop_id, start, end, weight: str, labels: tuple, version: tuple, _actor: Actor):
+    with session_factory(url)() as session:
+        return skm_hasil.report(session, _actor, sop_id, start, end, weight, dict(labels))

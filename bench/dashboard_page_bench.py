@@ -5,8 +5,8 @@
 Runs the whole app script (Home.py: login gate, navigation, then the dashboard page with its default
 filter — this month, every SOP — and its first tab) with Streamlit's AppTest in a fresh demo database
 (two years of demo history). "First open" is the first run in the process for that filter (the figures
-are computed); "again" is a later run within the minute the figures stay cached, as when a user clicks
-back to the page. Every run must draw without an exception.
+are computed); "again" is a later run with no write in between (the figures are kept per data version), as
+when a user clicks back to the page. Every run must draw without an exception.
 """
 from __future__ import annotations
 

@@ -264,3 +264,21 @@ def test_the_results_page_without_answers_says_so_and_offers_the_survey_link(app
 def test_staf_cannot_open_the_results_page(app_db):
     at = open_app("skm-hasil", user="staf")
     assert at.header[0].value == "Halaman tidak ditemukan" and not at.metric
+
+
+def test_the_results_page_counts_an_answer_given_after_it_was_first_shown(app_db):
+    # The figures are kept per filter and data version: a new answer (or case) is a new version.
+    open_app(user=None)
+    db = session_factory(app_db)
+    today = dt.datetime.now(WIB)
+    cases(db, 10, today - dt.timedelta(hours=1), sop="pelatihan")
+    answer(db, [4] * 9, when=today - dt.timedelta(minutes=30), sop="pelatihan")
+    at = open_app("skm-hasil", user="evaluator")
+    at.selectbox(key="skmh-sop").set_value("pelatihan").run()
+    assert {m.label: m.value for m in at.metric}["Responden"] == "1"
+    at.run()  # again, unchanged: the kept figures
+    assert {m.label: m.value for m in at.metric}["Responden"] == "1"
+    answer(db, [3] * 9, when=today - dt.timedelta(minutes=10), sop="pelatihan")
+    at.run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert not at.exception and metrics["Responden"] == "2" and metrics["IKM"] == "87,50"

@@ -9,7 +9,7 @@ from lib.base.permissions import PermissionDenied, has_permission
 from lib.base.sheets import XLSX_MIME
 from lib.base.worktime import WIB
 from lib.evaluation import skm, skm_data, skm_hasil
-from lib.ui import context, filters, widgets
+from lib.ui import context, data, filters, widgets
 
 ALL = ""
 _IMPORT_N = "_skm_import_n"
@@ -25,8 +25,7 @@ def render() -> None:
     sop_id, per, weight = _filters(services)
     name = services.get(sop_id, "Semua layanan")
     try:
-        with context.db()() as session:
-            rep = skm_hasil.report(session, actor, sop_id or None, per.start, per.end, weight, services)
+        rep = data.skm_report(actor, sop_id or None, per.start, per.end, weight, services)
     except PermissionDenied as err:
         st.error(str(err))
         return
@@ -93,9 +92,8 @@ def _results(rep: skm_hasil.SkmReport, name: str, per, sop_id: str) -> None:
     st.plotly_chart(skm_hasil.chart(rep), width="stretch")
     widgets.grid(skm_hasil.nrr_table(rep), hide_index=True, width="stretch")
     title = f"Laporan SKM — {name} — {per.label}"
-    st.download_button("Unduh laporan (XLSX)", skm_hasil.workbook(rep, title), icon=":material/download:",
-                       file_name=f"skm-{sop_id or 'semua'}-{per.start:%Y%m%d}-{per.end:%Y%m%d}.xlsx", mime=XLSX_MIME,
-                       key="skmh-xlsx")
+    widgets.lazy_download("Unduh laporan (XLSX)", lambda session, actor: skm_hasil.workbook(rep, title),
+                          f"skm-{sop_id or 'semua'}-{per.start:%Y%m%d}-{per.end:%Y%m%d}.xlsx", "skmh-xlsx", XLSX_MIME)
 
 
 def _profile(rep: skm_hasil.SkmReport) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lib.base.db import SkmResponse, utcnow
+from lib.base.db import Case, SkmResponse, utcnow
 from lib.base.errors import UserError
 from lib.base.worktime import WIB
 from lib.catalogue.store import active_documents
@@ -70,6 +70,14 @@ def submit(session: Session, sop_id: str | None, answers: dict[str, int | None],
     session.add(row)
     session.flush()
     return row.id
+
+
+def data_version(session: Session) -> tuple:
+    """A cheap fingerprint of what the results page is computed from: the answers and the cases (the population),
+    each by its newest id and its count (a count moves with every commit, whatever order the ids were given in)."""
+    return tuple(session.execute(select(
+        select(func.max(SkmResponse.id)).scalar_subquery(), select(func.count(SkmResponse.id)).scalar_subquery(),
+        select(func.max(Case.id)).scalar_subquery(), select(func.count(Case.id)).scalar_subquery())).one())
 
 
 def responses(session: Session, sop_id: str | None = None, date_from: dt.date | None = None,

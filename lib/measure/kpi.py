@@ -559,7 +559,7 @@ def summary_json(session: Session, sop_id: str | None = None, date_from: dt.date
 
     Floats are rounded to 2 decimals; a figure that does not apply is ``None``.
     """
-    data = load(session, date_from, date_to, [sop_id] if sop_id else None)
+    data = load(session, date_from, date_to, [sop_id] if sop_id else None, lean=True)
     steps = step_stats(data)
     cases = data.runs.drop_duplicates("case_id")
     out = []

@@ -200,10 +200,15 @@ _STAT_COLUMNS = ["n", "n_started", "n_without_start",
                  "judged", "within", "within_pct", "median_ratio", "median_wait_working_min", "rework_cases"]
 
 
+_AGGREGATED = ["case_id", "started_at", "processing_working_min", "processing_elapsed_min", "within", "ratio",
+               "wait_working_min", "step_runs_in_case"]
+
+
 def _aggregate(done: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The processing statistics of completed runs grouped by ``keys`` (definitions: module docstring)."""
     if done.empty:
         return pd.DataFrame(columns=keys + _STAT_COLUMNS).set_index(keys)
+    done = done[list(dict.fromkeys(keys + _AGGREGATED))]  # only these columns are filtered and grouped below
     g = done.groupby(keys, sort=True)
     out = pd.DataFrame({"n": g.size()})
     started = done[done["started_at"].notna()]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, and_, cast, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from lib.base import kalender
@@ -24,6 +24,11 @@ from lib.base.roles import ROLE_CODES
 from lib.base.worktime import WIB, WorkCalendar
 from lib.catalogue import model as catalog
 from lib.catalogue import store
+
+#: The columns of a lean load (see :func:`load`).
+_LEAN_COLUMNS = ["run_id", "case_id", "step_no", "sop_id", "revision_id", "revision_no", "role", "started_at",
+                 "completed_at", "case_created_at", "case_closed_at", "in_period", "processing_working_min",
+                 "processing_elapsed_min", "wait_working_min", "within", "ratio", "step_runs_in_case"]
 
 
 class KpiError(UserError):
@@ -142,15 +147,21 @@ _STEP_COLUMNS = ["revision_id", "revision_no", "sop_id", "step_no", "kegiatan", 
                  "target_working_min", "target_sum_working_min"]
 
 
-def _read_runs(session: Session, case_filter: list, dialect: str, run: bool, lean: bool,
+def _read_runs(session: Session, case_filter: list, sop_ids: list[str], dialect: str, lean: bool,
                with_role: bool) -> pd.DataFrame:
     """The step runs of the cases ``case_filter`` selects, each with its case's columns, ordered by case and
     run id. ``lean``: only what the per-step figures need (no attempt, actor, outcome, register number, case
     state; the recorded role only when ``with_role``)."""
-    case_cols = [Case.id, Case.sop_id, Case.revision_id] + ([] if lean else [Case.register_no, Case.state])
+    # lean: the SOP as its position in ``sop_ids`` (every column an integer: no Python object per value)
+    sop = (case(*[(Case.sop_id == sid, i) for i, sid in enumerate(sop_ids)], else_=-1) if lean and sop_ids
+           else Case.sop_id)
+    case_cols = [Case.id, sop, Case.revision_id] + ([] if lean else [Case.register_no, Case.state])
     case_names = ["case_id", "sop_id", "revision_id"] + ([] if lean else ["register_no", "case_state"])
-    cases = _fetch(session, select(*case_cols, _micros(Case.created_at, dialect), _micros(Case.closed_at, dialect))
-                   .where(*case_filter), case_names + ["case_created_at", "case_closed_at"], run)
+    cases = (_fetch_ints if lean else _fetch)(
+        session, select(*case_cols, _micros(Case.created_at, dialect), _micros(Case.closed_at, dialect))
+        .where(*case_filter), case_names + ["case_created_at", "case_closed_at"], bool(sop_ids))
+    if lean:
+        cases["sop_id"] = np.array(list(sop_ids) + [None], dtype=object)[cases["sop_id"]]
     run_cols = [StepRun.id, StepRun.case_id, StepRun.step_no] + ([] if lean else [StepRun.attempt])
     run_names = ["run_id", "case_id", "step_no"] + ([] if lean else ["attempt"])
     run_cols += [_micros(StepRun.available_at, dialect), _micros(StepRun.started_at, dialect),
@@ -167,7 +178,7 @@ def _read_runs(session: Session, case_filter: list, dialect: str, run: bool, lea
         run_names.append("outcome")
     fetch = _fetch_ints if lean and not with_role else _fetch
     runs = fetch(session, select(*run_cols).join(Case, Case.id == StepRun.case_id).where(*case_filter), run_names,
-                 run)
+                 bool(sop_ids))
     # the case of each run (an inner join: a case opened between the two reads has no row here)
     case_id = _ints(runs["case_id"])
     ids = _ints(cases["case_id"])
@@ -209,9 +220,9 @@ def load(session: Session, date_from: dt.date | None = None, date_to: dt.date | 
 
     Loaded are all runs of the cases alive in the period (created before its end and not closed before
     its start) and of every case still open, so that case figures and rework see whole cases. ``lean``
-    loads only the columns of the per-step figures and the case counts (:func:`lib.measure.kpi.step_stats`,
-    :func:`lib.measure.kpi.summary_json`): no attempt, actor, outcome, register number, case state, month
-    and (without a role filter) role.
+    reads and keeps only the columns of the per-step figures and the case counts
+    (:func:`lib.measure.kpi.step_stats`, :func:`lib.measure.kpi.summary_json`): those of ``_LEAN_COLUMNS``,
+    ``role`` only with a role filter.
     """
     if date_from and date_to and date_from > date_to:
         raise KpiError("Tanggal awal tidak boleh setelah tanggal akhir.")
@@ -255,7 +266,7 @@ def load(session: Session, date_from: dt.date | None = None, date_to: dt.date | 
         in_range.append(Case.created_at < end.to_pydatetime())
     if in_range:
         case_filter.append(or_(Case.closed_at.is_(None), and_(*in_range)))
-    runs = _read_runs(session, case_filter, dialect, bool(sops), lean, role is not None)
+    runs = _read_runs(session, case_filter, list(sops), dialect, lean, role is not None)
 
     # targets of every revision involved
     parsed: dict[int, tuple[int, catalog.SOP]] = {rid: (no, doc) for rid, no, doc in current.values()
@@ -329,7 +340,7 @@ def _measure(runs: pd.DataFrame, steps: pd.DataFrame, cal: WorkCalendar, start, 
     runs["within"] = within
     runs["ratio"] = runs["processing_working_min"] / runs["target_working_min"]
     runs["step_runs_in_case"] = runs.groupby(["case_id", "step_no"])["run_id"].transform("size").astype("int64")
-    return runs
+    return runs[[c for c in _LEAN_COLUMNS if c in runs]] if lean else runs
 
 
 def _month_labels(local: pd.Series) -> pd.Series:

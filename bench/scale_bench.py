@@ -16,8 +16,9 @@ round by round (the runs of a round ran side by side, so the ratio holds when th
   with pandas, and the cases and step runs written into the same fresh database with sqlite3
   ``executemany`` (no row is checked and no error could be named: the floor for reading and writing).
 * ``kpi``: ``python -m lib kpi --json`` (every SOP, all time) on the history of N step runs, against the
-  peer: the step runs joined with their cases read into pandas (``pandas.read_sql_query`` over sqlite3, or
-  psycopg's rows into a DataFrame), the time columns converted by pandas, processing and waiting time in
+  peer: the step runs joined with their cases read into pandas (``pandas.read_sql_query`` over sqlite3, the
+  stored text converted by ``pandas.to_datetime``; or psycopg's rows into a DataFrame, the times selected as
+  epoch seconds and converted by pandas), processing and waiting time in
   working minutes from the portal's own ``WorkCalendar.working_minutes_array`` and in elapsed minutes, and
   per step of each SOP the count, median and p90 of processing time (working and elapsed), the median wait
   and the cases with rework, plus cases started and completed per SOP (the figures of ``kpi --json`` but
@@ -91,21 +92,26 @@ def peer_kpi(url: str) -> None:
 
     from lib.base.worktime import WorkCalendar
 
-    sql = ("SELECT c.sop_id, r.case_id, r.step_no, r.available_at, r.started_at, r.completed_at, c.created_at, "
-           "c.closed_at FROM step_runs r JOIN cases c ON c.id = r.case_id")
+    def select(time) -> str:
+        cols = ", ".join(time(f"{t}.{c}") + f" AS {c}" for t, c in zip("rrrcc", TIMES))
+        return f"SELECT c.sop_id, r.case_id, r.step_no, {cols} FROM step_runs r JOIN cases c ON c.id = r.case_id"
+
     if url.startswith("sqlite:///"):
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite:///")) as con:
-            df = pd.read_sql_query(sql, con)
+            df = pd.read_sql_query(select(lambda c: c), con)
+        for c in TIMES:
+            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
     else:
         import psycopg
 
+        # epoch seconds: psycopg's aware datetimes would cost pandas about 10 s per million rows
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as con:
-            cur = con.execute(sql)
+            cur = con.execute(select(lambda c: f"extract(epoch FROM {c})::float8"))
             df = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
-    for c in TIMES:
-        df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
+        for c in TIMES:
+            df[c] = pd.to_datetime(np.rint(df[c].astype("float64") * 1e6), unit="us", utc=True)
     cal = WorkCalendar()
     minute = pd.Timedelta(minutes=1)
     df["proc_w"] = cal.working_minutes_array(df["started_at"], df["completed_at"])
@@ -119,6 +125,7 @@ def peer_kpi(url: str) -> None:
                           "median_e": g["proc_e"].median(), "p90_e": g["proc_e"].quantile(0.9),
                           "wait_w": g["wait_w"].median(),
                           "rework": done[done["runs"] > 1].groupby(["sop_id", "step_no"])["case_id"].nunique()})
+    steps["rework"] = steps["rework"].fillna(0)
     cases = df.drop_duplicates("case_id").groupby("sop_id")
     out = {"sops": [{"sop_id": sid, "cases_started": int(cases.get_group(sid)["created_at"].notna().sum()),
                      "cases_completed": int(cases.get_group(sid)["closed_at"].notna().sum()),

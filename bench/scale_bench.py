@@ -6,9 +6,9 @@
 
 Every figure is a whole process, started here and reaped with ``os.wait4``: CPU = user + system time of the
 process, peak = its largest resident set (``ru_maxrss``), wall = from start to exit. The peer and the project
-run in turn (peer, project, peer, project, …) after one warm-up run of each; printed are the medians, and
-the median of the project ÷ peer ratios taken pair by pair (a pair ran side by side, so the ratio holds when
-the machine's speed drifts between pairs).
+(and with ``--before DIR`` the same command run from DIR, a checkout of an earlier commit) run in turn
+after one warm-up run of each; printed are the medians, and the median of the ratios to the peer taken
+round by round (the runs of a round ran side by side, so the ratio holds when the machine's speed drifts).
 
 * ``import``: ``python -m lib events import FILE --json`` (FILE: the CSV of N runs ``bench/scale_data.py`` writes)
   into a fresh copy of a migrated SQLite database with the demo users, against the peer: pandas
@@ -16,8 +16,9 @@ the machine's speed drifts between pairs).
   with pandas, and the cases and step runs written into the same fresh database with sqlite3
   ``executemany`` (no row is checked and no error could be named: the floor for reading and writing).
 * ``kpi``: ``python -m lib kpi --json`` (every SOP, all time) on the history of N step runs, against the
-  peer: the step runs joined with their cases read into pandas (``pandas.read_sql_query`` over sqlite3, or
-  psycopg's rows into a DataFrame), the time columns converted by pandas, processing and waiting time in
+  peer: the step runs joined with their cases read into pandas (``pandas.read_sql_query`` over sqlite3, the
+  stored text converted by ``pandas.to_datetime``; or psycopg's rows into a DataFrame, the times selected as
+  epoch seconds and converted by pandas), processing and waiting time in
   working minutes from the portal's own ``WorkCalendar.working_minutes_array`` and in elapsed minutes, and
   per step of each SOP the count, median and p90 of processing time (working and elapsed), the median wait
   and the cases with rework, plus cases started and completed per SOP (the figures of ``kpi --json`` but
@@ -91,21 +92,26 @@ def peer_kpi(url: str) -> None:
 
     from lib.base.worktime import WorkCalendar
 
-    sql = ("SELECT c.sop_id, r.case_id, r.step_no, r.available_at, r.started_at, r.completed_at, c.created_at, "
-           "c.closed_at FROM step_runs r JOIN cases c ON c.id = r.case_id")
+    def select(time) -> str:
+        cols = ", ".join(time(f"{t}.{c}") + f" AS {c}" for t, c in zip("rrrcc", TIMES))
+        return f"SELECT c.sop_id, r.case_id, r.step_no, {cols} FROM step_runs r JOIN cases c ON c.id = r.case_id"
+
     if url.startswith("sqlite:///"):
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite:///")) as con:
-            df = pd.read_sql_query(sql, con)
+            df = pd.read_sql_query(select(lambda c: c), con)
+        for c in TIMES:
+            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
     else:
         import psycopg
 
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://").replace("%3D", "=")) as con:
-            cur = con.execute(sql)
+        # epoch seconds: psycopg's aware datetimes would cost pandas about 10 s per million rows
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as con:
+            cur = con.execute(select(lambda c: f"extract(epoch FROM {c})::float8"))
             df = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
-    for c in TIMES:
-        df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601")
+        for c in TIMES:
+            df[c] = pd.to_datetime(np.rint(df[c].astype("float64") * 1e6), unit="us", utc=True)
     cal = WorkCalendar()
     minute = pd.Timedelta(minutes=1)
     df["proc_w"] = cal.working_minutes_array(df["started_at"], df["completed_at"])
@@ -119,6 +125,7 @@ def peer_kpi(url: str) -> None:
                           "median_e": g["proc_e"].median(), "p90_e": g["proc_e"].quantile(0.9),
                           "wait_w": g["wait_w"].median(),
                           "rework": done[done["runs"] > 1].groupby(["sop_id", "step_no"])["case_id"].nunique()})
+    steps["rework"] = steps["rework"].fillna(0)
     cases = df.drop_duplicates("case_id").groupby("sop_id")
     out = {"sops": [{"sop_id": sid, "cases_started": int(cases.get_group(sid)["created_at"].notna().sum()),
                      "cases_completed": int(cases.get_group(sid)["closed_at"].notna().sum()),
@@ -130,14 +137,14 @@ def peer_kpi(url: str) -> None:
 
 
 # --- the harness --------------------------------------------------------------------------------------------
-def run_reaped(cmd: list[str], env: dict | None = None, prepare=None) -> dict:
+def run_reaped(cmd: list[str], env: dict | None = None, prepare=None, cwd: str | Path = ROOT) -> dict:
     """One run of ``cmd`` as its own process (output kept in files, the process reaped by ``os.wait4``): CPU
     (user + system), wall and peak RSS of that process."""
     if prepare:
         prepare()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=out, stderr=err)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -149,32 +156,33 @@ def run_reaped(cmd: list[str], env: dict | None = None, prepare=None) -> dict:
                 "out": out.read().decode()}
 
 
-def pairs(label: str, peer: dict, project: dict, repeat: int) -> None:
-    """Warm-up, then ``repeat`` pairs in turn; prints medians and the median pairwise ratio."""
-    run_reaped(**peer)
-    run_reaped(**project)
-    a, b = [], []
+def rounds(label: str, commands: dict[str, dict], repeat: int) -> None:
+    """One warm-up run of each command, then ``repeat`` rounds of all in turn; prints the medians and, for
+    each command but the first (the peer), the median of its ratios to the peer's run of the same round."""
+    for spec in commands.values():
+        run_reaped(**spec)
+    runs: dict[str, list[dict]] = {name: [] for name in commands}
     for _ in range(repeat):
-        a.append(run_reaped(**peer))
-        b.append(run_reaped(**project))
+        for name, spec in commands.items():
+            runs[name].append(run_reaped(**spec))
 
-    def med(runs, k):
-        return statistics.median(r[k] for r in runs)
+    def med(name, k):
+        return statistics.median(r[k] for r in runs[name])
 
-    def show(name, runs):
-        return (f"  {name:<8} CPU {med(runs, 'cpu'):6.2f} s (min {min(r['cpu'] for r in runs):.2f}), wall "
-                f"{med(runs, 'wall'):6.2f} s, peak {med(runs, 'peak_mb'):5.0f} MB")
-
-    ratio = statistics.median(y["cpu"] / x["cpu"] for x, y in zip(a, b))
-    wall = statistics.median(y["wall"] / x["wall"] for x, y in zip(a, b))
     print(label)
-    print(show("peer", a))
-    print(show("project", b))
-    print(f"  project/peer: CPU {ratio:.2f}× (wall {wall:.2f}×), peak {med(b, 'peak_mb') / med(a, 'peak_mb'):.2f}×",
-          flush=True)
+    peer = next(iter(commands))
+    for name in commands:
+        line = (f"  {name:<8} CPU {med(name, 'cpu'):6.2f} s (min {min(r['cpu'] for r in runs[name]):.2f}), wall "
+                f"{med(name, 'wall'):6.2f} s, peak {med(name, 'peak_mb'):5.0f} MB")
+        if name != peer:
+            cpu = statistics.median(y["cpu"] / x["cpu"] for x, y in zip(runs[peer], runs[name]))
+            wall = statistics.median(y["wall"] / x["wall"] for x, y in zip(runs[peer], runs[name]))
+            peak = med(name, "peak_mb") / med(peer, "peak_mb")
+            line += f"; /peer: CPU {cpu:.2f}×, wall {wall:.2f}×, peak {peak:.2f}×"
+        print(line, flush=True)
 
 
-def bench_import(sizes: list[int], repeat: int) -> None:
+def bench_import(sizes: list[int], repeat: int, before: str | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="scale_bench_"))
     template, target = tmp / "template.db", tmp / "target.db"
     subprocess.run([sys.executable, "-c", (
@@ -194,24 +202,27 @@ def bench_import(sizes: list[int], repeat: int) -> None:
         for n in sizes:
             csv_file = OUT / f"events_{n}.csv"
             rows = sum(1 for _ in open(csv_file, encoding="utf-8")) - 1
-            pairs(f"events import, {rows:,} runs ({csv_file.stat().st_size / 1e6:.0f} MB CSV), SQLite:",
-                  {"cmd": [sys.executable, __file__, "peer-import", str(csv_file), str(target)], "prepare": fresh},
-                  {"cmd": [sys.executable, "-m", "lib", "events", "import", str(csv_file), "--json"],
-                   "env": {"DATABASE_URL": f"sqlite:///{target}"}, "prepare": fresh}, repeat)
+            project = {"cmd": [sys.executable, "-m", "lib", "events", "import", str(csv_file), "--json"],
+                       "env": {"DATABASE_URL": f"sqlite:///{target}"}, "prepare": fresh}
+            rounds(f"events import, {rows:,} runs ({csv_file.stat().st_size / 1e6:.0f} MB CSV), SQLite:",
+                   {"peer": {"cmd": [sys.executable, __file__, "peer-import", str(csv_file), str(target)],
+                             "prepare": fresh},
+                    "project": project, **({"before": {**project, "cwd": before}} if before else {})}, repeat)
     finally:
         shutil.rmtree(tmp)
 
 
-def bench_kpi(sizes: list[int], repeat: int, database_url: str | None) -> None:
+def bench_kpi(sizes: list[int], repeat: int, database_url: str | None, before: str | None) -> None:
     for n in sizes:
         urls = [("SQLite", f"sqlite:///{OUT / f'history_{n}.db'}")]
         if database_url:
             sep = "&" if "?" in database_url else "?"
             urls.append(("PostgreSQL", f"{database_url}{sep}options=-csearch_path%3Dbench_history_{n}"))
         for backend, url in urls:
-            pairs(f"kpi --json, history of {n:,} step runs, {backend}:",
-                  {"cmd": [sys.executable, __file__, "peer-kpi", url]},
-                  {"cmd": [sys.executable, "-m", "lib", "kpi", "--json"], "env": {"DATABASE_URL": url}}, repeat)
+            project = {"cmd": [sys.executable, "-m", "lib", "kpi", "--json"], "env": {"DATABASE_URL": url}}
+            rounds(f"kpi --json, history of {n:,} step runs, {backend}:",
+                   {"peer": {"cmd": [sys.executable, __file__, "peer-kpi", url]}, "project": project,
+                    **({"before": {**project, "cwd": before}} if before else {})}, repeat)
 
 
 def main() -> None:
@@ -224,14 +235,15 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=SIZES)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--database-url", help="PostgreSQL with the schemas bench/scale_data.py made (kpi only)")
+    ap.add_argument("--before", help="a checkout of an earlier commit: its project command runs in each round too")
     args = ap.parse_args()
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python "
           f"{platform.python_version()}, load average {load:.2f}", flush=True)
     if args.what == "import":
-        bench_import(args.sizes, args.repeat)
+        bench_import(args.sizes, args.repeat, args.before)
     else:
-        bench_kpi(args.sizes, args.repeat, args.database_url)
+        bench_kpi(args.sizes, args.repeat, args.database_url, args.before)
 
 
 if __name__ == "__main__":

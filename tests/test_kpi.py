@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from lib.base.db import Case, SopRevision, StepRun, session_factory
 from lib.base.mutu_baku import parse
@@ -506,3 +507,26 @@ def test_the_data_version_moves_with_every_write_and_not_with_reading(history):
     with session_factory(history)() as s:
         after_rows = kpi.data_version(s)
     assert len({before, after_audit, after_rows}) == 3
+
+
+def test_a_lean_load_keeps_the_values_of_the_full_load_in_fewer_columns(history):
+    for kw in ({}, {"date_from": dt.date(2025, 6, 4), "date_to": dt.date(2025, 6, 10)}, {"role": "staf"}):
+        full, lean = load(history, **kw).runs, load(history, lean=True, **kw).runs
+        assert set(lean.columns) < set(full.columns) and len(lean) == len(full) > 0
+        pd.testing.assert_frame_equal(full[list(lean.columns)], lean, check_exact=True)
+
+
+def test_times_are_read_to_the_microsecond(history):
+    with session_factory(history).begin() as s:
+        case = add_case(s, "kartu-ak1", "AK1/2025/00099", [
+            (3, "2025-06-10 08:00", "2025-06-10 08:00", "2025-06-10 08:01", "staf", "selesai")],
+            closed="2025-06-10 08:01")
+        run = s.scalars(select(StepRun).where(StepRun.case_id == case.id)).one()
+        run.started_at = dt.datetime(2025, 6, 10, 1, 0, 0, 999_999, tzinfo=dt.timezone.utc)
+        run.completed_at = dt.datetime(2025, 6, 10, 1, 0, 1, tzinfo=dt.timezone.utc)
+        case_id = case.id
+    for lean in (False, True):
+        runs = load(history, lean=lean).runs
+        row = runs[runs["case_id"] == case_id].iloc[0]
+        assert row["started_at"] == pd.Timestamp("2025-06-10 01:00:00.999999", tz="UTC")
+        assert row["completed_at"] - row["started_at"] == pd.Timedelta(microseconds=1)

@@ -201,10 +201,15 @@ _STAT_COLUMNS = ["n", "n_started", "n_without_start",
                  "judged", "within", "within_pct", "median_ratio", "median_wait_working_min", "rework_cases"]
 
 
+_AGGREGATED = ["case_id", "started_at", "processing_working_min", "processing_elapsed_min", "within", "ratio",
+               "wait_working_min", "step_runs_in_case"]
+
+
 def _aggregate(done: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The processing statistics of completed runs grouped by ``keys`` (definitions: module docstring)."""
     if done.empty:
         return pd.DataFrame(columns=keys + _STAT_COLUMNS).set_index(keys)
+    done = done[list(dict.fromkeys(keys + _AGGREGATED))]  # only these columns are filtered and grouped below
     g = done.groupby(keys, sort=True)
     out = pd.DataFrame({"n": g.size()})
     started = done[done["started_at"].notna()]
@@ -588,7 +593,7 @@ def summary_json(session: Session, sop_id: str | None = None, date_from: dt.date
 
     Floats are rounded to 2 decimals; a figure that does not apply is ``None``.
     """
-    data = load(session, date_from, date_to, [sop_id] if sop_id else None)
+    data = load(session, date_from, date_to, [sop_id] if sop_id else None, lean=True)
     steps = step_stats(data)
     cases = data.runs.drop_duplicates("case_id")
     out = []

@@ -8,11 +8,12 @@ figures from this frame and re-exports :func:`load`, :class:`KpiData` and :class
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, String, and_, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from lib.base import kalender
@@ -24,11 +25,10 @@ from lib.base.worktime import WIB, WorkCalendar
 from lib.catalogue import model as catalog
 from lib.catalogue import store
 
-_RUN_COLUMNS = ["run_id", "case_id", "step_no", "attempt", "available_at", "started_at", "completed_at",
-                "actor_id", "role_recorded", "outcome"]
-_CASE_COLUMNS = ["case_id", "sop_id", "revision_id", "register_no", "case_state", "case_created_at",
-                 "case_closed_at"]
-_TIME_COLUMNS = ["available_at", "started_at", "completed_at", "case_created_at", "case_closed_at"]
+#: The columns of a lean load (see :func:`load`).
+_LEAN_COLUMNS = ["run_id", "case_id", "step_no", "sop_id", "revision_id", "revision_no", "role", "started_at",
+                 "completed_at", "case_created_at", "case_closed_at", "in_period", "processing_working_min",
+                 "processing_elapsed_min", "wait_working_min", "within", "ratio", "step_runs_in_case"]
 
 
 class KpiError(UserError):
@@ -62,17 +62,26 @@ def _wib_start(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(dt.datetime.combine(day, dt.time(), tzinfo=WIB)).tz_convert("UTC")
 
 
-def _raw_time(column, dialect: str):
-    """A time column read without the per-value Python conversion of the UTC column type, in a form pandas
-    converts a whole column of at once: SQLite's stored text (naive UTC), elsewhere seconds since the epoch."""
+#: A NULL time or id as fetched: the smallest int64, which numpy reads as NaT.
+_NULL = -(2 ** 63)
+
+
+def _micros(column, dialect: str):
+    """A time column as integer microseconds since the epoch (UTC), computed by the database, NULL as
+    :data:`_NULL`: the rows need no parsing in Python. SQLite stores naive UTC text (``2025-03-27
+    08:00:00.123456``): the whole seconds from its first 19 characters (``unixepoch``, or ``strftime('%s')``
+    before SQLite 3.38), the fraction from the rest, exactly (SQLite's own date functions round it to the ms)."""
     if dialect == "sqlite":
-        return type_coerce(column, String())
-    return type_coerce(func.date_part("epoch", column), Float())
+        whole = (func.unixepoch(func.substr(column, 1, 19)) if sqlite3.sqlite_version_info >= (3, 38)
+                 else cast(func.strftime("%s", func.substr(column, 1, 19)), BigInteger))
+        micros = whole * 1_000_000 + cast(func.round(func.substr(column, 20) * 1_000_000), BigInteger)
+    else:
+        micros = cast(func.extract("epoch", column) * 1_000_000, BigInteger)
+    return type_coerce(func.coalesce(micros, _NULL), BigInteger)
 
 
-def _frame(session: Session, query, columns: list[str], run: bool = True) -> pd.DataFrame:
-    """A query's rows as a DataFrame of object columns, straight from the driver's tuples (none of the
-    columns needs SQLAlchemy's per-value result processing; the time columns are converted by pandas)."""
+def _fetch(session: Session, query, names: list[str], run: bool = True) -> dict[str, tuple]:
+    """A query's rows, column by column, straight from the driver (no per-value result processing)."""
     rows = []
     if run:
         result = session.connection().execute(query)
@@ -80,17 +89,39 @@ def _frame(session: Session, query, columns: list[str], run: bool = True) -> pd.
             rows = result.cursor.fetchall()
         finally:
             result.close()
-    return pd.DataFrame(rows, columns=columns, dtype=object)
+    return dict(zip(names, zip(*rows) if rows else [()] * len(names)))
 
 
-def _to_utc(values: pd.Series, dialect: str) -> pd.Series:
-    """Stored text (SQLite) or epoch seconds as ``datetime64[ns, UTC]``; None gives NaT."""
-    if dialect == "sqlite":
-        return pd.to_datetime(values, utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
-    seconds = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
-    micros = np.rint(seconds * 1e6)
-    out = pd.to_datetime(pd.Series(micros).where(~np.isnan(micros)), unit="us", utc=True)
-    return out.astype("datetime64[ns, UTC]").set_axis(values.index)
+def _fetch_ints(session: Session, query, names: list[str], run: bool = True) -> dict[str, np.ndarray]:
+    """Like :func:`_fetch` for a query of integers only, into int64 arrays a chunk of rows at a time (the
+    driver's tuples of a whole million rows are never held at once)."""
+    parts = []
+    if run:
+        result = session.connection().execute(query)
+        try:
+            while chunk := result.cursor.fetchmany(100_000):
+                parts.append(np.array(chunk, dtype=np.int64))
+        finally:
+            result.close()
+    table = np.concatenate(parts) if parts else np.empty((0, len(names)), dtype=np.int64)
+    return {name: table[:, i] for i, name in enumerate(names)}
+
+
+def _ints(values) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values
+    return np.fromiter(values, dtype=np.int64, count=len(values))
+
+
+def _utc(values) -> pd.DatetimeIndex:
+    """Microseconds since the epoch (:data:`_NULL`: NaT) as UTC instants (nanosecond resolution)."""
+    return pd.DatetimeIndex(_ints(values).view("datetime64[us]").astype("datetime64[ns]")).tz_localize("UTC")
+
+
+def _objects(values) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _step_rows(rev_id: int, revision_no: int, sop: catalog.SOP) -> list[dict]:
@@ -116,13 +147,82 @@ _STEP_COLUMNS = ["revision_id", "revision_no", "sop_id", "step_no", "kegiatan", 
                  "target_working_min", "target_sum_working_min"]
 
 
+def _read_runs(session: Session, case_filter: list, sop_ids: list[str], dialect: str, lean: bool,
+               with_role: bool) -> pd.DataFrame:
+    """The step runs of the cases ``case_filter`` selects, each with its case's columns, ordered by case and
+    run id. ``lean``: only what the per-step figures need (no attempt, actor, outcome, register number, case
+    state; the recorded role only when ``with_role``)."""
+    # lean: the SOP as its position in ``sop_ids`` (every column an integer: no Python object per value)
+    sop = (case(*[(Case.sop_id == sid, i) for i, sid in enumerate(sop_ids)], else_=-1) if lean and sop_ids
+           else Case.sop_id)
+    case_cols = [Case.id, sop, Case.revision_id] + ([] if lean else [Case.register_no, Case.state])
+    case_names = ["case_id", "sop_id", "revision_id"] + ([] if lean else ["register_no", "case_state"])
+    cases = (_fetch_ints if lean else _fetch)(
+        session, select(*case_cols, _micros(Case.created_at, dialect), _micros(Case.closed_at, dialect))
+        .where(*case_filter), case_names + ["case_created_at", "case_closed_at"], bool(sop_ids))
+    if lean:
+        cases["sop_id"] = np.array(list(sop_ids) + [None], dtype=object)[cases["sop_id"]]
+    run_cols = [StepRun.id, StepRun.case_id, StepRun.step_no] + ([] if lean else [StepRun.attempt])
+    run_names = ["run_id", "case_id", "step_no"] + ([] if lean else ["attempt"])
+    run_cols += [_micros(StepRun.available_at, dialect), _micros(StepRun.started_at, dialect),
+                 _micros(StepRun.completed_at, dialect)]
+    run_names += ["available_at", "started_at", "completed_at"]
+    if not lean:
+        run_cols.append(type_coerce(func.coalesce(StepRun.actor_id, _NULL), BigInteger))
+        run_names.append("actor_id")
+    if not lean or with_role:
+        run_cols.append(StepRun.role)
+        run_names.append("role_recorded")
+    if not lean:
+        run_cols.append(StepRun.outcome)
+        run_names.append("outcome")
+    fetch = _fetch_ints if lean and not with_role else _fetch
+    runs = fetch(session, select(*run_cols).join(Case, Case.id == StepRun.case_id).where(*case_filter), run_names,
+                 bool(sop_ids))
+    # the case of each run (an inner join: a case opened between the two reads has no row here)
+    case_id = _ints(runs["case_id"])
+    ids = _ints(cases["case_id"])
+    by_id = np.argsort(ids, kind="stable")
+    pos = np.minimum(np.searchsorted(ids[by_id], case_id), max(len(ids) - 1, 0))
+    found = ids[by_id][pos] == case_id if len(ids) else np.zeros(len(case_id), dtype=bool)
+    run_id = _ints(runs["run_id"])
+    order = np.lexsort((run_id, case_id))
+    order = order[found[order]]
+    of_case = by_id[pos[order]]
+    out = {}
+    for name, values in runs.items():
+        if name in ("available_at", "started_at", "completed_at"):
+            out[name] = _utc(values)[order]
+        elif name == "actor_id":
+            v = _ints(values)[order]
+            out[name] = pd.arrays.IntegerArray(np.where(v == _NULL, 0, v), v == _NULL)
+        elif name in ("role_recorded", "outcome"):
+            out[name] = _objects(values)[order]
+        else:
+            out[name] = _ints(values)[order]
+    for name, values in cases.items():
+        if name == "case_id":
+            continue
+        if name in ("case_created_at", "case_closed_at"):
+            out[name] = _utc(values)[of_case]
+        elif name == "revision_id":
+            out[name] = _ints(values)[of_case]
+        else:
+            out[name] = _objects(values)[of_case]
+    return pd.DataFrame({k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
+                         for k, v in out.items()})
+
+
 def load(session: Session, date_from: dt.date | None = None, date_to: dt.date | None = None,
          sop_ids=None, bidang: str | None = None, role: str | None = None,
-         now: dt.datetime | None = None) -> KpiData:
+         now: dt.datetime | None = None, lean: bool = False) -> KpiData:
     """Load the step runs of the selected SOPs (see :mod:`lib.measure.kpi`) with their targets and measures.
 
     Loaded are all runs of the cases alive in the period (created before its end and not closed before
-    its start) and of every case still open, so that case figures and rework see whole cases.
+    its start) and of every case still open, so that case figures and rework see whole cases. ``lean``
+    reads and keeps only the columns of the per-step figures and the case counts
+    (:func:`lib.measure.kpi.step_stats`, :func:`lib.measure.kpi.summary_json`): those of ``_LEAN_COLUMNS``,
+    ``role`` only with a role filter.
     """
     if date_from and date_to and date_from > date_to:
         raise KpiError("Tanggal awal tidak boleh setelah tanggal akhir.")
@@ -166,15 +266,7 @@ def load(session: Session, date_from: dt.date | None = None, date_to: dt.date | 
         in_range.append(Case.created_at < end.to_pydatetime())
     if in_range:
         case_filter.append(or_(Case.closed_at.is_(None), and_(*in_range)))
-    case_q = select(Case.id, Case.sop_id, Case.revision_id, Case.register_no, Case.state,
-                    _raw_time(Case.created_at, dialect), _raw_time(Case.closed_at, dialect)).where(*case_filter)
-    run_q = (select(StepRun.id, StepRun.case_id, StepRun.step_no, StepRun.attempt,
-                    _raw_time(StepRun.available_at, dialect), _raw_time(StepRun.started_at, dialect),
-                    _raw_time(StepRun.completed_at, dialect), StepRun.actor_id, StepRun.role, StepRun.outcome)
-             .join(Case, Case.id == StepRun.case_id).where(*case_filter).order_by(StepRun.case_id, StepRun.id))
-    cases = _frame(session, case_q, _CASE_COLUMNS, bool(sops))
-    runs = _frame(session, run_q, _RUN_COLUMNS, bool(sops))
-    runs = runs.merge(cases, on="case_id", how="inner", validate="many_to_one")
+    runs = _read_runs(session, case_filter, list(sops), dialect, lean, role is not None)
 
     # targets of every revision involved
     parsed: dict[int, tuple[int, catalog.SOP]] = {rid: (no, doc) for rid, no, doc in current.values()
@@ -192,23 +284,19 @@ def load(session: Session, date_from: dt.date | None = None, date_to: dt.date | 
     current_steps = steps[steps["revision_id"].isin(current_ids)].reset_index(drop=True)
 
     cal = kalender.load_calendar(session)
-    runs = _measure(runs, steps, cal, start, end, dialect)
+    runs = _measure(runs, steps, cal, start, end, lean)
     return KpiData(runs=runs, steps=steps, current_steps=current_steps, sops=sops, calendar=cal, now=now_ts,
                    start=start, end=end, role=role, date_from=date_from, date_to=date_to, targets=targets)
 
 
-def _measure(runs: pd.DataFrame, steps: pd.DataFrame, cal: WorkCalendar, start, end, dialect: str) -> pd.DataFrame:
+def _measure(runs: pd.DataFrame, steps: pd.DataFrame, cal: WorkCalendar, start, end, lean: bool) -> pd.DataFrame:
     """Add targets and the per-run measures (vectorised)."""
-    for c in _TIME_COLUMNS:
-        runs[c] = _to_utc(runs[c], dialect)
-    for c in ("run_id", "case_id", "step_no", "attempt", "revision_id"):
-        runs[c] = runs[c].astype("int64")
-    runs["actor_id"] = runs["actor_id"].astype("Int64")
     info = steps[["revision_id", "step_no", "revision_no", "default_role", "target_unit", "target_value",
                   "target_max", "target_working_min", "target_sum_working_min"]]
     runs = runs.merge(info, on=["revision_id", "step_no"], how="left")
     runs["revision_no"] = runs["revision_no"].astype("Int64")
-    runs["role"] = runs["role_recorded"].fillna(runs["default_role"])
+    if "role_recorded" in runs:
+        runs["role"] = runs["role_recorded"].fillna(runs["default_role"])
     minute = pd.Timedelta(minutes=1)
     done = runs["completed_at"].notna()
     runs["is_open"] = ~done
@@ -219,7 +307,8 @@ def _measure(runs: pd.DataFrame, steps: pd.DataFrame, cal: WorkCalendar, start, 
         in_period &= runs["completed_at"] < end
     runs["in_period"] = in_period
     local_done = runs["completed_at"].dt.tz_convert(WIB)
-    runs["month"] = _month_labels(local_done)
+    if not lean:
+        runs["month"] = _month_labels(local_done)
     runs["processing_working_min"] = cal.working_minutes_array(runs["started_at"], runs["completed_at"])
     runs["processing_elapsed_min"] = (runs["completed_at"] - runs["started_at"]) / minute
     runs["wait_working_min"] = cal.working_minutes_array(runs["available_at"], runs["started_at"])
@@ -251,7 +340,7 @@ def _measure(runs: pd.DataFrame, steps: pd.DataFrame, cal: WorkCalendar, start, 
     runs["within"] = within
     runs["ratio"] = runs["processing_working_min"] / runs["target_working_min"]
     runs["step_runs_in_case"] = runs.groupby(["case_id", "step_no"])["run_id"].transform("size").astype("int64")
-    return runs
+    return runs[[c for c in _LEAN_COLUMNS if c in runs]] if lean else runs
 
 
 def _month_labels(local: pd.Series) -> pd.Series:

@@ -9,11 +9,14 @@ the same run, for "direct" (replica A's own port, what Streamlit serves) and "pr
 portal in a fresh browser context (empty cache) of Debian's Chromium with DevTools network emulation
 (``Network.emulateNetworkConditions``: 750 kbit/s each way, 100 ms latency) and reports:
 
-* to the login form: seconds from the navigation to the "Nama pengguna" field shown, and the bytes
+* to the login form: seconds from the navigation until the "Nama pengguna" field is shown, and the bytes
   received by then;
 * to the operator's page after login: seconds from the click on *Masuk* until the portal (Beranda, where an
-  operator lands) is drawn and idle, and the bytes of that phase;
-* to *Validasi desa* (the operator's work page) from there: seconds and bytes of that phase.
+  operator lands) is drawn and idle, and the bytes received by then;
+* to *Validasi desa* (the operator's work page) from there, the same;
+* for each phase also "all of it": the seconds until no request has been in flight for a second, and every
+  byte received by then (a font or a script the page fetches after it is drawn belongs to its phase); the
+  next phase starts after that.
 
 Bytes are what Chromium received: for HTTP the encoded (on the wire, so compressed where the answer was)
 length of every response, headers included (``Network.loadingFinished.encodedDataLength``); for the websocket
@@ -44,7 +47,10 @@ class Counter:
         self.http = self.ws = 0
         self.responses: dict[str, tuple[str, str, str]] = {}  # request id -> (url, MIME type, encoding)
         self.sizes: list[tuple[int, str, str, str]] = []  # (bytes, url, MIME type, encoding), in arrival order
+        self.inflight: set[str] = set()
         cdp = page.context.new_cdp_session(page)
+        cdp.on("Network.requestWillBeSent", lambda e: self.inflight.add(e["requestId"]))
+        cdp.on("Network.loadingFailed", lambda e: self.inflight.discard(e["requestId"]))
         cdp.on("Network.responseReceived", self._response)
         cdp.on("Network.loadingFinished", self._http)
         cdp.on("Network.webSocketFrameReceived", self._frame)
@@ -59,6 +65,7 @@ class Counter:
         self.responses[event["requestId"]] = (r["url"], r.get("mimeType", ""), headers.get("content-encoding", "-"))
 
     def _http(self, event) -> None:
+        self.inflight.discard(event["requestId"])
         size = int(event.get("encodedDataLength") or 0)
         self.http += size
         self.sizes.append((size, *self.responses.get(event["requestId"], ("?", "?", "?"))))
@@ -68,9 +75,18 @@ class Counter:
         data = response.get("payloadData") or ""
         self.ws += len(data) * 3 // 4 if response.get("opcode") == 2 else len(data.encode())
 
-    @property
-    def total(self) -> int:
-        return self.http + self.ws
+    def settle(self, page, quiet: float = 1.0) -> None:
+        """Wait until no HTTP request has been in flight for ``quiet`` seconds (what the page fetches after it
+        is drawn, a font or a script for later, belongs to its phase)."""
+        calm_since = None
+        while True:
+            page.wait_for_timeout(100)
+            if self.inflight:
+                calm_since = None
+            elif calm_since is None:
+                calm_since = time.perf_counter()
+            elif time.perf_counter() - calm_since >= quiet:
+                return
 
 
 def wait_idle(page) -> None:
@@ -80,32 +96,43 @@ def wait_idle(page) -> None:
 
 
 def visit(browser, base: str, kbit: int, latency: int) -> dict:
-    """One first visit: login form, login as the operator, Validasi desa. Seconds and bytes of each phase."""
+    """One first visit: login form, login as the operator, Validasi desa. For each phase the seconds until it is
+    shown, until the network is quiet, and the bytes received by then."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID", ignore_https_errors=True)
     page = context.new_page()
     page.set_default_timeout(180_000)
     count = Counter(page, kbit, latency)
     out = {}
-    started = time.perf_counter()
-    page.goto(base + "/", wait_until="commit")
-    page.get_by_label("Nama pengguna").wait_for()
-    out["form_s"], out["form_http"], out["form_ws"] = time.perf_counter() - started, count.http, count.ws
-    wait_idle(page)
-    before, http_before, ws_before = time.perf_counter(), count.http, count.ws
-    page.get_by_label("Nama pengguna").fill("operator")
-    page.get_by_label("Kata sandi").fill("demo1234")
-    page.get_by_role("button", name="Masuk").click()
-    page.get_by_role("button", name="Keluar").wait_for()
-    wait_idle(page)
-    out["login_s"], out["login_http"], out["login_ws"] = (time.perf_counter() - before, count.http - http_before,
-                                                          count.ws - ws_before)
-    before, http_before, ws_before = time.perf_counter(), count.http, count.ws
-    page.get_by_role("link", name="Validasi desa").click()
-    page.get_by_role("heading", name="Validasi desa").wait_for()
-    page.get_by_text("Unduh templat validasi (XLSX)").wait_for()
-    wait_idle(page)
-    out["desa_s"], out["desa_http"], out["desa_ws"] = (time.perf_counter() - before, count.http - http_before,
-                                                       count.ws - ws_before)
+
+    def phase(name: str, act, shown) -> None:
+        started, http, ws = time.perf_counter(), count.http, count.ws
+        act()
+        shown()
+        out[f"{name}_s"] = time.perf_counter() - started
+        out[f"{name}_shown_bytes"] = count.http - http + count.ws - ws
+        wait_idle(page)
+        count.settle(page)
+        out[f"{name}_settled_s"] = time.perf_counter() - started
+        out[f"{name}_http"], out[f"{name}_ws"] = count.http - http, count.ws - ws
+
+    def log_in() -> None:
+        page.get_by_label("Nama pengguna").fill("operator")
+        page.get_by_label("Kata sandi").fill("demo1234")
+        page.get_by_role("button", name="Masuk").click()
+
+    def portal_shown() -> None:
+        page.get_by_role("button", name="Keluar").wait_for()
+        wait_idle(page)
+
+    def desa_shown() -> None:
+        page.get_by_role("heading", name="Validasi desa").wait_for()
+        page.get_by_text("Unduh templat validasi (XLSX)").wait_for()
+        wait_idle(page)
+
+    phase("form", lambda: page.goto(base + "/", wait_until="commit"),
+          lambda: page.get_by_label("Nama pengguna").wait_for())
+    phase("login", log_in, portal_shown)
+    phase("desa", lambda: page.get_by_role("link", name="Validasi desa").click(), desa_shown)
     out["sizes"] = count.sizes
     context.close()
     return out
@@ -118,12 +145,15 @@ def mb(n: float) -> str:
 def report(name: str, runs: list[dict]) -> None:
     for phase, label in (("form", "to the login form"), ("login", "login to the operator's page"),
                          ("desa", "then to Validasi desa")):
-        seconds = [r[f"{phase}_s"] for r in runs]
-        http = [r[f"{phase}_http"] for r in runs]
-        ws = [r[f"{phase}_ws"] for r in runs]
-        print(f"{name:6} {label:30} {statistics.median(seconds):6.1f} s (min {min(seconds):.1f})  "
-              f"{mb(statistics.median([h + w for h, w in zip(http, ws)]))} "
-              f"(HTTP {mb(statistics.median(http))}, websocket {mb(statistics.median(ws))})")
+        def med(key: str) -> float:
+            return statistics.median(r[key] for r in runs)
+
+        shown = [r[f"{phase}_s"] for r in runs]
+        print(f"{name:6} {label:30} shown {med(f'{phase}_s'):5.1f} s (min {min(shown):.1f}) with "
+              f"{mb(med(f'{phase}_shown_bytes'))}; all of it {med(f'{phase}_settled_s'):5.1f} s, "
+              f"{mb(med(f'{phase}_http') + med(f'{phase}_ws'))} (websocket {mb(med(f'{phase}_ws'))})")
+    total = statistics.median(sum(r[f"{p}_http"] + r[f"{p}_ws"] for p in ("form", "login", "desa")) for r in runs)
+    print(f"{name:6} {'the whole visit':30} {mb(total)}")
 
 
 def main() -> None:
@@ -135,6 +165,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (NGINX and CHROMIUM):
         sys.exit("perlu nginx dan Chromium (apt-get install nginx chromium)")
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     from lib.setup import database as setup
@@ -162,12 +193,22 @@ def main() -> None:
                 visit(browser, replicas[0].url, 1_000_000, 0)  # each replica's first script run: not measured
                 visit(browser, replicas[1].url, 1_000_000, 0)
                 results = {"direct": [], "proxy": []}
+                failed = []
                 for _ in range(args.repeat):
-                    results["direct"].append(visit(browser, replicas[0].url, args.kbit, args.latency))
-                    results["proxy"].append(visit(browser, nginx.base, args.kbit, args.latency))
+                    for name, base in (("direct", replicas[0].url), ("proxy", nginx.base)):
+                        try:
+                            results[name].append(visit(browser, base, args.kbit, args.latency))
+                        except PlaywrightError as err:  # counted and shown, not hidden
+                            failed.append(f"{name}: {str(err).splitlines()[0]}")
                 browser.close()
+            for line in failed:
+                print(f"FAILED visit, {line}")
+            if failed:
+                print("nginx error log (last lines):", *(folder / "error.log").read_text().splitlines()[-10:],
+                      sep="\n  ")
             for name, runs in results.items():
-                report(name, runs)
+                if runs:
+                    report(name, runs)
             if args.detail:
                 for name, runs in results.items():
                     print(f"{name}: the largest responses of the first visit (bytes received, encoding, type, path)")

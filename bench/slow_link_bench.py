@@ -129,12 +129,21 @@ def visit(browser, base: str, kbit: int, latency: int) -> dict:
         page.get_by_text("Unduh templat validasi (XLSX)").wait_for()
         wait_idle(page)
 
-    phase("form", lambda: page.goto(base + "/", wait_until="commit"),
-          lambda: page.get_by_label("Nama pengguna").wait_for())
-    phase("login", log_in, portal_shown)
-    phase("desa", lambda: page.get_by_role("link", name="Validasi desa").click(), desa_shown)
+    try:
+        phase("form", lambda: page.goto(base + "/", wait_until="commit"),
+              lambda: page.get_by_label("Nama pengguna").wait_for())
+        phase("login", log_in, portal_shown)
+        phase("desa", lambda: page.get_by_role("link", name="Validasi desa").click(), desa_shown)
+    except Exception as err:
+        state = page.evaluate("() => { const a = document.querySelector('[data-testid=stApp]'); return a ? "
+                              "a.dataset.testConnectionState + '/' + a.dataset.testScriptState : 'no app'; }")
+        text = " ".join(page.inner_text("body").split())[:200]
+        waiting = [count.responses.get(r, (r,))[0] for r in count.inflight]
+        raise RuntimeError(f"{str(err).splitlines()[0]}; app {state}; page: {text!r}; "
+                           f"requests still open: {waiting[:5]}") from err
+    finally:
+        context.close()
     out["sizes"] = count.sizes
-    context.close()
     return out
 
 
@@ -198,8 +207,8 @@ def main() -> None:
                     for name, base in (("direct", replicas[0].url), ("proxy", nginx.base)):
                         try:
                             results[name].append(visit(browser, base, args.kbit, args.latency))
-                        except PlaywrightError as err:  # counted and shown, not hidden
-                            failed.append(f"{name}: {str(err).splitlines()[0]}")
+                        except (PlaywrightError, RuntimeError) as err:  # counted and shown, not hidden
+                            failed.append(f"{name}: {err}")
                 browser.close()
             for line in failed:
                 print(f"FAILED visit, {line}")

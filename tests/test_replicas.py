@@ -198,7 +198,7 @@ class Tabs:
                 context = self.browser.new_context(viewport={"width": 1400, "height": 1600}, locale="id-ID",
                                                    ignore_https_errors=True, **options)
                 page = self.open[(username, base)] = context.new_page()
-                page.set_default_timeout(30_000)
+                page.set_default_timeout(90_000)  # a replica restarted by the previous test starts cold
                 page.on("console", lambda m: self.refused.append(m.text) if "Content Security Policy" in m.text
                         else None)
                 fresh.append((page, username))

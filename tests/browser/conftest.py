@@ -97,6 +97,9 @@ def browser(chromium_path):
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="id-ID")
     pg = context.new_page()
+    # Generous waits: the replica test's two servers, nginx and browser may share the two cores meanwhile. A wait
+    # that is met returns at once, so this slows nothing down; it only keeps a busy moment from failing a test.
+    pg.set_default_timeout(60_000)
     yield pg
     context.close()
 
@@ -115,7 +118,7 @@ def screenshot(page, name: str, full_page: bool = False) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
-def wait_idle(page, timeout: float = 30_000) -> None:
+def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the app is connected and its script has finished (Streamlit's e2e ``wait_for_app_run``)."""
     page.wait_for_timeout(150)  # let a rerun that an action triggered start before waiting for its end
     page.wait_for_selector(IDLE, timeout=timeout)
@@ -130,5 +133,5 @@ def login(page, base: str, username: str = "staf", password: str = "demo1234", p
     page.get_by_label("Kata sandi").fill(password)
     page.get_by_role("button", name="Masuk").click()
     wait_idle(page)
-    page.get_by_role("button", name="Keluar").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Keluar").wait_for(timeout=90_000)
     wait_idle(page)

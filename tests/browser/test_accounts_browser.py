@@ -68,14 +68,14 @@ def test_a_copy_of_the_cookie_opens_nothing_after_keluar(server, browser, page):
         return context, other
 
     context, other = replay()  # while the session lasts, the copy opens the portal
-    other.get_by_role("button", name="Keluar").wait_for(timeout=30_000)
+    other.get_by_role("button", name="Keluar").wait_for(timeout=60_000)
     context.close()
     page.get_by_role("button", name="Keluar").click()
     wait_idle(page)
     page.get_by_label("Nama pengguna").wait_for()
     context, other = replay()
     try:
-        other.get_by_label("Nama pengguna").wait_for(timeout=30_000)
+        other.get_by_label("Nama pengguna").wait_for(timeout=60_000)
         other.get_by_text("Sesi ini sudah diakhiri dengan Keluar.").first.wait_for()  # a rerun may draw it twice
         assert other.get_by_role("button", name="Keluar").count() == 0
         assert other.get_by_text("Dewi Lestari").count() == 0

@@ -11,7 +11,7 @@ def test_home_page_lists_the_sops_and_search_narrows_them(server, page):
     box.press("Enter")
     # Under load the rerun may start after wait_idle's pause: wait for its result, not for a quiet moment.
     ak1 = page.locator("[data-testid='stMain']").get_by_text("Penerbitan Kartu Pencari Kerja (AK1)", exact=True)
-    ak1.wait_for(state="detached", timeout=30_000)
+    ak1.wait_for(state="detached", timeout=60_000)
     wait_idle(page)
     assert page.get_by_text("Penerbitan Rekomendasi Paspor").first.is_visible()
     assert page.get_by_text("Penerbitan Kartu Pencari Kerja (AK1)", exact=True).count() == 0

@@ -2,8 +2,9 @@
 
 Design, around the library's known pitfalls:
 
-* Exactly one ``Authenticate`` per script run (it renders the cookie component): :class:`Gate` is built
-  once in Home.py and passed along.
+* At most one ``Authenticate`` per script run (it renders the cookie component): :class:`Gate` is built
+  once in Home.py and passed along, and makes it only when needed and, for a resumed session, only after
+  ``st.navigation`` (:attr:`Gate.authenticator`).
 * Credentials are checked by :func:`lib.base.accounts.authenticate` against the database (bcrypt, throttling,
   audit), which also opens the server-side session (lib/base/sessions.py) and hands back its random token.
   ``api_key`` is never passed, so nothing is sent to an outside server.
@@ -25,6 +26,7 @@ Design, around the library's known pitfalls:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import jwt
 import streamlit as st
@@ -72,9 +74,34 @@ class Gate:
             key = accounts.session_cookie_key(session)
         self._factory = factory
         self._key = key
-        self.authenticator = stauth.Authenticate(
-            creds, cookie_name=config.COOKIE_NAME, cookie_key=key,
+        self._creds = creds
+
+    @functools.cached_property
+    def authenticator(self) -> stauth.Authenticate:
+        """The library, made when first needed: making it draws its cookie component, whose first answer asks
+        for a rerun. Drawn before ``st.navigation`` has run, that rerun could come without the page the browser
+        asked for and land a deep link (a refresh of /tugas, /berkas?id=…) on Beranda when the server is busy;
+        so a resumed session makes it only in :meth:`sidebar`, after the navigation."""
+        return stauth.Authenticate(
+            self._creds, cookie_name=config.COOKIE_NAME, cookie_key=self._key,
             cookie_expiry_days=config.COOKIE_HOURS / 24, auto_hash=False, login_sleep_time=0)
+
+    def _cookie(self) -> dict | None:
+        """The library's cookie as its ``get_cookie`` reads it (from the connection's cookies, signed with the
+        key, unexpired, naming a user), without drawing the component."""
+        if st.session_state.get("logout"):
+            return None
+        raw = st.context.cookies.get(config.COOKIE_NAME)
+        if not raw:
+            return None
+        try:
+            token = jwt.decode(raw, self._key, algorithms=["HS256"])
+        except jwt.PyJWTError:
+            return None
+        if not isinstance(token, dict) or "username" not in token:
+            return None
+        expires = token.get("exp_date")
+        return token if isinstance(expires, (int, float)) and expires > dt.datetime.now().timestamp() else None
 
     # --- who is here -------------------------------------------------------------------------------------
     def actor(self) -> Actor:
@@ -83,7 +110,7 @@ class Gate:
         token = st.session_state.get(SESSION_TOKEN)
         cookie = None
         if not token:
-            cookie = self.authenticator.cookie_controller.get_cookie()  # signed and unexpired, or nothing
+            cookie = self._cookie()  # signed and unexpired, or nothing
             if not cookie:
                 return Actor.anonymous()
             token = cookie.get(SID) if isinstance(cookie.get(SID), str) else None
@@ -98,12 +125,6 @@ class Gate:
             self._end(resumed.message)
             return Actor.anonymous()
         st.session_state[SESSION_TOKEN] = token
-        if not st.session_state.get("authentication_status"):
-            try:  # the library's view of the session, for its logout
-                self.authenticator.authentication_controller.login(token={"username": actor.username})
-            except LoginError:  # the account went in the moment between two queries
-                self._end(sessions.message(sessions.NONAKTIF))
-                return Actor.anonymous()
         return actor
 
     def _end(self, message: str | None) -> None:
@@ -197,7 +218,15 @@ class Gate:
 
     # --- sidebar and logout ------------------------------------------------------------------------------
     def sidebar(self, actor: Actor) -> bool:
-        """Who is logged in and the logout button. Returns True when the user just logged out."""
+        """Who is logged in and the logout button. Returns True when the user just logged out (or the account
+        went in the moment between two queries)."""
+        if not st.session_state.get("authentication_status"):
+            try:  # the library's view of the session, for its logout (after the navigation: see authenticator)
+                self.authenticator.authentication_controller.login(token={"username": actor.username})
+            except LoginError:
+                self._end(sessions.message(sessions.NONAKTIF))
+                return True
+        self.authenticator  # noqa: B018  (its cookie component is drawn on every run, after the navigation)
         with st.sidebar:
             st.markdown(f"**{fmt.md(actor.name)}**  \n" + "  \n".join(fmt.md(t) for t in actor.role_titles()))
             if st.button("Keluar", key="keluar", icon=":material/logout:", width="stretch"):

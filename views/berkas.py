@@ -1,12 +1,11 @@
 """Berkas: search across cases, and one case with its steps, timeline, attachments and comments."""
-import datetime as dt
 
 import streamlit as st
 
 from lib.base import config, fmt
 from lib.base.mutu_baku import format_working_minutes as duration
 from lib.base.permissions import PermissionDenied, has_permission
-from lib.casework import case_detail, case_files, cases, forms, nik, reassign, register
+from lib.casework import case_detail, case_files, cases, nik, reassign, register
 from lib.casework.forms import MAX_FILE_MB
 from lib.casework.worklist import STATUS_LABELS
 from lib.evaluation import skm
@@ -86,41 +85,20 @@ def _case(d: case_detail.CaseDetail) -> None:
 
 def _identity(d) -> None:
     actor = context.actor()
-    values = (d.data.get("isian") or {})
     with st.expander("Data permohonan", expanded=d.state != "selesai"):
         shown_nik = nik.mask(d.nik)
         if d.nik and st.session_state.get(f"nik-{d.id}"):
             with context.db().begin() as session:
                 shown_nik = nik.display(session, actor, d.nik, "case", d.id, full=True, scope=d.sop.scope)
-        labels = {f.nama: f for f in d.sop.formulir}
-        lines = []
-        for name, value in values.items():
-            f = labels.get(name)
-            if f is None:
-                continue
-            if f.jenis == "nik":
-                value = shown_nik
-            elif f.jenis == "date" and value:
-                value = fmt.tanggal(dt.date.fromisoformat(value))
-            elif f.jenis == "money" and value is not None:
-                value = fmt.rupiah(value)
-            elif f.jenis == "checkbox":
-                value = "Ya" if value else "Tidak"
-            lines.append(f"- **{f.label}:** {value if value not in (None, '') else '—'}")
-        paid = forms.iuran_bpu_of(d.sop, values)
-        if paid is not None:
-            lines.append(f"- **Iuran per bulan:** JKK {fmt.rupiah(paid.jkk)} + JKM {fmt.rupiah(paid.jkm)}"
-                         + (f" + JHT {fmt.rupiah(paid.jht)}" if paid.jht else "") + f" = {fmt.rupiah(paid.total)}")
+        lines = case_detail.identity_lines(d, shown_nik)
         st.markdown("\n".join(lines) or "Tidak ada isian formulir.")
         if d.nik and has_permission(actor, "view_nik_full", d.sop.scope) and not st.session_state.get(f"nik-{d.id}"):
             st.button("Tampilkan NIK lengkap", key=f"nik-btn-{d.id}", icon=":material/visibility:",
                       help="Tampilan NIK lengkap dicatat di log audit.",
                       on_click=lambda: st.session_state.update({f"nik-{d.id}": True}))
-        brought = d.data.get("kelengkapan") or {}
-        if brought:
-            docs = {x.kode: x.label for x in d.sop.kelengkapan}
-            st.markdown("**Kelengkapan:** " + "; ".join(f"{docs.get(k, k)} {'✓' if v else '✗'}"
-                                                      for k, v in brought.items()))
+        documents = case_detail.documents_line(d)
+        if documents:
+            st.markdown(documents)
         for warning in (d.data.get("peringatan") or {}).values():
             st.warning(warning)
 
@@ -193,9 +171,7 @@ def _history(d) -> None:
     if not d.history:
         return
     st.subheader("Riwayat berkas", anchor=False)
-    lines = [f"- {fmt.waktu(h.at)} · **{fmt.md(h.who)}** · {fmt.md(cases.STATES.get(h.to_state, h.to_state))}"
-             + (f" — {fmt.md(h.comment)}" if h.comment else "") for h in d.history]
-    st.markdown("\n".join(lines))
+    st.markdown("\n".join(case_detail.history_lines(d)))
 
 
 def _note(d, step) -> str:

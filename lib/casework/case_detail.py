@@ -19,7 +19,7 @@ from lib.base.db import SopRevision, User, utcnow
 from lib.base.kalender import load_calendar
 from lib.base.mutu_baku import format_working_minutes
 from lib.base.permissions import Actor
-from lib.casework import escalation, reassign
+from lib.casework import escalation, forms, reassign
 from lib.casework.cases import STATES, get_case, require_run, role_grant, sop_of, step_grant, timeline
 from lib.casework.worklist import Clock, clock
 from lib.catalogue import model as catalog
@@ -126,3 +126,45 @@ def return_note(detail: CaseDetail, step: catalog.Langkah) -> str:
         return ""
     missing = detail.data.get("kurang") or []
     return ("Belum lengkap: " + ", ".join(missing) + ".") if missing else ""
+
+
+# --- what the case page shows, as Markdown lines ---------------------------------------------------------------
+def identity_lines(d: CaseDetail, shown_nik: str) -> list[str]:
+    """The intake form's values, labelled and formatted as the SOP's fields say (the NIK as ``shown_nik``: masked
+    or, after a logged request, full), with the BPU contribution the form implies."""
+    values = d.data.get("isian") or {}
+    labels = {f.nama: f for f in d.sop.formulir}
+    lines = []
+    for name, value in values.items():
+        f = labels.get(name)
+        if f is None:
+            continue
+        if f.jenis == "nik":
+            value = shown_nik
+        elif f.jenis == "date" and value:
+            value = fmt.tanggal(dt.date.fromisoformat(value))
+        elif f.jenis == "money" and value is not None:
+            value = fmt.rupiah(value)
+        elif f.jenis == "checkbox":
+            value = "Ya" if value else "Tidak"
+        lines.append(f"- **{f.label}:** {value if value not in (None, '') else '—'}")
+    paid = forms.iuran_bpu_of(d.sop, values)
+    if paid is not None:
+        lines.append(f"- **Iuran per bulan:** JKK {fmt.rupiah(paid.jkk)} + JKM {fmt.rupiah(paid.jkm)}"
+                     + (f" + JHT {fmt.rupiah(paid.jht)}" if paid.jht else "") + f" = {fmt.rupiah(paid.total)}")
+    return lines
+
+
+def documents_line(d: CaseDetail) -> str | None:
+    """The kelengkapan checklist as brought at intake (✓/✗ per document), or None before any was ticked."""
+    brought = d.data.get("kelengkapan") or {}
+    if not brought:
+        return None
+    docs = {x.kode: x.label for x in d.sop.kelengkapan}
+    return "**Kelengkapan:** " + "; ".join(f"{docs.get(k, k)} {'✓' if v else '✗'}" for k, v in brought.items())
+
+
+def history_lines(d: CaseDetail) -> list[str]:
+    """The case's history, oldest first: when, who (a Plh named as such), which state, the comment."""
+    return [f"- {fmt.waktu(h.at)} · **{fmt.md(h.who)}** · {fmt.md(STATES.get(h.to_state, h.to_state))}"
+            + (f" — {fmt.md(h.comment)}" if h.comment else "") for h in d.history]

@@ -64,6 +64,13 @@ def kop(doc) -> None:
     _p(doc)
 
 
+def _numbered(doc, items: str) -> None:
+    """One numbered paragraph per item of the list ``items`` (docxtpl's ``{%p %}`` paragraphs)."""
+    _p(doc, f"{{%p for item in {items} %}}")
+    _p(doc, "{{ loop.index }}. {{ item }}")
+    _p(doc, "{%p endfor %}")
+
+
 def _widths(table, *cm: float) -> None:
     """Fixed column widths (Word and LibreOffice read them from the grid, not only from the cells)."""
     table.autofit = False
@@ -123,9 +130,7 @@ def _signature(doc, tembusan: bool = True) -> None:
     if tembusan:
         _p(doc)
         _p(doc, "Tembusan:")
-        _p(doc, "{%p for t in tembusan %}")
-        _p(doc, "{{ loop.index }}. {{ t }}")
-        _p(doc, "{%p endfor %}")
+        _numbered(doc, "tembusan")
 
 
 def tanda_terima():
@@ -152,9 +157,7 @@ def pengembalian():
     _p(doc, "Dengan hormat,")
     _p(doc, "Berkas permohonan {{ layanan }} atas nama {{ nama_pemohon }} dengan nomor register {{ nomor_register }} "
             "yang diterima pada {{ tanggal_masuk }} belum dapat kami proses karena kelengkapan berikut belum ada:")
-    _p(doc, "{%p for k in kekurangan %}")
-    _p(doc, "{{ loop.index }}. {{ k }}")
-    _p(doc, "{%p endfor %}")
+    _numbered(doc, "kekurangan")
     _p(doc, "{{ catatan }}")
     _p(doc, "Mohon kelengkapan tersebut dibawa ke loket pelayanan dengan menyebutkan nomor register di atas. "
             "Demikian disampaikan, atas perhatiannya diucapkan terima kasih.")

@@ -30,6 +30,26 @@ def test_a_nik_built_from_valid_parts_is_valid_and_reads_back_its_birth_date_and
         (born.day, born.month, born.year % 100)
 
 
+# Any text, NIK-like ones with one character changed, and records that agree or disagree with them.
+nik_like = st.one_of(
+    parts.map(lambda p: build(*p)),
+    st.tuples(parts.map(lambda p: build(*p)), st.integers(0, 15), st.sampled_from("0123456789 .'A٣")).map(
+        lambda t: t[0][:t[1]] + t[2] + t[0][t[1] + 1:]),
+    st.text(max_size=20), st.floats(), st.none())
+record_dates = st.one_of(st.none(), st.dates(min_value=dt.date(1920, 1, 1), max_value=TODAY))
+record_sexes = st.sampled_from([None, "", "Laki-laki", "Perempuan", "l", "p", "X"])
+
+
+@given(nik_like, record_dates, record_sexes, st.booleans())
+def test_the_quick_path_answers_exactly_when_the_full_check_has_nothing_to_say(raw, born, sex, number_cell):
+    full = nik.check(raw, number_cell=number_cell, birth_date=born, sex=sex, today=TODAY)
+    fast = None if number_cell else nik.quick(raw, TODAY.year, born, sex)
+    silent = not full.errors and not full.warnings
+    assert (fast is not None) == silent, (raw, full)
+    if fast is not None:
+        assert (full.nik, full.birth_date, full.sex) == (raw, *fast)
+
+
 @given(parts, st.sampled_from([" ", "."]))
 def test_spaces_dots_and_a_leading_apostrophe_are_ignored(p, sep):
     n = build(*p)

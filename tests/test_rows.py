@@ -126,6 +126,21 @@ def test_a_formula_error_in_a_nik_cell_is_named_a_formula_error_not_an_empty_nik
     assert nik_rules.check(rows.FormulaError("#REF!")).errors[0][0] == "nik_rumus"
 
 
+def test_a_formula_error_is_found_in_its_own_cell_when_the_table_starts_right_of_column_a_and_below_a_title():
+    wb = Workbook()
+    wb.active["C1"] = "Daftar validasi"
+    for r, values in ((3, ("NIK", "Nama", "Status")), (4, ("#N/A", "Siti", "Valid")),
+                      (5, ("3201010101900001", "Budi", "#REF!"))):
+        for j, v in enumerate(values):
+            wb.active.cell(row=r, column=3 + j, value=v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    upload = validasi.read_upload(buf.getvalue(), "desa.xlsx")
+    result = validasi.validate(upload)
+    assert [(p.excel_row, p.code) for p in result.problems] == [(4, "nik_rumus"), (5, "status_tidak_dikenal")]
+    assert "#REF!" in result.problems[1].reason
+
+
 def test_the_skm_reader_refuses_what_the_one_reader_refuses():
     data = raw_xlsx(_row(1, "U1") + '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')
     with pytest.raises(skm.SkmFileError) as err:

@@ -32,6 +32,13 @@ def test_init_creates_the_core_tables_and_loads_every_document(db_url):
     assert all(d.revision_no == 1 for d in docs.values())
 
 
+def test_the_head_read_from_the_migration_files_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    setup.head_revision.cache_clear()
+    assert setup.head_revision() == ScriptDirectory.from_config(setup.alembic_config("sqlite://")).get_current_head()
+
+
 def test_init_twice_changes_nothing(ready_db):
     report = setup.init(ready_db)
     assert not report.added and not report.updated

@@ -316,22 +316,41 @@ def _unescape(text: str) -> str:
 
 
 def _child_sheet(sheet, max_rows: int, errors: dict[tuple[int, int], str]) -> list:
-    rows: list = []
-    filled = 0
-    for i, row in enumerate(sheet.iter_rows()):
-        if not any(v != "" for v in row):
-            rows.append(())
-            continue
-        filled += 1
-        if filled > max_rows:
-            return None
-        rows.append([Overlong(v, len(v)) if v.__class__ is str and len(v) > MAX_CELL else v for v in row])
+    """The rows of ``sheet`` as kept (Excel row ``i + 1`` is ``rows[i]``, columns from the sheet's first used
+    one, as calamine's ``iter_rows`` gives them), or None when more than ``max_rows`` rows hold something."""
+    first_row, first_col = sheet.start if sheet.height else (0, 0)
+    if sheet.height <= max_rows:
+        # At most max_rows rows: calamine converts them in one call (cheaper than row by row), and the cap
+        # cannot be passed. The lists are calamine's own and are changed in place.
+        rows: list = [()] * first_row
+        for row in sheet.to_python(skip_empty_area=True):
+            rows.append(_kept(row))
+    else:
+        rows = []
+        filled = 0
+        for row in sheet.iter_rows():
+            kept = _kept(row)
+            filled += kept != ()
+            if filled > max_rows:
+                return None
+            rows.append(kept)
     for (r, c), text in errors.items():
-        if r < len(rows) and rows[r] != () and c < len(rows[r]) and rows[r][c] == "":
+        c -= first_col
+        if r < len(rows) and rows[r] != () and 0 <= c < len(rows[r]) and rows[r][c] == "":
             rows[r][c] = FormulaError(text)
     while rows and rows[-1] == ():
         rows.pop()
     return rows
+
+
+def _kept(row: list):
+    """A row as the child hands it over: () when every cell is empty, over-long text as :class:`Overlong`."""
+    if not any(map("".__ne__, row)):  # "" != v for every cell, at C speed (a number is never "")
+        return ()
+    for j, v in enumerate(row):
+        if v.__class__ is str and len(v) > MAX_CELL:
+            row[j] = Overlong(v, len(v))
+    return row
 
 
 def child_answer(max_rows: int, first_only: bool) -> tuple:
@@ -360,8 +379,10 @@ def child_answer(max_rows: int, first_only: bool) -> tuple:
 
 
 if __name__ == "__main__":
+    import gc
     import resource
 
+    gc.disable()  # a short-lived process building some 100,000 row lists: collections would only cost time
     from lib.base import rows as this  # the classes pickled must be lib.base.rows's, not __main__'s
 
     resource.setrlimit(resource.RLIMIT_AS, (this.CHILD_MEMORY, this.CHILD_MEMORY))

@@ -286,7 +286,8 @@ def _validate(upload: Upload, reference_niks: set[str] | None, today: dt.date) -
     valid_rows: list[ValidRow] = []
     per_status = dict.fromkeys(STATUS_LABELS, 0)
     n_warning = 0
-    check_nik, date_type, sex_label = nik_rules.check, dt.date, _SEX_LABELS
+    check_nik, quick_nik, date_type, sex_label = nik_rules.check, nik_rules.quick, dt.date, _SEX_LABELS
+    year = today.year
     # The loop below runs once per row of a file of up to 100,000 rows: no per-row closures or keyword-heavy
     # calls beyond the NIK check, and a problem list only for a row that has a problem.
     for row in upload.rows:
@@ -308,16 +309,18 @@ def _validate(upload: Upload, reference_niks: set[str] | None, today: dt.date) -
                 p = problem(r, "jenis_kelamin", "jenis_kelamin_tidak_dikenal", "warning",
                             f"Jenis kelamin “{shown_text(jk_raw)}” tidak dikenal; tulis L atau P.")
                 problems = [*problems, p] if problems else [p]
-        check = check_nik(cells[nik_j], number_cell=row.nik_number_cell, birth_date=born, sex=sex_label[sex],
-                          today=today)
-        if check.errors or check.warnings:
-            problems = problems or []
-            for code, reason in check.errors:
-                problems.append(problem(r, "nik", code, "error", reason))
-            for code, reason in check.warnings:
-                problems.append(problem(r, warning_field.get(code, "nik"), code, "warning", reason))
-        nik = check.nik
-        if not check.errors:
+        nik = cells[nik_j]
+        nik_ok = not row.nik_number_cell and quick_nik(nik, year, born, sex_label[sex]) is not None
+        if not nik_ok:  # something to say about it: the full check gives the reasons
+            check = check_nik(nik, number_cell=row.nik_number_cell, birth_date=born, sex=sex_label[sex], today=today)
+            if check.errors or check.warnings:
+                problems = problems or []
+                for code, reason in check.errors:
+                    problems.append(problem(r, "nik", code, "error", reason))
+                for code, reason in check.warnings:
+                    problems.append(problem(r, warning_field.get(code, "nik"), code, "warning", reason))
+            nik, nik_ok = check.nik, not check.errors
+        if nik_ok:
             first = seen.setdefault(nik, r)
             if first != r:
                 problems = problems or []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,20 +51,21 @@ class SchemaPrivilegeError(UserError):
     """The schema needs creating or upgrading and the role connected may not change it (the runtime role)."""
 
 
+_ASSIGNED = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
 @lru_cache(maxsize=1)
 def head_revision() -> str | None:
-    """The newest migration's revision, read from the files in ``lib/migrations/versions`` without loading
-    Alembic; None when they do not form one chain with one head (Alembic then decides)."""
+    """The newest migration's revision, read from the ``revision``/``down_revision`` lines of the files in
+    ``lib/migrations/versions`` without loading Alembic (or parsing the whole files); None when they do not form
+    one chain with one head (Alembic then decides)."""
     ids, parents = set(), set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
-        found = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                found[node.targets[0].id] = node.value
+        found = dict(_ASSIGNED.findall(path.read_text(encoding="utf-8")))
         try:
             revision = ast.literal_eval(found["revision"])
             parent = ast.literal_eval(found["down_revision"])
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, SyntaxError):
             return None
         ids.add(revision)
         parents.update(parent if isinstance(parent, (tuple, list)) else [parent])

@@ -3,8 +3,8 @@
 Design, around the library's known pitfalls:
 
 * At most one ``Authenticate`` per script run (it renders the cookie component): :class:`Gate` is built
-  once in Home.py and passed along, and makes it only when needed and, for a resumed session, only after
-  ``st.navigation`` (:attr:`Gate.authenticator`).
+  once in Home.py and passed along, and makes it only in a run that writes or deletes the cookie (login,
+  logout, a session found ended: :attr:`Gate.authenticator`). An ordinary page load draws no component.
 * Credentials are checked by :func:`lib.base.accounts.authenticate` against the database (bcrypt, throttling,
   audit), which also opens the server-side session (lib/base/sessions.py) and hands back its random token.
   ``api_key`` is never passed, so nothing is sent to an outside server.
@@ -31,7 +31,6 @@ import functools
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities.exceptions import LoginError
 
 from lib.base import accounts, config, fmt, sessions
 from lib.base.db import session_factory
@@ -70,20 +69,20 @@ class Gate:
         self.url = url
         factory = session_factory(url)
         with factory.begin() as session:
-            creds = accounts.credentials(session)
             key = accounts.session_cookie_key(session)
         self._factory = factory
         self._key = key
-        self._creds = creds
 
     @functools.cached_property
     def authenticator(self) -> stauth.Authenticate:
-        """The library, made when first needed: making it draws its cookie component, whose first answer asks
-        for a rerun. Drawn before ``st.navigation`` has run, that rerun could come without the page the browser
-        asked for and land a deep link (a refresh of /tugas, /berkas?id=…) on Beranda when the server is busy;
-        so a resumed session makes it only in :meth:`sidebar`, after the navigation."""
+        """The library, made only to write or delete the cookie (a login, a logout, a session found ended):
+        making it draws its cookie component, whose first answer asks for a rerun. Drawn on every run, that
+        rerun doubled the cost of each page load, and drawn before ``st.navigation`` it could land a deep link
+        (a refresh of /tugas, /berkas?id=…) on Beranda when the server was busy."""
+        with self._factory() as session:
+            creds = accounts.credentials(session)
         return stauth.Authenticate(
-            self._creds, cookie_name=config.COOKIE_NAME, cookie_key=self._key,
+            creds, cookie_name=config.COOKIE_NAME, cookie_key=self._key,
             cookie_expiry_days=config.COOKIE_HOURS / 24, auto_hash=False, login_sleep_time=0)
 
     def _cookie(self) -> dict | None:
@@ -134,7 +133,7 @@ class Gate:
         st.session_state["logout"] = True
         st.session_state[SESSION_TOKEN] = None
         st.session_state[_ENDED] = message
-        self.authenticator.cookie_controller.delete_cookie()
+        self.authenticator.cookie_controller.delete_cookie()  # the library's component deletes it
 
     def _set_cookie(self, username: str, token: str) -> None:
         """The library's cookie (same name, key, algorithm and fields) with the session token added."""
@@ -161,8 +160,7 @@ class Gate:
         if actor is None:
             return None
         holder.empty()
-        # Hand the session to streamlit-authenticator and write the cookie (no rerun: see module docstring).
-        self.authenticator.authentication_controller.login(token={"username": actor.username})
+        # Write the cookie (no rerun: see module docstring).
         self._set_cookie(actor.username, st.session_state[SESSION_TOKEN])
         st.session_state[_ENDED] = None
         st.session_state["logout"] = None
@@ -218,23 +216,16 @@ class Gate:
 
     # --- sidebar and logout ------------------------------------------------------------------------------
     def sidebar(self, actor: Actor) -> bool:
-        """Who is logged in and the logout button. Returns True when the user just logged out (or the account
-        went in the moment between two queries)."""
-        if not st.session_state.get("authentication_status"):
-            try:  # the library's view of the session, for its logout (after the navigation: see authenticator)
-                self.authenticator.authentication_controller.login(token={"username": actor.username})
-            except LoginError:
-                self._end(sessions.message(sessions.NONAKTIF))
-                return True
-        self.authenticator  # noqa: B018  (its cookie component is drawn on every run, after the navigation)
+        """Who is logged in and the logout button. Returns True when the user just logged out.
+
+        The library (and its cookie component) is not made here unless the user logs out: drawn on every run,
+        the component's first answer made every page load run the script a second time."""
         with st.sidebar:
             st.markdown(f"**{fmt.md(actor.name)}**  \n" + "  \n".join(fmt.md(t) for t in actor.role_titles()))
             if st.button("Keluar", key="keluar", icon=":material/logout:", width="stretch"):
                 with self._factory.begin() as session:
                     sessions.log_out(session, actor)
-                self.authenticator.authentication_controller.logout()
-                self.authenticator.cookie_controller.delete_cookie()
-                st.session_state[SESSION_TOKEN] = None
+                self._end(None)
                 return True
         return False
 

@@ -284,10 +284,8 @@ def _validate(upload: Upload, reference_niks: set[str] | None, today: dt.date) -
     seen: dict[str, int] = {}
     results: list[RowResult] = []
     valid_rows: list[ValidRow] = []
-    per_status = dict.fromkeys(STATUS_LABELS, 0)
-    n_warning = 0
+    per_status, n_warning, year = dict.fromkeys(STATUS_LABELS, 0), 0, today.year
     check_nik, quick_nik, date_type, sex_label = nik_rules.check, nik_rules.quick, dt.date, _SEX_LABELS
-    year = today.year
     # The loop below runs once per row of a file of up to 100,000 rows: no per-row closures or keyword-heavy
     # calls beyond the NIK check, and a problem list only for a row that has a problem.
     for row in upload.rows:
@@ -309,10 +307,10 @@ def _validate(upload: Upload, reference_niks: set[str] | None, today: dt.date) -
                 p = problem(r, "jenis_kelamin", "jenis_kelamin_tidak_dikenal", "warning",
                             f"Jenis kelamin “{shown_text(jk_raw)}” tidak dikenal; tulis L atau P.")
                 problems = [*problems, p] if problems else [p]
-        nik = cells[nik_j]
-        nik_ok = not row.nik_number_cell and quick_nik(nik, year, born, sex_label[sex]) is not None
+        nik, number_cell, sex_text = cells[nik_j], row.nik_number_cell, sex_label[sex]
+        nik_ok = not number_cell and quick_nik(nik, year, born, sex_text) is not None
         if not nik_ok:  # something to say about it: the full check gives the reasons
-            check = check_nik(nik, number_cell=row.nik_number_cell, birth_date=born, sex=sex_label[sex], today=today)
+            check = check_nik(nik, number_cell=number_cell, birth_date=born, sex=sex_text, today=today)
             if check.errors or check.warnings:
                 problems = problems or []
                 for code, reason in check.errors:

@@ -16,6 +16,9 @@ from lib.base.errors import UserError
 ROOT = Path(__file__).resolve().parent.parent
 MAX_MODULE_LINES = 700
 MAX_FUNCTION_LINES = 80
+#: Views stay thin: drawing only (what they show is shaped in lib, composites they share are in lib/ui).
+MAX_VIEW_LINES = 250
+MAX_VIEW_FUNCTION_LINES = 60
 
 
 def _python_files(*tops: str) -> list[Path]:
@@ -42,6 +45,20 @@ def test_no_module_in_lib_is_over_700_lines_and_no_function_over_80():
                 if length > MAX_FUNCTION_LINES:
                     too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {length} baris")
     assert not too_long, too_long
+
+
+def test_every_view_is_at_most_250_lines_and_no_view_function_over_60():
+    too_long = []
+    for path in sorted((ROOT / "views").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_VIEW_LINES:
+            too_long.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} baris")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_VIEW_FUNCTION_LINES:
+                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {length} baris")
+    assert not too_long, f"halaman terlalu tebal (pindahkan aturan dan olahan data ke lib): {too_long}"
 
 
 def _module_aliases(tree: ast.Module, modules: set[str]) -> dict[str, str]:

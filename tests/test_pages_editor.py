@@ -128,6 +128,17 @@ def test_a_new_empty_executor_row_is_no_choice_for_a_step():
     assert sop_form.actor_codes(rows) == ["pemohon", "petugas"]
 
 
+def test_the_line_under_the_steps_reads_every_time_or_names_the_unreadable_ones():
+    from lib.catalogue import sop_form
+
+    readings = sop_form.waktu_checks([{"waktu": "15 Menit"}, {"waktu": "2 hari kalender"}, {"waktu": ""}])
+    assert sop_form.waktu_summary(readings) == (
+        False, "Pemeriksaan waktu (mutu baku): L1 15 menit = 15 menit kerja; L2 2 hari kalender; L3 tanpa target")
+    bad, line = sop_form.waktu_summary(sop_form.waktu_checks([{"waktu": "15 Menit"}, {"waktu": "sebentar"}]))
+    assert bad and line.startswith("Pemeriksaan waktu (mutu baku): langkah 2: Waktu “sebentar” tidak dikenali.")
+    assert "L1" not in line
+
+
 def test_the_approver_sees_the_differences_open_with_the_changes_marked(app_db):
     import re
     from pathlib import Path

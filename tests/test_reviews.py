@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lib.base.db import AuditEntry, Review, ReviewAction, RoleAssignment, User, WorkflowHistory, session_factory
 from lib.base.permissions import PermissionDenied
+from lib.evaluation import review_page as page_values
 from lib.evaluation import reviews, skm_data
 from lib.measure import kpi
 
@@ -531,3 +532,76 @@ def test_the_monitoring_grid_rows_come_back_as_the_entries_they_were_made_from()
     assert reviews.monitoring_from_rows([{k: v for k, v in r.items() if k != "kegiatan"} | {"kegiatan": "x"}
                                          for r in rows]) == [{k: v for k, v in e.items() if k != "kegiatan"}
                                                              for e in entries]
+
+
+def _review_view(**over) -> reviews.ReviewView:
+    """A review as the page gets it, without a database (the page functions only read it)."""
+    base = dict(id=7, sop_id="kartu-ak1", sop_name="Pelayanan Kartu AK/1", sop_nomor=None, period="2025-Q2",
+                period_label="Triwulan II 2025", date_from=dt.date(2025, 4, 1), date_to=dt.date(2025, 6, 30),
+                state="draft", revision_no=1, version=3, answers=ALL_YES, kesimpulan=None, findings=[],
+                monitoring=[], monitoring_due=True, created_by="Maya",
+                kpi={"headline": {"cases_started": 1200, "cases_completed": 1100, "within_pct": 87.5,
+                                  "median_lead_working_min": 600, "median_target_sum_working_min": None},
+                     "steps": [], "computed_at": "2025-07-10T09:00:00+00:00"},
+                skm={"ikm": None, "mutu": None, "kinerja": None, "respondents": 0, "population": 40,
+                     "min_sample": 36, "weakest": []},
+                frozen=False, history=[])
+    return reviews.ReviewView(**{**base, **over})
+
+
+def test_the_overview_counts_the_quarters_reviews_by_state():
+    rows = [{"sop_id": "a", "sop": "A", "id": 1, "state": "disetujui"},
+            {"sop_id": "b", "sop": "B", "id": 2, "state": "diajukan"},
+            {"sop_id": "c", "sop": "C", "id": None, "state": None}]
+    assert page_values.overview_frame(rows).to_dict("records") == [
+        {"SOP": "A", "Status": "Disetujui"}, {"SOP": "B", "Status": "Diajukan"}, {"SOP": "C", "Status": "Belum dibuka"}]
+    assert list(page_values.overview_frame([]).columns) == ["SOP", "Status"]  # an empty table keeps its headers
+    assert page_values.overview_caption("Triwulan II 2025", rows) == (
+        "Triwulan II 2025: 1 dari 3 SOP sudah disetujui, 1 menunggu persetujuan Kepala Dinas. Klik satu baris "
+        "untuk membuka evaluasinya.")
+    quarters, first = page_values.quarters(dt.date(2025, 7, 10))
+    assert len(quarters) == 8 and (quarters[0].label, quarters[first].label) == ("Triwulan III 2025",
+                                                                                  "Triwulan II 2025")
+    assert page_values.quarters(dt.date(2025, 7, 10), n=1)[1] == 0
+
+
+def test_the_review_page_heading_and_its_warnings():
+    v = _review_view()
+    assert page_values.detail_caption(v) == ("Triwulan II 2025 (1 April 2025 – 30 Juni 2025) · status **Draf** · "
+                                             "disusun oleh Maya")
+    assert page_values.file_name(v, "xlsx") == "evaluasi-kartu-ak1-2025-Q2.xlsx"
+    assert page_values.problems_message(["Pertanyaan 2 belum dijawab.", "Kesimpulan kosong."]) == (
+        "Draf tersimpan, tetapi belum dapat diajukan:\n\n- Pertanyaan 2 belum dijawab.\n- Kesimpulan kosong.")
+    assert page_values.returned_warning(v) is None
+    returned = _review_view(history=[reviews.HistoryRow(NOW, "Pak Kadis", "diajukan", "draft", "Dikembalikan",
+                                                        "Lengkapi temuan")])
+    assert page_values.returned_warning(returned) == "Dikembalikan oleh Kepala Dinas: “Lengkapi temuan”"
+    assert page_values.submission_problems(reviews.IncompleteReview(["a", "b"])) == ["a", "b"]
+    assert page_values.submission_problems(reviews.SkmEmpty("SKM kosong.")) == ["SKM kosong."]
+
+
+def test_the_kpi_and_skm_figures_of_the_review_page():
+    v = _review_view()
+    assert page_values.kpi_metrics(v) == [("Berkas masuk", "1.200", None), ("Berkas selesai", "1.100", None),
+                                          ("Langkah dalam mutu baku", "87,5%", None),
+                                          ("Median lead time", "1 hari 2 jam 30 menit", None)]
+    with_target = _review_view(kpi={**v.kpi, "headline": {**v.kpi["headline"], "median_target_sum_working_min": 30}})
+    assert page_values.kpi_metrics(with_target)[3] == ("Median lead time", "1 hari 2 jam 30 menit", "target 30 menit")
+    assert page_values.skm_metrics(v) == [("IKM", "—", None), ("Mutu", "—", None),
+                                          ("Responden", "0", "minimal 36"), ("Populasi (berkas dibuka)", "40", None)]
+    assert page_values.weakest_line(v) is None
+    assert page_values.sample_warning(v) == "Responden kurang 36 dari sampel minimum (Krejcie–Morgan)."
+    answered = _review_view(skm={"ikm": 82.5, "mutu": "B", "kinerja": "Baik", "respondents": 40, "population": 40,
+                                 "min_sample": 36, "weakest": ["U3"]})
+    assert page_values.skm_metrics(answered)[:2] == [("IKM", "82,50", None), ("Mutu", "B · Baik", None)]
+    assert page_values.weakest_line(answered) == "Unsur terendah: **Waktu Penyelesaian**"
+    assert page_values.sample_warning(answered) is None
+
+
+def test_a_question_on_the_form_shows_and_returns_its_saved_answer():
+    assert [page_values.answer_index({"ya": x}) for x in (True, False, None)] == [0, 1, None]
+    assert page_values.answer("Ya", "") == {"ya": True, "catatan": ""}
+    assert page_values.answer("Tidak", "antrean") == {"ya": False, "catatan": "antrean"}
+    assert page_values.answer(None, "") == {"ya": None, "catatan": ""}
+    assert [page_values.answer(page_values.YA_TIDAK[page_values.answer_index(a)], "")["ya"]
+            for a in ({"ya": True}, {"ya": False})] == [True, False]

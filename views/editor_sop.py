@@ -110,40 +110,9 @@ def _edit(base: dict, sop_id: str | None) -> None:
     grid.forget_except("ed-", key)
     tabs = st.tabs(["Identitas", "Pelaksana dan langkah", "Formulir permohonan", "Pratinjau"])
     with tabs[0]:
-        c1, c2 = st.columns(2)
-        for i, k in enumerate(sop_form.IDENTITY):
-            t["identity"][k] = (c1 if i % 2 == 0 else c2).text_input(sop_form.LABELS[k],
-                                                                    t["identity"][k], key=f"{key}-{k}",
-                                                                    disabled=k == "id" and sop_id is not None)
-        for i, k in enumerate(sop_form.DATES):
-            t["dates"][k] = (c1 if i % 2 == 0 else c2).date_input(sop_form.LABELS[k], t["dates"][k],
-                                                                 format="DD/MM/YYYY", key=f"{key}-{k}")
-        st.markdown("**Disahkan oleh**")
-        cols = st.columns(4)
-        for col, k in zip(cols, sop_form.PENGESAH):
-            t["pengesah"][k] = col.text_input(k.capitalize(), t["pengesah"][k], key=f"{key}-ttd-{k}")
-        for k in sop_form.LISTS:
-            t["lists"][k] = st.text_area(k.replace("_", " ").capitalize() + " (satu butir per baris)", t["lists"][k],
-                                         key=f"{key}-{k}")
+        _identity(t, key, sop_id)
     with tabs[1]:
-        st.markdown("**Pelaksana** (kolom pelaksana pada bagan alir) dan peran portal yang mengerjakannya")
-        t["pelaksana"] = grid.table(f"{key}-pel", t["pelaksana"], sop_form.PELAKSANA, {
-            "peran": st.column_config.MultiselectColumn(sop_form.COLUMN_LABELS["peran"], options=list(ROLE_CODES),
-                                                        format_func=lambda r: ROLES[r])}, sop_form.COLUMN_LABELS)
-        actors = sop_form.actor_codes(t["pelaksana"])
-        st.markdown("**Langkah** (baris baru: klik baris kosong paling bawah, lalu isi kegiatan dan pilih "
-                    "pelaksananya; keputusan: isi pertanyaan dan cabangnya)")
-        t["langkah"] = grid.table(f"{key}-lang", t["langkah"], sop_form.LANGKAH, {
-            "pelaksana": st.column_config.SelectboxColumn(sop_form.COLUMN_LABELS["pelaksana"],
-                                                          options=actors),  # no default: chosen
-            "ya_ke": st.column_config.TextColumn(sop_form.COLUMN_LABELS["ya_ke"], help=_BRANCH_HELP),
-            "tidak_ke": st.column_config.TextColumn(sop_form.COLUMN_LABELS["tidak_ke"], help=_BRANCH_HELP)},
-            sop_form.COLUMN_LABELS)
-        readings = sop_form.waktu_checks(t["langkah"])
-        bad = [c for c in readings if not c["Sah"]]
-        (st.error if bad else st.caption)("Pemeriksaan waktu (mutu baku): " + (
-            "; ".join(f"langkah {c['Langkah']}: {c['Dibaca sebagai']}" for c in bad) if bad else
-            "; ".join(f"L{c['Langkah']} {c['Dibaca sebagai']}" for c in readings)))
+        _steps(t, key)
     with tabs[2]:
         t["formulir"] = grid.table(f"{key}-form", t["formulir"], sop_form.FORMULIR, {
             "jenis": st.column_config.SelectboxColumn(sop_form.COLUMN_LABELS["jenis"], options=[
@@ -168,6 +137,44 @@ def _edit(base: dict, sop_id: str | None) -> None:
         note = st.text_input("Catatan revisi (wajib): apa yang diubah dan mengapa", key=f"{key}-note")
         if st.form_submit_button("Simpan sebagai draf", type="primary", icon=":material/save:", disabled=doc is None):
             widgets.apply(lambda s: revisions.save_draft(s, context.actor(), doc, note), _saved(doc.id))
+
+
+def _identity(t: dict, key: str, sop_id: str | None) -> None:
+    """The Identitas tab: its fields, dates, signatories and lists, edited in place in ``t``."""
+    c1, c2 = st.columns(2)
+    for i, k in enumerate(sop_form.IDENTITY):
+        t["identity"][k] = (c1 if i % 2 == 0 else c2).text_input(sop_form.LABELS[k],
+                                                                t["identity"][k], key=f"{key}-{k}",
+                                                                disabled=k == "id" and sop_id is not None)
+    for i, k in enumerate(sop_form.DATES):
+        t["dates"][k] = (c1 if i % 2 == 0 else c2).date_input(sop_form.LABELS[k], t["dates"][k],
+                                                             format="DD/MM/YYYY", key=f"{key}-{k}")
+    st.markdown("**Disahkan oleh**")
+    cols = st.columns(4)
+    for col, k in zip(cols, sop_form.PENGESAH):
+        t["pengesah"][k] = col.text_input(k.capitalize(), t["pengesah"][k], key=f"{key}-ttd-{k}")
+    for k in sop_form.LISTS:
+        t["lists"][k] = st.text_area(k.replace("_", " ").capitalize() + " (satu butir per baris)", t["lists"][k],
+                                     key=f"{key}-{k}")
+
+
+def _steps(t: dict, key: str) -> None:
+    """The Pelaksana dan langkah tab: the executors, the steps and the reading of every step's time, in ``t``."""
+    st.markdown("**Pelaksana** (kolom pelaksana pada bagan alir) dan peran portal yang mengerjakannya")
+    t["pelaksana"] = grid.table(f"{key}-pel", t["pelaksana"], sop_form.PELAKSANA, {
+        "peran": st.column_config.MultiselectColumn(sop_form.COLUMN_LABELS["peran"], options=list(ROLE_CODES),
+                                                    format_func=lambda r: ROLES[r])}, sop_form.COLUMN_LABELS)
+    actors = sop_form.actor_codes(t["pelaksana"])
+    st.markdown("**Langkah** (baris baru: klik baris kosong paling bawah, lalu isi kegiatan dan pilih "
+                "pelaksananya; keputusan: isi pertanyaan dan cabangnya)")
+    t["langkah"] = grid.table(f"{key}-lang", t["langkah"], sop_form.LANGKAH, {
+        "pelaksana": st.column_config.SelectboxColumn(sop_form.COLUMN_LABELS["pelaksana"],
+                                                      options=actors),  # no default: chosen
+        "ya_ke": st.column_config.TextColumn(sop_form.COLUMN_LABELS["ya_ke"], help=_BRANCH_HELP),
+        "tidak_ke": st.column_config.TextColumn(sop_form.COLUMN_LABELS["tidak_ke"], help=_BRANCH_HELP)},
+        sop_form.COLUMN_LABELS)
+    bad, line = sop_form.waktu_summary(sop_form.waktu_checks(t["langkah"]))
+    (st.error if bad else st.caption)(line)
 
 
 def _saved(doc_id: str):

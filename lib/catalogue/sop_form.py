@@ -201,3 +201,12 @@ def waktu_checks(steps: list[dict]) -> list[dict]:
             shown, ok = str(err), False
         out.append({"Langkah": i + 1, "Waktu": text or "—", "Dibaca sebagai": shown, "Sah": ok})
     return out
+
+
+def waktu_summary(readings: list[dict]) -> tuple[bool, str]:
+    """(any step unreadable, the line under the steps table) for :func:`waktu_checks`: the unreadable steps
+    with their reasons, or every step's reading in short."""
+    bad = [c for c in readings if not c["Sah"]]
+    return bool(bad), "Pemeriksaan waktu (mutu baku): " + (
+        "; ".join(f"langkah {c['Langkah']}: {c['Dibaca sebagai']}" for c in bad) if bad else
+        "; ".join(f"L{c['Langkah']} {c['Dibaca sebagai']}" for c in readings))

@@ -1,16 +1,64 @@
 """What the Pekerja rentan page shows, as plain values: each desa's next step in a sentence, the rows of its
-tables (candidates, the letters tracker, participants, replacements, BPJS answers, the budget) and the
-summaries of an import. No Streamlit here: ``views/kohort_rentan.py`` only draws them."""
+tables (candidates, the letters tracker, participants, replacements, BPJS answers, the budget), its figures,
+captions and messages, what the reader may do, and the summaries of an import. No Streamlit here:
+``views/kohort_rentan.py`` only draws them."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from lib.base import fmt
+from lib.base.db import Kohort
+from lib.base.permissions import Actor, has_permission
 from lib.casework import nik
+from lib.rentan import desa as rentan
 from lib.rentan.anggaran import Budget, Iuran
 from lib.rentan.bpjs import BPJS_STATUS, BpjsResult
 from lib.rentan.desa import ReferenceImport
-from lib.rentan.kohort import DesaStatus
+from lib.rentan.kohort import BIDANG_SCOPE, DesaStatus, months
+
+#: The page's four tabs, in the order of the pipeline.
+TABS = ("1. Data dan daftar calon", "2. Surat ke desa", "3. Peserta dan cek BPJS", "4. SK dan anggaran")
+#: The background of a row of the letters tracker, by its stage (Tahap).
+TAHAP_WARNA = {"Terlambat menjawab": "background-color: #fde2e1", "Sudah menjawab": "background-color: #e3f4e1"}
+
+
+# --- the page, whoever reads it ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reader:
+    """What the reader may do on the page: ``staff`` keeps the lists (manage_candidates), ``kabid`` verifies
+    them (verify_candidates), ``export`` downloads lists with full NIK (export_personal_data)."""
+    staff: bool
+    kabid: bool
+    export: bool
+
+
+def reader(actor: Actor) -> Reader:
+    return Reader(staff=has_permission(actor, "manage_candidates", BIDANG_SCOPE),
+                  kabid=has_permission(actor, "verify_candidates", BIDANG_SCOPE),
+                  export=has_permission(actor, "export_personal_data", BIDANG_SCOPE))
+
+
+def may_download_template(actor: Actor, d: DesaStatus) -> bool:
+    """The desa's list as a validation template: once it has candidates, for whoever may upload its answer."""
+    return bool(d.calon) and has_permission(actor, "upload_validation", rentan.scope_of(d.kode))
+
+
+def page_caption(steps: str) -> str:
+    """The line under the page title (``steps``: the SOP steps of the pipeline, :func:`lib.rentan.tahap.label`)."""
+    return ("Bantuan iuran JKK+JKM BPJS Ketenagakerjaan bagi pekerja rentan" + (f" (SOP {steps})" if steps else "")
+            + ": data DTKS/P3KE/DTSEN, daftar calon per desa, surat konfirmasi, cek BPJS, SK dan anggaran.")
+
+
+def cohort_caption(k: Kohort) -> str:
+    """The cohort's period, its source of funds and its SK, in one line."""
+    sk = f" · SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)}" if k.nomor_sk else " · SK belum ditetapkan"
+    return (f"Kepesertaan {fmt.bulan_tahun(k.mulai)} – {fmt.bulan_tahun(k.selesai)} ({months(k.mulai, k.selesai)} "
+            f"bulan) · sumber dana {k.sumber_dana}{sk}")
+
+
+def desa_label(d: DesaStatus) -> str:
+    return f"{d.nama} (Kec. {d.kecamatan})"
 
 
 def _date(d: dt.date | None) -> str:
@@ -121,6 +169,139 @@ def sk_next(peserta: int, belum_dicek: int, nomor_sk: str | None) -> str:
                 "ditetapkan setelah semua dicek.")
     return ("Langkah berikutnya: unduh rancangan lampiran SK, mintakan tanda tangan Kepala Dinas, lalu catat nomor "
             "dan tanggal SK di bawah.")
+
+
+def build_help(d: DesaStatus) -> str | None:
+    """Why a desa's candidate list cannot be built yet (None: it can)."""
+    return None if d.referensi else "Belum ada data referensi untuk desa ini."
+
+
+def verify_locked(d: DesaStatus) -> tuple[bool, str | None]:
+    """(disabled, why) of the Kabid's Verifikasi button: an empty list, or one verified and unchanged since."""
+    done = bool(d.diverifikasi and not d.berubah)
+    return not d.calon or done, "Daftar ini sudah diverifikasi." if done else None
+
+
+def built_summary(n: int, nama: str) -> tuple[str, list]:
+    """(message, no notes) after a desa's candidate list was built from the reference data."""
+    return (f"{fmt.angka(n)} calon ditambahkan ke daftar {nama}." if n else
+            f"Tidak ada calon baru: semua orang dalam data DTKS/P3KE/DTSEN {nama} sudah ada di daftar."), []
+
+
+def quota_message(nama: str, n: int | None) -> str:
+    """What a saved quota means (None: every Valid candidate joins)."""
+    return f"Kuota {nama}: " + ("semua calon Valid." if n is None else f"{fmt.angka(n)} peserta; "
+                                "calon Valid selebihnya menjadi cadangan pengganti.")
+
+
+# --- tab 2: letters ------------------------------------------------------------------------------------
+def late_warning(status: list[DesaStatus]) -> str | None:
+    """The desa whose answer is overdue, with their deadlines; None when none is."""
+    late = [d for d in status if d.terlambat]
+    if not late:
+        return None
+    return f"{len(late)} desa terlambat menjawab surat konfirmasi: " + ", ".join(
+        f"{d.nama} (batas {fmt.tanggal(d.batas)})" for d in late)
+
+
+def letters_shown(status: list[DesaStatus]) -> list[DesaStatus]:
+    """The desa of the letters tracker: their list was verified, or they were sent a letter."""
+    return [d for d in status if d.diverifikasi or d.surat_tanggal]
+
+
+@dataclass(frozen=True)
+class LetterChoices:
+    """The choices of tab 2's two forms: desa ``ready`` for a letter (kode → nama), the ``changed`` lists
+    that must be verified again first, and the desa ``waiting`` for an answer (kode → nama)."""
+    ready: dict[str, str]
+    changed: list[str]
+    waiting: dict[str, str]
+
+
+def letter_choices(shown: list[DesaStatus]) -> LetterChoices:
+    return LetterChoices(ready={d.kode: d.nama for d in shown if d.diverifikasi and not d.surat_tanggal
+                                and not d.berubah},
+                         changed=[d.nama for d in shown if d.berubah],
+                         waiting={d.kode: d.nama for d in shown if d.surat_tanggal and not d.jawaban})
+
+
+def changed_caption(changed: list[str]) -> str:
+    return (f"Daftar {', '.join(changed)} berubah sejak diverifikasi; surat dikirim setelah Kepala Bidang "
+            "memverifikasinya lagi (tab 1).")
+
+
+def agenda_caption(ready: dict[str, str], given: dict[str, str]) -> str | None:
+    """The letter numbers the outgoing-mail register already gave the desa ready for a letter; None when none."""
+    if not given:
+        return None
+    return "Nomor dari agenda surat keluar: " + "; ".join(f"{ready[k]} {n}" for k, n in given.items())
+
+
+# --- tab 3: participants and the BPJS check --------------------------------------------------------------
+def unchecked(active) -> int:
+    """Participants BPJS has not answered for yet."""
+    return sum(p.bpjs_status == "belum_dicek" for p in active)
+
+
+def participant_figures(active, replaced) -> list[tuple[str, str]]:
+    """The figures over tab 3: active, unchecked, eligible and replaced participants."""
+    return [("Peserta aktif", fmt.angka(len(active))), ("Belum dicek BPJS", fmt.angka(unchecked(active))),
+            ("Layak (belum terdaftar)", fmt.angka(sum(p.bpjs_status == "belum_terdaftar" for p in active))),
+            ("Diganti", fmt.angka(len(replaced)))]
+
+
+def check_caption(n_unchecked: int, any_participant: bool) -> str:
+    """Where participants come from while there is none (no participant and no BPJS answer yet), else what to
+    do with the participants not yet checked, or that all were."""
+    if not any_participant:
+        return ("Belum ada peserta. Peserta diambil dari calon yang dinyatakan Valid oleh desa yang sudah menjawab "
+                "surat konfirmasi (tab 2).")
+    if n_unchecked:
+        return (f"{fmt.angka(n_unchecked)} peserta belum dicek: unduh daftarnya, kirim ke BPJS Ketenagakerjaan, lalu "
+                "impor jawabannya di bawah. SK ditetapkan setelah semua peserta dicek.")
+    return "Semua peserta aktif sudah dicek BPJS Ketenagakerjaan. SK dan anggaran ada di tab 4."
+
+
+def taken_summary(n: int) -> tuple[str, list]:
+    """(message, no notes) after the validated candidates were taken as participants."""
+    return f"{fmt.angka(n)} calon berstatus Valid masuk daftar peserta.", []
+
+
+# --- tab 4: SK and budget --------------------------------------------------------------------------------
+def budget_figures(b: Budget) -> list[tuple[str, str]]:
+    return [("Peserta", fmt.angka(b.peserta)), ("Iuran per bulan", fmt.rupiah(b.peserta * b.iuran.per_bulan)),
+            (f"Jumlah {b.bulan} bulan", fmt.rupiah(b.total))]
+
+
+def estimate_warning(b: Budget) -> str | None:
+    """The budget is an estimate while participants wait for BPJS's answer; None when none waits."""
+    if not b.belum_dicek:
+        return None
+    return (f"Perkiraan: {fmt.angka(b.belum_dicek)} peserta belum dicek BPJS Ketenagakerjaan, jadi jumlah ini "
+            "masih bisa berubah.")
+
+
+def participant_desa(people, wil: dict[str, tuple[str, str]]) -> list[str]:
+    """The names of the desa with participants, in alphabetical order (to trace a budget row to its people)."""
+    return sorted({wil[p.desa_kode][0] for p in people})
+
+
+def people_of_desa(people, wil: dict[str, tuple[str, str]], desa: str) -> list[dict]:
+    """:func:`people_rows` of the participants of the desa named ``desa``."""
+    return people_rows([p for p in people if wil[p.desa_kode][0] == desa], wil)
+
+
+def sk_attachment_label(k: Kohort) -> str:
+    return "Unduh lampiran SK (XLSX, NIK lengkap)" if k.nomor_sk else "Unduh rancangan lampiran SK (XLSX)"
+
+
+def sk_fixed(k: Kohort) -> str:
+    return (f"SK {k.nomor_sk} tanggal {fmt.tanggal(k.tanggal_sk)} ditetapkan; daftar peserta tidak dapat "
+            "diubah lagi.")
+
+
+def sk_message(nomor: str, peserta: int) -> str:
+    return f"SK {nomor} ditetapkan untuk {fmt.angka(peserta)} peserta."
 
 
 def candidate_rows(people) -> list[dict]:

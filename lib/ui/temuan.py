@@ -1,10 +1,27 @@
-"""The findings (temuan) of a quarterly SOP review as rows of inputs in the review's form: each row with its own
-*Hapus* button, a *Tambah temuan* button below, the rows kept in the session until the draft is saved."""
+"""The inputs of a quarterly SOP review's form: the seven questions; the findings (temuan) as rows of inputs,
+each row with its own *Hapus* button, a *Tambah temuan* button below, the rows kept in the session until the
+draft is saved; and the semester's monitoring of the SOP's steps as an editable table."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from lib.evaluation import reviews
+from lib.evaluation import review_page, reviews
+from lib.ui import widgets
+
+
+def questions(v: reviews.ReviewView, k: str) -> list[dict]:
+    """The seven questions, each a Ya/Tidak choice beside its note; returns the answers as the draft takes them."""
+    st.subheader("Tujuh pertanyaan evaluasi", anchor=False)
+    answers = []
+    for i, (q, a) in enumerate(zip(reviews.PERTANYAAN, v.answers), start=1):
+        c1, c2 = st.columns([3, 2])
+        ya = c1.radio(f"{i}. {q}", list(review_page.YA_TIDAK), horizontal=True, key=f"eval-q{i}-{k}",
+                      index=review_page.answer_index(a))
+        note = c2.text_input("Catatan", a["catatan"], key=f"eval-n{i}-{k}", max_chars=reviews.MAX_NOTE,
+                             placeholder="wajib bila Tidak")
+        answers.append(review_page.answer(ya, note))
+    return answers
 
 
 def rows(v: reviews.ReviewView, k: str) -> tuple[list[dict], tuple[str, int] | None]:
@@ -50,3 +67,17 @@ def apply(k: str, change: tuple[str, int]) -> None:
         st.session_state[counter] = st.session_state.get(counter, 1_000_000) + 1
         ids.append(st.session_state[counter])
     st.rerun()
+
+
+def monitoring(v: reviews.ReviewView, k: str) -> list[dict]:
+    """The semester's monitoring as an editable table, one row per step; returns the entries as edited."""
+    st.subheader("Monitoring pelaksanaan SOP (semesteran)", anchor=False)
+    config = {"no": st.column_config.NumberColumn("Langkah", width=70),
+              "kegiatan": st.column_config.TextColumn("Kegiatan", width=360),
+              "pelaksanaan": st.column_config.SelectboxColumn("Pelaksanaan", options=list(reviews.BERJALAN.values()),
+                                                              width=200),
+              "catatan": st.column_config.TextColumn("Catatan", width=170),
+              "tindakan": st.column_config.TextColumn("Tindakan", width=170)}
+    edited = widgets.editor(pd.DataFrame(reviews.monitoring_rows(v.monitoring)), num_rows="fixed", hide_index=True,
+                            width="stretch", key=f"eval-m-{k}", disabled=["no", "kegiatan"], config=config)
+    return reviews.monitoring_from_rows(edited.to_dict("records"))

@@ -6,6 +6,7 @@ import logging
 import secrets
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from lib.base import config, retry
@@ -78,6 +79,28 @@ def grid(data, labels: dict[str, str] | None = None, config: dict | None = None,
     """st.dataframe with a label for every column (:func:`column_labels`) and an Indonesian empty cell."""
     return st.dataframe(data, column_config=column_labels(_columns(data), labels, **(config or {})),
                         placeholder=EMPTY_CELL, **kwargs)
+
+
+def table(rows, **kwargs):
+    """A read-only :func:`grid` of ``rows`` (dicts, a DataFrame or a Styler), without its index, page-wide."""
+    return grid(rows if hasattr(rows, "columns") else pd.DataFrame(rows), hide_index=True, width="stretch", **kwargs)
+
+
+def titled_table(title: str, rows, **kwargs) -> None:
+    """A :func:`table` under its subheader; nothing at all when there is no row."""
+    if len(rows):
+        st.subheader(title, anchor=False)
+        table(rows, **kwargs)
+
+
+def metrics(*items: tuple) -> None:
+    """A row of figures, one column each: ``(label, value)`` or ``(label, value, note)``, the note a grey
+    line under the value (a delta without colour or arrow; None for none)."""
+    for column, (label, value, *note) in zip(st.columns(len(items)), items):
+        if note and note[0] is not None:
+            column.metric(label, value, delta=note[0], delta_color="off", delta_arrow="off")
+        else:
+            column.metric(label, value)
 
 
 def editor(data, labels: dict[str, str] | None = None, config: dict | None = None, **kwargs):
@@ -154,6 +177,15 @@ def lazy_download(label: str, build, file_name: str, key: str, mime: str, icon: 
 def keep_result(key: str, message: str, *notes: tuple[str, list[str]]) -> None:
     """Keep an action's result for :func:`show_result` after the rerun, with lists of remarks under titles."""
     st.session_state[key] = (message, [(title, lines) for title, lines in notes if lines])
+
+
+def apply_kept(key: str, action) -> None:
+    """:func:`apply` for an ``action(session)`` that returns a summary ``(message, [(title, lines)])``: the
+    summary is kept for :func:`show_result` after the rerun."""
+    def run(session):
+        message, notes = action(session)
+        keep_result(key, message, *notes)
+    apply(run, "")
 
 
 def show_result(key: str) -> None:

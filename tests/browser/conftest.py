@@ -23,13 +23,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+#: How many groups the browser tests are dealt into: each group runs in one pytest-xdist worker against that
+#: worker's own server and Chromium (``--dist loadgroup``, see pyproject.toml). Two groups let the browser tests
+#: use both cores while the other tests run; the tests wait on the page much of the time.
+BROWSER_GROUPS = int(os.environ.get("PORTAL_BROWSER_GROUPS", "2"))
+
+
 def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist (``--dist loadgroup``, see pyproject.toml) every browser test runs in the same worker,
-    so there is one Streamlit server and one Chromium as without xdist, started by the first browser test."""
+    """Deal the browser tests round-robin into :data:`BROWSER_GROUPS` xdist groups (every test makes its own
+    data and logs in itself, so no test relies on another having run on the same server)."""
     here = Path(__file__).resolve().parent
-    for item in items:
-        if here in item.path.resolve().parents:
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    browser = [item for item in items if here in item.path.resolve().parents]
+    for i, item in enumerate(browser):
+        item.add_marker(pytest.mark.xdist_group(f"browser{i % BROWSER_GROUPS}"))
 
 
 #: The database of the shared server (set when it starts), for a test that prepares or moves data directly.

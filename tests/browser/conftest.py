@@ -24,9 +24,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 
 
 #: How many groups the browser tests are dealt into: each group runs in one pytest-xdist worker against that
-#: worker's own server and Chromium (``--dist loadgroup``, see pyproject.toml). Two groups let the browser tests
-#: use both cores while the other tests run; the tests wait on the page much of the time.
-BROWSER_GROUPS = int(os.environ.get("PORTAL_BROWSER_GROUPS", "2"))
+#: worker's own server and Chromium (``--dist loadgroup``, see pyproject.toml). One on two cores: with two groups
+#: and four workers the suite took as long (650 s against 662 s), every test twice as long under the contention.
+BROWSER_GROUPS = int(os.environ.get("PORTAL_BROWSER_GROUPS", "1"))
 
 
 def pytest_collection_modifyitems(config, items):

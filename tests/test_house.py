@@ -33,31 +33,28 @@ def _lib_modules() -> set[str]:
     return {m.name for m in pkgutil.walk_packages(lib.__path__, "lib.") if "migrations" not in m.name}
 
 
-def test_no_module_in_lib_is_over_700_lines_and_no_function_over_80():
+def _too_long(paths: list[Path], max_lines: int, max_function_lines: int) -> list[str]:
+    """The files of ``paths`` over ``max_lines`` lines and their functions over ``max_function_lines``."""
     too_long = []
-    for path in _python_files("lib", "views", "Home.py"):
+    for path in paths:
         text = path.read_text(encoding="utf-8")
-        if text.count("\n") > MAX_MODULE_LINES:
+        if text.count("\n") > max_lines:
             too_long.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} baris")
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 length = node.end_lineno - node.lineno + 1
-                if length > MAX_FUNCTION_LINES:
+                if length > max_function_lines:
                     too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {length} baris")
+    return too_long
+
+
+def test_no_module_in_lib_is_over_700_lines_and_no_function_over_80():
+    too_long = _too_long(_python_files("lib", "views", "Home.py"), MAX_MODULE_LINES, MAX_FUNCTION_LINES)
     assert not too_long, too_long
 
 
 def test_every_view_is_at_most_250_lines_and_no_view_function_over_60():
-    too_long = []
-    for path in sorted((ROOT / "views").glob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        if text.count("\n") > MAX_VIEW_LINES:
-            too_long.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} baris")
-        for node in ast.walk(ast.parse(text)):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                length = node.end_lineno - node.lineno + 1
-                if length > MAX_VIEW_FUNCTION_LINES:
-                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {length} baris")
+    too_long = _too_long(sorted((ROOT / "views").glob("*.py")), MAX_VIEW_LINES, MAX_VIEW_FUNCTION_LINES)
     assert not too_long, f"halaman terlalu tebal (pindahkan aturan dan olahan data ke lib): {too_long}"
 
 

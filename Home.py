@@ -114,7 +114,8 @@ if actor.is_anonymous:
 
 context.set_actor(actor)
 if gate.sidebar(actor):
-    auth.logged_out_notice()
+    # "Anda telah keluar" above the login form at once; the cookie component reruns the app once it is deleted.
+    gate.login_form(None)
     st.stop()
 if spec.key == "masuk":
     st.switch_page(nav.page("beranda"))

@@ -325,13 +325,6 @@ def update_profile(session: Session, actor: Actor, username: str, name: str, ema
     audit.record(session, actor, "ubah_pengguna", "user", user.id, username)
 
 
-def credentials(session: Session) -> dict:
-    """Active accounts in the shape streamlit-authenticator expects (for its session cookie)."""
-    users = session.scalars(select(User).where(User.active)).all()
-    return {"usernames": {u.username: {"name": u.name, "email": u.email, "password": u.password_hash}
-                          for u in users}}
-
-
 def count_users(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User))
 

@@ -1,36 +1,34 @@
-"""Login, session cookie and logout on top of streamlit-authenticator 0.4.x.
+"""Login, session cookie and logout.
 
-Design, around the library's known pitfalls:
-
-* At most one ``Authenticate`` per script run (it renders the cookie component): :class:`Gate` is built
-  once in Home.py and passed along, and makes it only in a run that writes or deletes the cookie (login,
-  logout, a session found ended: :attr:`Gate.authenticator`). An ordinary page load draws no component.
 * Credentials are checked by :func:`lib.base.accounts.authenticate` against the database (bcrypt, throttling,
   audit), which also opens the server-side session (lib/base/sessions.py) and hands back its random token.
-  ``api_key`` is never passed, so nothing is sent to an outside server.
-* The cookie is the library's signed JWT (its name, key, HS256 and ``username``/``exp_date`` fields, read back
-  by its ``get_cookie``) with one more field, ``sid``: the session token. streamlit-authenticator 0.4.2 writes
-  only ``username`` and ``exp_date`` itself and has no hook for more, so the portal encodes the same token
-  with ``sid`` added and sets it through the library's own cookie manager.
+* The cookie ``portal_sop_sesi`` is a JWT signed with the portal's cookie key (HS256; fields ``username``,
+  ``exp_date`` and ``sid``, the session token): the format streamlit-authenticator 0.4 wrote, which the portal
+  used before, so a cookie written then still opens its session. It is read from the connection
+  (``st.context.cookies``) on the very first run, so a refresh on a deep link stays on that page.
+* It is written and deleted by the portal's own cookie component (``assets/cookie/index.html``), drawn only
+  in the run of a login, a logout or a session found ended: it writes the cookie, then answers, and that
+  answer reruns the app (the sidebar of the user who just logged in, the login form after *Keluar*). A page
+  load draws nothing. streamlit-authenticator's component, drawn on every run, made each page load run the
+  script twice, and its first answer could rerun the page before its own "delete" had reached the browser.
 * Every run checks the token against its row (:func:`lib.base.accounts.resume`): a session ended by *Keluar*,
   a password change, a disabled account or the admin opens nothing on any replica, and the login form says
-  why. A cookie without ``sid`` (made before sessions were kept) opens nothing either. The library's own
-  restore from the cookie (``login``) is not used, since it would accept any signed cookie.
-* Never ``st.rerun()`` right after login or logout: the cookie is written or deleted by a component that
-  must reach the browser first. The run carries on instead (the page or a "you are logged out" notice).
-* The session is restored from the cookie that the browser sends with the connection
-  (``st.context.cookies``) on the very first run, so a refresh on a deep link stays on that page.
+  why. A cookie without ``sid`` (made before sessions were kept) opens nothing either.
+* Never ``st.rerun()`` right after login or logout: the component must reach the browser first. The run
+  carries on instead (the page, or the login form saying "Anda telah keluar"), and the component's answer
+  brings the next run.
 * The client address for throttling and the session list is the connection's, or behind a proxy named in
   ``PORTAL_TRUSTED_PROXY`` the one it forwards (:func:`lib.base.throttle.client_address`).
 """
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import secrets
+from pathlib import Path
 
 import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
+import streamlit.components.v1 as components
 
 from lib.base import accounts, config, fmt, sessions
 from lib.base.db import session_factory
@@ -43,7 +41,10 @@ SESSION_TOKEN = "_portal_session_token"
 _ENDED = "_portal_session_ended"
 #: The cookie field that carries the token.
 SID = "sid"
-_LIBRARY_KEYS = ("authentication_status", "username", "name", "roles", "email")
+#: True from *Keluar* until the next login: the login form says "Anda telah keluar".
+_FAREWELL = "_portal_farewell"
+#: True once this tab logged out or its session ended: its cookie (perhaps not deleted yet) opens nothing here.
+_LOGGED_OUT = "_portal_logged_out"
 #: True during the run in which the login form succeeded (the cookie is still on its way to the browser).
 _JUST_LOGGED_IN = "_portal_just_logged_in"
 
@@ -51,6 +52,24 @@ _JUST_LOGGED_IN = "_portal_just_logged_in"
 def just_logged_in() -> bool:
     """Whether this run is the one of the login: a page must not switch pages now (the cookie would be lost)."""
     return bool(st.session_state.get(_JUST_LOGGED_IN))
+
+
+#: The portal's own cookie component (``assets/cookie/index.html``): it writes the cookie it is given, then
+#: answers, which reruns the app only once the cookie is in place.
+_cookie_component = components.declare_component(
+    "portal_cookie", path=str(Path(__file__).resolve().parents[2] / "assets" / "cookie"))
+
+
+def write_cookie(value: str | None, expires: dt.datetime | None = None) -> None:
+    """Set the session cookie to ``value`` until ``expires`` (aware), or delete it (None): path ``/``,
+    ``SameSite=Strict``, ``Secure`` when the page came over HTTPS. The component's answer reruns the app after
+    the write (see the module's description); a zero-height frame, hidden by ``assets/portal.css``."""
+    if value is None:
+        cookie = f"{config.COOKIE_NAME}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/; samesite=strict"
+    else:
+        when = expires.astimezone(dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        cookie = f"{config.COOKIE_NAME}={value}; expires={when}; path=/; samesite=strict"
+    _cookie_component(cookie=cookie, nonce=secrets.token_hex(8), key="portal-cookie", default=None)
 
 
 def client() -> tuple[str, str | None]:
@@ -73,22 +92,9 @@ class Gate:
         self._factory = factory
         self._key = key
 
-    @functools.cached_property
-    def authenticator(self) -> stauth.Authenticate:
-        """The library, made only to write or delete the cookie (a login, a logout, a session found ended):
-        making it draws its cookie component, whose first answer asks for a rerun. Drawn on every run, that
-        rerun doubled the cost of each page load, and drawn before ``st.navigation`` it could land a deep link
-        (a refresh of /tugas, /berkas?id=…) on Beranda when the server was busy."""
-        with self._factory() as session:
-            creds = accounts.credentials(session)
-        return stauth.Authenticate(
-            creds, cookie_name=config.COOKIE_NAME, cookie_key=self._key,
-            cookie_expiry_days=config.COOKIE_HOURS / 24, auto_hash=False, login_sleep_time=0)
-
     def _cookie(self) -> dict | None:
-        """The library's cookie as its ``get_cookie`` reads it (from the connection's cookies, signed with the
-        key, unexpired, naming a user), without drawing the component."""
-        if st.session_state.get("logout"):
+        """The cookie sent with the connection, when it is signed with the key, unexpired and names a user."""
+        if st.session_state.get(_LOGGED_OUT):
             return None
         raw = st.context.cookies.get(config.COOKIE_NAME)
         if not raw:
@@ -128,20 +134,17 @@ class Gate:
 
     def _end(self, message: str | None) -> None:
         """This tab's session opens nothing any more: forget it, delete the cookie, keep the reason to show."""
-        for k in _LIBRARY_KEYS:
-            st.session_state[k] = None
-        st.session_state["logout"] = True
+        st.session_state[_LOGGED_OUT] = True
         st.session_state[SESSION_TOKEN] = None
         st.session_state[_ENDED] = message
-        self.authenticator.cookie_controller.delete_cookie()  # the library's component deletes it
+        write_cookie(None)
 
     def _set_cookie(self, username: str, token: str) -> None:
-        """The library's cookie (same name, key, algorithm and fields) with the session token added."""
-        expires = dt.datetime.now() + dt.timedelta(hours=config.COOKIE_HOURS)
+        """The signed cookie (see the module's description) with the session token, for ``COOKIE_HOURS``."""
+        expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=config.COOKIE_HOURS)
         value = jwt.encode({"username": username, "exp_date": expires.timestamp(), SID: token}, self._key,
                            algorithm="HS256")
-        self.authenticator.cookie_controller.cookie_model.cookie_manager.set(config.COOKIE_NAME, value,
-                                                                              expires_at=expires)
+        write_cookie(value, expires)
 
     # --- login form --------------------------------------------------------------------------------------
     def login_form(self, target_title: str | None = None) -> Actor | None:
@@ -162,8 +165,8 @@ class Gate:
         holder.empty()
         # Write the cookie (no rerun: see module docstring).
         self._set_cookie(actor.username, st.session_state[SESSION_TOKEN])
-        st.session_state[_ENDED] = None
-        st.session_state["logout"] = None
+        st.session_state[_ENDED] = st.session_state[_FAREWELL] = None
+        st.session_state[_LOGGED_OUT] = False
         st.session_state[_JUST_LOGGED_IN] = True
         return actor
 
@@ -182,6 +185,8 @@ class Gate:
     def _login_box(self, target_title: str | None) -> Actor | None:
         with st.container(border=True):
             st.subheader("Masuk", anchor=False)
+            if st.session_state.get(_FAREWELL):
+                st.success("Anda telah keluar. Sampai jumpa.")
             if st.session_state.get(_ENDED):
                 st.warning(st.session_state[_ENDED])
             if target_title:
@@ -218,18 +223,16 @@ class Gate:
     def sidebar(self, actor: Actor) -> bool:
         """Who is logged in and the logout button. Returns True when the user just logged out.
 
-        The library (and its cookie component) is not made here unless the user logs out: drawn on every run,
-        the component's first answer made every page load run the script a second time."""
+        The frame deleting the cookie is drawn in the page, not in the sidebar the login form hides."""
         with st.sidebar:
             st.markdown(f"**{fmt.md(actor.name)}**  \n" + "  \n".join(fmt.md(t) for t in actor.role_titles()))
-            if st.button("Keluar", key="keluar", icon=":material/logout:", width="stretch"):
-                with self._factory.begin() as session:
-                    sessions.log_out(session, actor)
-                self._end(None)
-                return True
-        return False
+            leaving = st.button("Keluar", key="keluar", icon=":material/logout:", width="stretch")
+        if not leaving:
+            return False
+        with self._factory.begin() as session:
+            sessions.log_out(session, actor)
+        self._end(None)
+        st.session_state[_FAREWELL] = True
+        return True
 
 
-def logged_out_notice() -> None:
-    st.success("Anda telah keluar. Sampai jumpa.")
-    st.button("Masuk lagi", key="masuk_lagi", type="primary")

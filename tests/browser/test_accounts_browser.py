@@ -2,9 +2,15 @@
 from .conftest import login, wait_idle
 
 
+def _session_cookies(page) -> list[dict]:
+    return [c for c in page.context.cookies() if c["name"] == "portal_sop_sesi"]
+
+
 def test_log_in_open_an_sop_log_out_and_a_reload_stays_logged_out(server, page):
     login(page, server, "staf")
     assert page.get_by_text("Rina Marlina").first.is_visible()
+    (cookie,) = _session_cookies(page)
+    assert (cookie["path"], cookie["sameSite"], cookie["expires"] > 0) == ("/", "Strict", True)
     page.get_by_role("link", name="Registrasi Klaim JHT").click()
     wait_idle(page)
     page.get_by_role("heading", name="Registrasi Klaim BPJS Ketenagakerjaan Program JHT").wait_for()
@@ -14,8 +20,12 @@ def test_log_in_open_an_sop_log_out_and_a_reload_stays_logged_out(server, page):
     page.get_by_role("button", name="Keluar").click()
     wait_idle(page)
     page.get_by_label("Nama pengguna").wait_for()
-    page.wait_for_timeout(500)
-    assert all(c["name"] != "portal_sop_sesi" for c in page.context.cookies())
+    page.get_by_text("Anda telah keluar. Sampai jumpa.").wait_for()
+    for _ in range(40):  # the frame that deletes the cookie runs as soon as the browser draws it
+        if not _session_cookies(page):
+            break
+        page.wait_for_timeout(250)
+    assert not _session_cookies(page)
     page.reload()
     wait_idle(page)
     page.get_by_label("Nama pengguna").wait_for()
@@ -56,7 +66,7 @@ def test_a_copy_of_the_cookie_opens_nothing_after_keluar(server, browser, page):
     """The cookie is kept (copied to another browser) and replayed after *Keluar*: the server ended its
     session, so it opens nothing there and the login form says why."""
     login(page, server, "kasi")
-    saved = [c for c in page.context.cookies() if c["name"] == "portal_sop_sesi"]
+    saved = _session_cookies(page)
     assert saved
 
     def replay():

@@ -54,7 +54,10 @@ def test_kasi_bulk_completes_three_files_then_signs_as_plh_of_the_kabid_until_th
         berkas.locator("input").click()
         page.keyboard.type(v.register_no)
         page.get_by_role("option", name=v.register_no).click()
+        wait_idle(page)  # each pick reruns the page: the next one waits for it
     page.keyboard.press("Escape")
+    for v in files:  # all three are picked before the button is pressed
+        berkas.get_by_text(v.register_no).first.wait_for()
     page.get_by_role("button", name="Selesaikan berkas terpilih").click()
     wait_text(page, "3 berkas selesai.")
     screenshot(page, "plh_01_bulk")

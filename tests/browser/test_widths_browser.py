@@ -14,6 +14,7 @@ ROW_PX = 35  # st.dataframe's header and row height
 
 def _visible_columns(page, grid) -> list[str]:
     grid.scroll_into_view_if_needed()
+    grid.locator("[role='columnheader']").first.wait_for(state="attached")  # after the canvas
     box = grid.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
     return [t.strip() for t in grid.locator("[role='columnheader']").all_inner_texts()]

@@ -114,9 +114,7 @@ if actor.is_anonymous:
 
 context.set_actor(actor)
 if gate.sidebar(actor):
-    # "Anda telah keluar" above the login form at once; the cookie component reruns the app once it is deleted.
-    gate.login_form(None)
-    st.stop()
+    st.stop()  # the cookie component reruns the app once the cookie is deleted: the login form, "Anda telah keluar"
 if spec.key == "masuk":
     st.switch_page(nav.page("beranda"))
 if not nav.allowed_to_open(actor, spec):

@@ -69,7 +69,10 @@ def write_cookie(value: str | None, expires: dt.datetime | None = None) -> None:
     else:
         when = expires.astimezone(dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
         cookie = f"{config.COOKIE_NAME}={value}; expires={when}; path=/; samesite=strict"
-    _cookie_component(cookie=cookie, nonce=secrets.token_hex(8), key="portal-cookie", default=None)
+    # In the sidebar, where nothing else is drawn in these runs: the page's elements keep their places in the
+    # rerun that follows without it, so none of them is shown twice for a moment.
+    with st.sidebar:
+        _cookie_component(cookie=cookie, nonce=secrets.token_hex(8), key="portal-cookie", default=None)
 
 
 def client() -> tuple[str, str | None]:
@@ -223,7 +226,7 @@ class Gate:
     def sidebar(self, actor: Actor) -> bool:
         """Who is logged in and the logout button. Returns True when the user just logged out.
 
-        The frame deleting the cookie is drawn in the page, not in the sidebar the login form hides."""
+        The cookie component (drawn by :func:`write_cookie`) deletes the cookie and reruns the app."""
         with st.sidebar:
             st.markdown(f"**{fmt.md(actor.name)}**  \n" + "  \n".join(fmt.md(t) for t in actor.role_titles()))
             leaving = st.button("Keluar", key="keluar", icon=":material/logout:", width="stretch")

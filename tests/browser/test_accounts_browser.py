@@ -20,7 +20,7 @@ def test_log_in_open_an_sop_log_out_and_a_reload_stays_logged_out(server, page):
     page.get_by_role("button", name="Keluar").click()
     wait_idle(page)
     page.get_by_label("Nama pengguna").wait_for()
-    page.get_by_text("Anda telah keluar. Sampai jumpa.").wait_for()
+    page.get_by_text("Anda telah keluar. Sampai jumpa.").first.wait_for()
     for _ in range(40):  # the frame that deletes the cookie runs as soon as the browser draws it
         if not _session_cookies(page):
             break

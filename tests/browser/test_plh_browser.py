@@ -35,7 +35,9 @@ def _pick(page, label: str, typed: str) -> None:
     box = page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True)).locator("input")
     box.click()
     page.keyboard.type(typed)
-    page.get_by_role("option").filter(has_text=typed).first.click()
+    option = page.get_by_role("option").filter(has_text=typed).first
+    option.wait_for()
+    option.click(force=True)  # the list may still be moving under a busy browser: no wait for it to settle
     wait_idle(page)
 
 
@@ -48,6 +50,8 @@ def test_kasi_bulk_completes_three_files_then_signs_as_plh_of_the_kabid_until_th
 
     # One bulk action: step 4 (paraf) of the three files.
     page.get_by_text("Selesaikan beberapa berkas sekaligus").click()
+    wait_idle(page)
+    page.locator("[data-testid='stSelectbox']").filter(has=page.get_by_text("Langkah", exact=True)).wait_for()
     _pick(page, "Langkah", "langkah 4. Meneliti")
     berkas = page.locator("[data-testid='stMultiSelect']").filter(has=page.get_by_text("Berkas", exact=True))
     for v in files:

@@ -15,8 +15,8 @@
   a password change, a disabled account or the admin opens nothing on any replica, and the login form says
   why. A cookie without ``sid`` (made before sessions were kept) opens nothing either.
 * Never ``st.rerun()`` right after login or logout: the component must reach the browser first. The run
-  carries on instead (the page, or the login form saying "Anda telah keluar"), and the component's answer
-  brings the next run.
+  carries on instead (the page after a login; nothing after *Keluar*), and the component's answer brings
+  the next run (the sidebar, or the login form saying "Anda telah keluar").
 * The client address for throttling and the session list is the connection's, or behind a proxy named in
   ``PORTAL_TRUSTED_PROXY`` the one it forwards (:func:`lib.base.throttle.client_address`).
 """
@@ -63,7 +63,7 @@ _cookie_component = components.declare_component(
 def write_cookie(value: str | None, expires: dt.datetime | None = None) -> None:
     """Set the session cookie to ``value`` until ``expires`` (aware), or delete it (None): path ``/``,
     ``SameSite=Strict``, ``Secure`` when the page came over HTTPS. The component's answer reruns the app after
-    the write (see the module's description); a zero-height frame, hidden by ``assets/portal.css``."""
+    the write (see the module's description); a zero-height frame in the sidebar, hidden by ``assets/portal.css``."""
     if value is None:
         cookie = f"{config.COOKIE_NAME}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/; samesite=strict"
     else:

@@ -227,6 +227,21 @@ def test_the_register_lists_the_sops_cases_with_masked_nik_and_filters(db):
             register.entries(s, who(db, "maya"), "kartu-ak1")
 
 
+def test_a_finished_case_shows_its_working_time_in_the_register_and_an_open_one_none(db):
+    done, _ = intake(db)
+    v = done
+    for no, outcome in ((2, "ya"), (3, None), (4, None), (5, None), (6, None)):
+        v = step(db, {4: "dewi", 5: "budi"}.get(no, "rina"), v, no, outcome, minutes=47)
+    still_open, _ = intake(db, {**AK1_FORM, "nik": "1671010101900003"}, now=T0 + dt.timedelta(hours=3))
+    with db() as s:
+        found = {e.register_no: e for e in register.entries(s, who(db, "rina"), "kartu-ak1")}
+        case = s.get(Case, done.id)
+        expected = WorkCalendar().working_minutes(case.created_at, case.closed_at)
+    assert expected == 240  # 08:00 to 12:42 WIB on a Monday, less the break from 12:00
+    assert found[done.register_no].lead_working_min == pytest.approx(expected, abs=1e-9)
+    assert found[still_open.register_no].lead_working_min is None
+
+
 def test_exporting_the_register_needs_export_permission_and_is_logged(db):
     intake(db)
     with db.begin() as s:

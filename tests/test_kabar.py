@@ -98,6 +98,24 @@ def test_a_step_arrives_for_its_role_is_marked_read_when_opened_and_leaves_when_
         assert f"langkah:{view.id}:4:1" not in [e.kunci for e in kotak.entries(s, who(db, "dewi"), T0)]
 
 
+def test_the_bells_kept_number_moves_with_a_new_step_an_opened_entry_and_a_step_done(db, ready_db, monkeypatch):
+    from lib.ui import data
+
+    monkeypatch.setenv("DATABASE_URL", ready_db)
+    first = _kasi_step(db)
+    assert data.unread(who(db, "dewi")) == 1 and data.unread(who(db, "hendra")) == 0
+    second = _kasi_step(db, second=True)  # a write: the audit log moves
+    assert data.unread(who(db, "dewi")) == 2
+    with db() as s:
+        kunci = next(e.kunci for e in kotak.entries(s, who(db, "dewi")) if e.record_id == str(first.id))
+    act(db, "dewi", kotak.mark_read, kunci)  # writes no audit entry: the read marks move
+    assert data.unread(who(db, "dewi")) == 1
+    act(db, "dewi", cases.complete_step, second.id, 4, second.version, now=T0)
+    assert data.unread(who(db, "dewi")) == 0
+    with db() as s:
+        assert kotak.unread(s, who(db, "dewi")) == 0
+
+
 def test_due_soon_and_overdue_are_judged_in_working_time(db):
     _kasi_step(db)  # Monday 08:00 WIB; the paraf has 5 working minutes
     with db() as s:

@@ -74,13 +74,14 @@ def _entries(session: Session, query, limit: int | None) -> list[Entry]:
             .where(StepRun.case_id.in_([c.id for c in cases]), StepRun.completed_at.is_not(None))
             .order_by(StepRun.completed_at, StepRun.id)):
         last_by[case_id] = capacity or name
-    calendar = load_calendar(session)
+    closed = [c for c in cases if c.closed_at]
+    leads = dict(zip((c.id for c in closed), load_calendar(session).working_minutes_array(
+        [c.created_at for c in closed], [c.closed_at for c in closed]).tolist())) if closed else {}
     out = []
     for c in cases:
         steps = ", ".join(str(n) for n in sorted(open_steps.get(c.id, [])))
-        lead = calendar.working_minutes(c.created_at, c.closed_at) if c.closed_at else None
         out.append(Entry(c.id, c.register_no, c.sop_id, c.created_at, c.applicant_name, nik_rules.mask(c.nik),
-                         c.state, steps, c.closed_at, lead, last_by.get(c.id)))
+                         c.state, steps, c.closed_at, leads.get(c.id), last_by.get(c.id)))
     return out
 
 

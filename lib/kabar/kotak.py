@@ -28,7 +28,7 @@ import datetime as dt
 import urllib.parse
 from dataclasses import dataclass, replace
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lib.base import workflow
@@ -175,6 +175,15 @@ def entries(session: Session, actor: Actor, now: dt.datetime | None = None) -> l
 def unread(session: Session, actor: Actor, now: dt.datetime | None = None) -> int:
     """How many entries the actor has not opened yet (the number by the bell)."""
     return sum(not e.dibaca for e in entries(session, actor, now))
+
+
+def read_marks(session: Session, actor: Actor) -> int:
+    """How many entries the actor has opened that are still remembered: with the audit log's newest entry (every
+    change of the workflow's state writes one) and the minute, what a kept :func:`unread` count depends on."""
+    if actor.is_anonymous:
+        return 0
+    return session.scalar(select(func.count()).select_from(InboxMark).where(
+        InboxMark.user_id == actor.user_id, InboxMark.dibaca_pada.is_not(None))) or 0
 
 
 # --- marks ------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from lib.base.db import database_url, session_factory, utcnow
 from lib.base.permissions import Actor, require
 from lib.catalogue import store
 from lib.evaluation import skm_data, skm_hasil
+from lib.kabar import kotak
 from lib.measure import kpi
 from lib.setup import database as setup
 
@@ -109,6 +110,22 @@ def kpi_history(start, end, sop_ids: tuple, bidang, role):
             return kpi.load(session, start, end, list(sop_ids), bidang, role)
 
     return _HISTORIES.get((url, start, end, sop_ids, bidang, role), _data_version(url), make)
+
+
+_BELLS = _Newest(512)
+
+
+def unread(actor: Actor) -> int:
+    """The number by the bell (:func:`lib.kabar.kotak.unread`), kept per user and grants while the data version
+    (:func:`lib.measure.kpi.data_version`: every change of a case, a step or a workflow's state writes an audit
+    entry), the user's read marks (:func:`lib.kabar.kotak.read_marks`) and the minute (due soon, overdue) stay
+    the same: two cheap queries on most runs instead of reading every open step."""
+    if actor.is_anonymous:
+        return 0
+    url = database_url()
+    with session_factory(url)() as session:
+        version = (kpi.data_version(session), kotak.read_marks(session, actor), _minute(utcnow()))
+        return _BELLS.get((url, actor.user_id, actor.grants), version, lambda: kotak.unread(session, actor))
 
 
 def clear_kpi() -> None:

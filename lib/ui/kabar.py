@@ -8,7 +8,7 @@ import streamlit as st
 from lib.base import accounts
 from lib.base.permissions import Actor
 from lib.kabar import kotak, reset, surel
-from lib.ui import context, nav
+from lib.ui import context, data, nav
 
 _LOG = logging.getLogger("portal")
 PAGE = kotak.PAGE
@@ -17,10 +17,7 @@ PAGE = kotak.PAGE
 def bell(actor: Actor) -> tuple[str, str]:
     """The menu entry of *Kotak masuk* near the top of the sidebar: its title with the number of unopened
     entries, ``Kotak masuk (3)``, and a ringing bell while there are some."""
-    n = 0
-    if not actor.is_anonymous:
-        with context.db()() as session:
-            n = kotak.unread(session, actor)
+    n = data.unread(actor)
     if n:
         return f"Kotak masuk ({n})", ":material/notifications_active:"
     return "Kotak masuk", ":material/notifications:"

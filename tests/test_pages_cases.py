@@ -83,6 +83,17 @@ def submit(at):
 
 
 # --- intake ---------------------------------------------------------------------------------------------
+def test_counter_staff_land_on_the_form_and_the_register_is_read_only_when_its_tab_is_opened(app_db, waiting):
+    at = open_app("kartu-ak1", "staf")
+    assert at.text_input(key=f"{FORM}-nama") is not None
+    assert not at.dataframe and 'class="sop-flow"' not in texts(at)  # neither the register nor the flowchart
+    at.session_state["sop-tab-kartu-ak1"] = "Buku Register"
+    at.run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["No. register"]) == [waiting.register_no]
+    assert not [w for w in at.text_input if w.key == f"{FORM}-nama"]  # the form is not drawn meanwhile
+
+
 def test_submitting_the_empty_intake_form_names_every_required_field_and_registers_nothing(app_db, waiting):
     at = open_app("kartu-ak1", user="staf")
     before = case_count(app_db)

@@ -36,15 +36,16 @@ def render(doc_id: str) -> None:
         tabs.append("Buku Register")
     if len(tabs) == 1:
         return _document(doc, active)
-    shown = dict(zip(tabs, st.tabs(tabs, default=tabs[1] if "Permohonan baru" in tabs else None)))
-    with shown["Dokumen SOP"]:
-        _document(doc, active)
-    if "Permohonan baru" in shown:
-        with shown["Permohonan baru"]:
-            sop_kasus.intake_tab(doc)
-    if "Buku Register" in shown:
-        with shown["Buku Register"]:
-            sop_kasus.register_tab(doc)
+    # Only the open tab is computed and drawn (lazy tabs): counter staff land on the intake form, and the
+    # flowchart and the register are read when their tab is opened.
+    shown = dict(zip(tabs, st.tabs(tabs, default=tabs[1] if "Permohonan baru" in tabs else None,
+                                   key=f"sop-tab-{doc.id}", on_change="rerun")))
+    draw = {"Dokumen SOP": lambda: _document(doc, active), "Permohonan baru": lambda: sop_kasus.intake_tab(doc),
+            "Buku Register": lambda: sop_kasus.register_tab(doc)}
+    for name, tab in shown.items():
+        if tab.open:
+            with tab:
+                draw[name]()
 
 
 def _document(doc, active) -> None:
@@ -56,10 +57,10 @@ def _document(doc, active) -> None:
     c4.metric("Revisi portal", active.revision_no, help="Tanggal efektif dokumen: "
               + fmt.tanggal(doc.tanggal_efektif))
     b1, b2, _ = st.columns([1, 1, 2])
-    b1.download_button("Unduh XLSX", export.sop_workbook(doc, active.revision_no), file_name=f"SOP-{doc.id}.xlsx",
-                       mime=XLSX_MIME,
-                       icon=":material/table_view:", width="stretch")
-    b2.download_button("Unduh versi cetak", document.printable_html(doc, active.revision_no),
+    # Both files are made when clicked (a callable), not on every run of the page.
+    b1.download_button("Unduh XLSX", lambda: export.sop_workbook(doc, active.revision_no),
+                       file_name=f"SOP-{doc.id}.xlsx", mime=XLSX_MIME, icon=":material/table_view:", width="stretch")
+    b2.download_button("Unduh versi cetak", lambda: document.printable_html(doc, active.revision_no),
                        file_name=f"SOP-{doc.id}.html", mime="text/html", icon=":material/print:",
                        width="stretch", help="Berkas HTML siap cetak A4 lanskap. Halaman ini juga dapat "
                        "dicetak langsung dengan Ctrl+P.")

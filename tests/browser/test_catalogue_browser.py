@@ -1,4 +1,9 @@
 """A new user in a real browser: the home page, search, an SOP page with its flowchart, a deep link."""
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
+
 from .conftest import login, wait_idle
 
 
@@ -32,6 +37,12 @@ def test_an_sop_page_draws_its_flowchart_and_offers_downloads(server, page):
     with page.expect_download() as dl:
         page.get_by_role("button", name="Unduh XLSX").click()
     assert dl.value.suggested_filename == "SOP-kartu-ak1.xlsx"
+    sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active  # made on the click, a real workbook
+    assert any("AK1" in str(c.value) for row in sheet.iter_rows(max_row=12) for c in row if c.value)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Unduh versi cetak").click()
+    assert dl.value.suggested_filename == "SOP-kartu-ak1.html"
+    assert "svg" in Path(dl.value.path()).read_text(encoding="utf-8")
 
 
 def test_a_deep_link_opens_its_page_without_a_not_found_notice(server, browser):

@@ -90,6 +90,15 @@ ACTIONS: dict[str, str] = {
 }
 
 
+#: Entries that record someone coming, going, reading or being refused, and change no data the portal's figures are
+#: computed from: a cache keyed by the newest audit entry (:func:`lib.measure.kpi.data_version`) skips them, so a
+#: reload (a login from the session cookie) or an export does not make the dashboard start from scratch.
+ACCESS_ONLY: frozenset[str] = frozenset({
+    "masuk", "gagal_masuk", "keluar", "akun_terkunci", "akhiri_sesi", "akhiri_sesi_pengguna", "lihat_nik", "ekspor",
+    "ekspor_data_pribadi", "cari_nik", "cek_status_gagal", "minta_atur_ulang_sandi", "tautan_sandi_ditolak",
+    "kirim_ringkasan", "kirim_kabar_pemohon"})
+
+
 def record(session: Session, actor: Actor | None, action: str, object_type: str | None = None,
            object_id: str | int | None = None, detail: str | None = None, username: str | None = None) -> None:
     """Append one entry. ``username`` names the subject when there is no actor (e.g. a failed login)."""

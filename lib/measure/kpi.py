@@ -566,13 +566,17 @@ def at(board: Dashboard, now: dt.datetime) -> Dashboard:
 
 def data_version(session: Session) -> tuple:
     """A cheap fingerprint of everything the figures are computed from, for caches to know when to recompute:
-    the newest audit entry's id, and the newest case's and step run's.
+    the newest audit entry's id that is not an access only (:data:`lib.base.audit.ACCESS_ONLY`: a login, a reload,
+    an export), and the newest case's and step run's.
 
     Every change the portal makes to a case, a step run, an SOP revision or the working calendar writes an audit
     entry in the same transaction, and audit entries are appended one at a time in commit order with the next
     id (the hash chain, :mod:`lib.base.audit_chain`), so the newest id moves with every such commit; the other two
-    catch rows written in bulk under one entry. Three lookups of a primary key's maximum, whatever the size."""
-    newest = [select(func.max(AuditEntry.id)).scalar_subquery(), select(func.max(Case.id)).scalar_subquery(),
+    catch rows written in bulk under one entry. Lookups backwards along primary keys, whatever the size (the
+    first only passes the access entries written since the last change)."""
+    changed = (select(AuditEntry.id).where(AuditEntry.action.not_in(sorted(audit.ACCESS_ONLY)))
+               .order_by(AuditEntry.id.desc()).limit(1))
+    newest = [changed.scalar_subquery(), select(func.max(Case.id)).scalar_subquery(),
               select(func.max(StepRun.id)).scalar_subquery()]
     return tuple(session.execute(select(*newest)).one())
 

@@ -32,16 +32,14 @@ def render() -> None:
     st.caption(f"{name} · **{per.label}** ({fmt.tanggal(per.start)} – {fmt.tanggal(per.end)})")
     names = ["Hasil", "Profil responden", "Saran"]
     can_import = has_permission(actor, "manage_reviews")
-    tabs = st.tabs(names + (["Impor kuesioner kertas"] if can_import else []))
-    with tabs[0]:
-        _results(rep, name, per, sop_id)
-    with tabs[1]:
-        _profile(rep)
-    with tabs[2]:
-        _suggestions(rep)
+    # Only the open tab is computed and drawn (lazy tabs).
+    draw = [lambda: _results(rep, name, per, sop_id), lambda: _profile(rep), lambda: _suggestions(rep)]
     if can_import:
-        with tabs[3]:
-            _import(services, sop_id)
+        names, draw = names + ["Impor kuesioner kertas"], draw + [lambda: _import(services, sop_id)]
+    for tab, draw_tab in zip(st.tabs(names, key="skmh-tab", on_change="rerun"), draw):
+        if tab.open:
+            with tab:
+                draw_tab()
 
 
 def _filters(services):

@@ -85,6 +85,8 @@ def test_approving_takes_a_second_explicit_step_and_dates_the_revision(app_db):
         approved = s.get(SopRevision, rev.id)
         assert approved.state == "disahkan" and approved.content["tanggal_revisi"] == today.isoformat()
     at = open_app("kartu-ak1", user="staf")
+    at.session_state["sop-tab-kartu-ak1"] = "Dokumen SOP"  # staf land on the intake form
+    at.run()
     assert fmt.tanggal(today) in texts(at)
 
 

@@ -57,11 +57,12 @@ def _document(doc, active) -> None:
     c4.metric("Revisi portal", active.revision_no, help="Tanggal efektif dokumen: "
               + fmt.tanggal(doc.tanggal_efektif))
     b1, b2, _ = st.columns([1, 1, 2])
-    # Both files are made when clicked (a callable), not on every run of the page.
+    # Both files are made when clicked (a callable), not on every run of the page; a click does not rerun it.
     b1.download_button("Unduh XLSX", lambda: export.sop_workbook(doc, active.revision_no),
-                       file_name=f"SOP-{doc.id}.xlsx", mime=XLSX_MIME, icon=":material/table_view:", width="stretch")
+                       file_name=f"SOP-{doc.id}.xlsx", mime=XLSX_MIME, icon=":material/table_view:", width="stretch",
+                       on_click="ignore")
     b2.download_button("Unduh versi cetak", lambda: document.printable_html(doc, active.revision_no),
-                       file_name=f"SOP-{doc.id}.html", mime="text/html", icon=":material/print:",
+                       file_name=f"SOP-{doc.id}.html", mime="text/html", icon=":material/print:", on_click="ignore",
                        width="stretch", help="Berkas HTML siap cetak A4 lanskap. Halaman ini juga dapat "
                        "dicetak langsung dengan Ctrl+P.")
     st.subheader("Identitas SOP", anchor=False)

@@ -131,8 +131,27 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_timeout(200)
 
 
-def login(page, base: str, username: str = "staf", password: str = "demo1234", path: str = "/") -> None:
-    """Open ``path`` and log in through the form (demo accounts); wait until the portal is shown."""
+#: The session cookie of each user after their first login through the form in this test session.
+_COOKIES: dict[tuple[str, str], list[dict]] = {}
+
+
+def login(page, base: str, username: str = "staf", password: str = "demo1234", path: str = "/",
+          form: bool = False) -> None:
+    """Open ``path`` logged in as ``username`` (demo accounts); wait until the portal is shown.
+
+    The first login of a user goes through the form; a later one opens ``path`` with the session cookie that login
+    left, as a returning user's new tab does (the form again when the server has ended that session, e.g. after
+    *Keluar*). ``form`` always uses the form."""
+    cookies = _COOKIES.get((base, username))
+    if cookies and not form:
+        page.context.add_cookies(cookies)
+        page.goto(base + path)
+        wait_idle(page)
+        keluar = page.get_by_role("button", name="Keluar")
+        keluar.or_(page.get_by_label("Nama pengguna")).first.wait_for(timeout=90_000)
+        if keluar.count():
+            return
+        page.context.clear_cookies()
     page.goto(base + path)
     wait_idle(page)
     page.get_by_label("Nama pengguna").fill(username)
@@ -141,3 +160,5 @@ def login(page, base: str, username: str = "staf", password: str = "demo1234", p
     wait_idle(page)
     page.get_by_role("button", name="Keluar").wait_for(timeout=90_000)
     wait_idle(page)
+    if password == "demo1234":
+        _COOKIES[(base, username)] = [c for c in page.context.cookies() if c["name"] == "portal_sop_sesi"]

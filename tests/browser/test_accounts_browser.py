@@ -7,7 +7,7 @@ def _session_cookies(page) -> list[dict]:
 
 
 def test_log_in_open_an_sop_log_out_and_a_reload_stays_logged_out(server, page):
-    login(page, server, "staf")
+    login(page, server, "staf", form=True)
     assert page.get_by_text("Rina Marlina").first.is_visible()
     (cookie,) = _session_cookies(page)
     assert (cookie["path"], cookie["sameSite"], cookie["expires"] > 0) == ("/", "Strict", True)
@@ -65,7 +65,7 @@ def test_admin_sees_the_audit_log_of_the_logins(server, page):
 def test_a_copy_of_the_cookie_opens_nothing_after_keluar(server, browser, page):
     """The cookie is kept (copied to another browser) and replayed after *Keluar*: the server ended its
     session, so it opens nothing there and the login form says why."""
-    login(page, server, "kasi")
+    login(page, server, "kasi", form=True)
     saved = _session_cookies(page)
     assert saved
 

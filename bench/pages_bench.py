@@ -1,6 +1,6 @@
 """Benchmark: every page's script run (AppTest) and a full page load in Chromium, beside a one-line page.
 
-    python bench/pages_bench.py [--repeat 5] [--browser-repeat 5] [--top 8]
+    python bench/pages_bench.py [--repeat 5] [--browser-repeat 5] [--top 8] [--also PATH:USER ...]
 
 In a fresh SQLite demo database (two years of demo history, as the app's first start makes it):
 
@@ -140,7 +140,8 @@ def load_time(context, url: str) -> float:
         page.close()
 
 
-def browser_part(pages: dict[str, tuple[str, float, float, float]], top: int, repeat: int, tmp: Path) -> None:
+def browser_part(pages: dict[str, tuple[str, float, float, float]], top: int, repeat: int, tmp: Path,
+                 also: tuple[str, ...] = ()) -> None:
     from playwright.sync_api import sync_playwright
 
     chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -153,6 +154,10 @@ def browser_part(pages: dict[str, tuple[str, float, float, float]], top: int, re
     peer, peer_base = start_server(one, env, tmp / "peer.log")
     deep_peer, deep_base = start_server(deep, env, tmp / "peer_halaman.log")
     heaviest = sorted(pages.items(), key=lambda kv: -kv[1][2])[:top]
+    for item in also:  # PATH:USER pages timed as well, whatever their AppTest cost
+        path, user = item.split(":")
+        if path not in dict(heaviest):
+            heaviest.append((path, (user, 0.0, 0.0, 0.0)))
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -188,7 +193,7 @@ def browser_part(pages: dict[str, tuple[str, float, float, float]], top: int, re
           f"at /halaman of a one-page st.navigation app {deep_median:.2f} s")
     for i, (path, (user, *_)) in enumerate(heaviest, start=2):
         m = statistics.median(r[i] for r in rows)
-        print(f"  {path:<34} as {user:<10} {m:6.2f} s   ratio {m / peer_median:5.2f}× (vs /halaman "
+        print(f"  {path or '(beranda)':<34} as {user:<10} {m:6.2f} s   ratio {m / peer_median:5.2f}× (vs /halaman "
               f"{m / deep_median:5.2f}×)")
 
 
@@ -198,6 +203,8 @@ def main() -> None:
     ap.add_argument("--browser-repeat", type=int, default=5)
     ap.add_argument("--top", type=int, default=8)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--also", action="append", default=[], metavar="PATH:USER",
+                    help="a page to time in the browser as that user besides the heaviest (repeatable)")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.2f} at the start")
@@ -210,7 +217,7 @@ def main() -> None:
         print(f"demo database: {report.demo_cases:,} cases in {time.perf_counter() - started:.1f} s")
         pages = apptest_part(args.repeat)
         if not args.no_browser:
-            browser_part(pages, args.top, args.browser_repeat, Path(tmp))
+            browser_part(pages, args.top, args.browser_repeat, Path(tmp), tuple(args.also))
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 

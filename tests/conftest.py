@@ -344,6 +344,17 @@ def pytest_sessionfinish(session):
 
 
 @pytest.fixture(scope="session")
+def playwright_driver():
+    """The one Playwright of a test process. Its sync API refuses to start a second while one runs, and the browser
+    tests and the replica test may share a worker (``--dist loadgroup`` gives each group to one worker, not one
+    worker to each group)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
 def _sqlite_ready(tmp_path_factory):
     """One SQLite database migrated and loaded once; each test gets a copy (a file copy is much faster
     than running the migrations and loading the catalogue again)."""

@@ -90,13 +90,10 @@ def server(tmp_path_factory, chromium_path):
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+def browser(chromium_path, playwright_driver):
+    b = playwright_driver.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture

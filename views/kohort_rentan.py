@@ -45,10 +45,7 @@ def render() -> None:
     frozen = kohort.frozen(k)
     draw = (lambda: _lists(kid, status, actor, frozen), lambda: _letters(kid, status, frozen),
             lambda: _bpjs(kid, actor, frozen), lambda: _sk_budget(k, actor))
-    for tab, draw_tab in zip(st.tabs(list(tampilan.TABS), key="kohort-tab", on_change="rerun"), draw):
-        if tab.open:
-            with tab:
-                draw_tab()
+    widgets.lazy_tabs("kohort-tab", dict(zip(tampilan.TABS, draw)))
 
 
 def _new_cohort(expanded: bool) -> None:

@@ -30,16 +30,11 @@ def render() -> None:
         st.error(str(err))
         return
     st.caption(f"{name} · **{per.label}** ({fmt.tanggal(per.start)} – {fmt.tanggal(per.end)})")
-    names = ["Hasil", "Profil responden", "Saran"]
-    can_import = has_permission(actor, "manage_reviews")
-    # Only the open tab is computed and drawn (lazy tabs).
-    draw = [lambda: _results(rep, name, per, sop_id), lambda: _profile(rep), lambda: _suggestions(rep)]
-    if can_import:
-        names, draw = names + ["Impor kuesioner kertas"], draw + [lambda: _import(services, sop_id)]
-    for tab, draw_tab in zip(st.tabs(names, key="skmh-tab", on_change="rerun"), draw):
-        if tab.open:
-            with tab:
-                draw_tab()
+    draws = {"Hasil": lambda: _results(rep, name, per, sop_id), "Profil responden": lambda: _profile(rep),
+             "Saran": lambda: _suggestions(rep)}
+    if has_permission(actor, "manage_reviews"):
+        draws["Impor kuesioner kertas"] = lambda: _import(services, sop_id)
+    widgets.lazy_tabs("skmh-tab", draws)
 
 
 def _filters(services):

@@ -29,23 +29,15 @@ def render(doc_id: str) -> None:
         return _standar(doc, active.revision_no)
     widgets.header(doc.nama, " · ".join(x for x in (doc.nomor, doc.instansi, doc.unit) if x))
     actor = context.actor()
-    tabs = ["Dokumen SOP"]
+    draws = {"Dokumen SOP": lambda: _document(doc, active)}
     if cases.can_open(actor, doc):
-        tabs.append("Permohonan baru")
+        draws["Permohonan baru"] = lambda: sop_kasus.intake_tab(doc)
     if cases.may_run(actor, doc):
-        tabs.append("Buku Register")
-    if len(tabs) == 1:
+        draws["Buku Register"] = lambda: sop_kasus.register_tab(doc)
+    if len(draws) == 1:
         return _document(doc, active)
-    # Only the open tab is computed and drawn (lazy tabs): counter staff land on the intake form, and the
-    # flowchart and the register are read when their tab is opened.
-    shown = dict(zip(tabs, st.tabs(tabs, default=tabs[1] if "Permohonan baru" in tabs else None,
-                                   key=f"sop-tab-{doc.id}", on_change="rerun")))
-    draw = {"Dokumen SOP": lambda: _document(doc, active), "Permohonan baru": lambda: sop_kasus.intake_tab(doc),
-            "Buku Register": lambda: sop_kasus.register_tab(doc)}
-    for name, tab in shown.items():
-        if tab.open:
-            with tab:
-                draw[name]()
+    # Counter staff land on the intake form; the flowchart and the register are read when their tab is opened.
+    widgets.lazy_tabs(f"sop-tab-{doc.id}", draws, default="Permohonan baru" if "Permohonan baru" in draws else None)
 
 
 def _document(doc, active) -> None:
@@ -57,14 +49,15 @@ def _document(doc, active) -> None:
     c4.metric("Revisi portal", active.revision_no, help="Tanggal efektif dokumen: "
               + fmt.tanggal(doc.tanggal_efektif))
     b1, b2, _ = st.columns([1, 1, 2])
-    # Both files are made when clicked (a callable), not on every run of the page; a click does not rerun it.
-    b1.download_button("Unduh XLSX", lambda: export.sop_workbook(doc, active.revision_no),
-                       file_name=f"SOP-{doc.id}.xlsx", mime=XLSX_MIME, icon=":material/table_view:", width="stretch",
-                       on_click="ignore")
-    b2.download_button("Unduh versi cetak", lambda: document.printable_html(doc, active.revision_no),
-                       file_name=f"SOP-{doc.id}.html", mime="text/html", icon=":material/print:", on_click="ignore",
-                       width="stretch", help="Berkas HTML siap cetak A4 lanskap. Halaman ini juga dapat "
-                       "dicetak langsung dengan Ctrl+P.")
+    with b1:  # both files are made when clicked, not on every run of the page
+        widgets.lazy_download("Unduh XLSX", lambda s, a: export.sop_workbook(doc, active.revision_no),
+                              f"SOP-{doc.id}.xlsx", f"sop-xlsx-{doc.id}", XLSX_MIME, ":material/table_view:",
+                              width="stretch")
+    with b2:
+        widgets.lazy_download("Unduh versi cetak", lambda s, a: document.printable_html(doc, active.revision_no),
+                              f"SOP-{doc.id}.html", f"sop-cetak-{doc.id}", "text/html", ":material/print:",
+                              help="Berkas HTML siap cetak A4 lanskap. Halaman ini juga dapat dicetak langsung "
+                              "dengan Ctrl+P.", width="stretch")
     st.subheader("Identitas SOP", anchor=False)
     st.html(document.identity_html(doc))
     st.subheader("Prosedur", anchor=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -159,10 +160,20 @@ def guarded(render):
     return page
 
 
+def lazy_tabs(key: str, draws: dict[str, Callable[[], None]], default: str | None = None) -> None:
+    """Tabs named by ``draws`` of which only the open one is computed and drawn: choosing a tab reruns the page
+    (``st.tabs`` with ``on_change="rerun"``, its choice kept under ``key``) and runs that tab's ``draws[name]()``."""
+    for tab, draw in zip(st.tabs(list(draws), default=default, key=key, on_change="rerun"), draws.values()):
+        if tab.open:
+            with tab:
+                draw()
+
+
 def lazy_download(label: str, build, file_name: str, key: str, mime: str, icon: str = ":material/download:",
-                  help: str | None = None) -> None:
+                  help: str | None = None, **button) -> None:
     """A download button whose file ``build(session, actor)`` makes in its own transaction only when pressed
-    (an export that logs itself is logged once, by the person who downloads it)."""
+    (an export that logs itself is logged once, by the person who downloads it); pressing it reruns nothing.
+    ``button``: more of ``st.download_button``'s arguments (``width``)."""
     from lib.ui import context
 
     actor, factory = context.actor(), context.db()  # the callable runs outside the script run
@@ -171,7 +182,8 @@ def lazy_download(label: str, build, file_name: str, key: str, mime: str, icon: 
         with factory.begin() as session:
             return build(session, actor)
 
-    st.download_button(label, data, file_name=file_name, mime=mime, icon=icon, on_click="ignore", key=key, help=help)
+    st.download_button(label, data, file_name=file_name, mime=mime, icon=icon, on_click="ignore", key=key, help=help,
+                       **button)
 
 
 def keep_result(key: str, message: str, *notes: tuple[str, list[str]]) -> None:
